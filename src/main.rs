@@ -1,0 +1,469 @@
+//! `stakeproof`: the command line.
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use stakeproof::prover::api::{BeaconClient, BlockId, ClientConfig};
+use stakeproof::prover::beacon::{BeaconState, Fork, NetworkConfig, StateTree};
+use stakeproof::prover::devnet::{self, DevnetSpec};
+use stakeproof::prover::hash::Node;
+use stakeproof::prover::merkle::MerkleProof;
+use stakeproof::prover::report::{pool_report, Pool, PoolReport};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(
+    name = "stakeproof",
+    version,
+    about = "Trustless proofs of a liquid-staking pool's beacon-chain balance"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the embedded default: a deterministic Electra devnet state with a pool among other
+    /// validators; prints the pool report and checks every pool validator's and balance's Merkle
+    /// proof against the block root. No network, no GPU.
+    Demo(DemoArgs),
+    /// The native pool report (count, Σ balances, active/exited/slashed) at a state.
+    Report(ReportArgs),
+    /// Merkle proofs from a validator, a balance, the registry length or an aligned subtree up
+    /// to the block root.
+    Proof(ProofArgs),
+}
+
+/// Which layout the state uses.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ForkArg {
+    Phase0,
+    Altair,
+    Bellatrix,
+    Capella,
+    Deneb,
+    Electra,
+    Fulu,
+}
+
+impl From<ForkArg> for Fork {
+    fn from(f: ForkArg) -> Fork {
+        match f {
+            ForkArg::Phase0 => Fork::Phase0,
+            ForkArg::Altair => Fork::Altair,
+            ForkArg::Bellatrix => Fork::Bellatrix,
+            ForkArg::Capella => Fork::Capella,
+            ForkArg::Deneb => Fork::Deneb,
+            ForkArg::Electra => Fork::Electra,
+            ForkArg::Fulu => Fork::Fulu,
+        }
+    }
+}
+
+/// Built-in presets.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum PresetArg {
+    Mainnet,
+    Minimal,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Registry length of the generated state.
+    #[arg(long, default_value_t = 1024)]
+    validators: usize,
+    /// Write the generated state's SSZ here (then try `stakeproof report --state FILE`).
+    #[arg(long)]
+    write_state: Option<PathBuf>,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+#[group(id = "pool", required = true, multiple = false)]
+struct PoolArgs {
+    /// The pool's execution address: validators with 0x01 or 0x02 credentials to it count.
+    #[arg(long, value_parser = parse_address, group = "pool")]
+    withdrawal_address: Option<Pool>,
+    /// 32-byte withdrawal credentials: a 0x01/0x02 one means its address (both forms); any
+    /// other prefix (e.g. BLS 0x00) is matched exactly.
+    #[arg(long, value_parser = parse_credentials, group = "pool")]
+    withdrawal_credentials: Option<Pool>,
+}
+
+impl PoolArgs {
+    fn pool(&self) -> Pool {
+        self.withdrawal_address
+            .or(self.withdrawal_credentials)
+            .expect("clap requires one")
+    }
+}
+
+fn parse_address(s: &str) -> Result<Pool, String> {
+    Pool::parse_address(s).map_err(|e| e.to_string())
+}
+
+fn parse_credentials(s: &str) -> Result<Pool, String> {
+    Pool::parse_credentials(s).map_err(|e| e.to_string())
+}
+
+fn parse_block_id(s: &str) -> Result<BlockId, String> {
+    s.parse::<BlockId>().map_err(|e| e.to_string())
+}
+
+#[derive(Args)]
+struct SourceArgs {
+    /// An SSZ BeaconState file.
+    #[arg(
+        long,
+        conflicts_with = "beacon_url",
+        required_unless_present = "beacon_url"
+    )]
+    state: Option<PathBuf>,
+    /// Layout of `--state` (default: from the state's fork version with `--config`, else the
+    /// layout that decodes).
+    #[arg(long, value_enum)]
+    fork: Option<ForkArg>,
+    /// Preset (ignored with `--config`).
+    #[arg(long, value_enum, default_value = "mainnet")]
+    preset: PresetArg,
+    /// A network config.yaml (PRESET_BASE, preset overrides, fork versions).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Beacon node REST API, e.g. http://localhost:5052.
+    #[arg(long)]
+    beacon_url: Option<String>,
+    /// Prove the last block at or before this slot.
+    #[arg(long, requires = "beacon_url", conflicts_with_all = ["epoch", "block"])]
+    slot: Option<u64>,
+    /// The last block at or before this epoch's first slot.
+    #[arg(long, requires = "beacon_url", conflicts_with = "block")]
+    epoch: Option<u64>,
+    /// A block id: `head`, `finalized`, a slot, or a 0x block root.
+    #[arg(long, requires = "beacon_url", value_parser = parse_block_id)]
+    block: Option<BlockId>,
+    /// Local content-addressed cache of downloaded states.
+    #[arg(long, default_value = ".stakeproof-cache")]
+    cache_dir: PathBuf,
+    /// Per-request timeout, seconds.
+    #[arg(long, default_value_t = 120)]
+    timeout: u64,
+    /// Retries on timeouts and 5xx responses.
+    #[arg(long, default_value_t = 3)]
+    retries: u32,
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    #[command(flatten)]
+    pool: PoolArgs,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+#[group(id = "target", required = true, multiple = false)]
+struct ProofTarget {
+    /// Validator index (indices ≥ L prove a zero chunk).
+    #[arg(long, group = "target")]
+    validator: Option<u64>,
+    /// Balance index (proves its chunk ⌊i/4⌋).
+    #[arg(long, group = "target")]
+    balance: Option<u64>,
+    /// The validators list length (L).
+    #[arg(long, group = "target")]
+    validators_length: bool,
+    /// Aligned validators subtree `HEIGHT:INDEX` (2^HEIGHT validators from INDEX·2^HEIGHT).
+    #[arg(long, group = "target", value_parser = parse_subtree)]
+    validators_subtree: Option<(usize, u64)>,
+    /// Aligned balances subtree `HEIGHT:INDEX` (2^HEIGHT chunks of 4 balances).
+    #[arg(long, group = "target", value_parser = parse_subtree)]
+    balances_subtree: Option<(usize, u64)>,
+}
+
+fn parse_subtree(s: &str) -> Result<(usize, u64), String> {
+    let (h, i) = s.split_once(':').ok_or("expected HEIGHT:INDEX")?;
+    let h: usize = h
+        .parse()
+        .map_err(|_| format!("height {h:?} is not a number"))?;
+    let i: u64 = i
+        .parse()
+        .map_err(|_| format!("index {i:?} is not a number"))?;
+    Ok((h, i))
+}
+
+#[derive(Args)]
+struct ProofArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    #[command(flatten)]
+    target: ProofTarget,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo(a) => demo(a),
+        Command::Report(a) => report(a),
+        Command::Proof(a) => proof(a),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn spinner(msg: &str) -> ProgressBar {
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("template"));
+    pb.set_message(msg.to_string());
+    pb.enable_steady_tick(Duration::from_millis(120));
+    pb
+}
+
+fn hex0x(n: &Node) -> String {
+    format!("0x{}", hex::encode(n))
+}
+
+fn network_config(src: &SourceArgs) -> Result<NetworkConfig> {
+    Ok(match &src.config {
+        Some(p) => NetworkConfig::from_yaml_file(p)?,
+        None => NetworkConfig::for_preset(match src.preset {
+            PresetArg::Mainnet => "mainnet",
+            PresetArg::Minimal => "minimal",
+        })?,
+    })
+}
+
+/// Loads the state (file or beacon node) and, when it is a post-block state, its trees.
+fn load_state(src: &SourceArgs) -> Result<(BeaconState, Option<StateTree>)> {
+    let config = network_config(src)?;
+    if let Some(path) = &src.state {
+        let pb = spinner(&format!("decoding {}", path.display()));
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read state file {}", path.display()))?;
+        let state = match src.fork {
+            Some(f) => BeaconState::decode_checked(bytes, f.into(), &config),
+            None => BeaconState::decode_any(bytes, &config),
+        }
+        .with_context(|| format!("state file {}", path.display()))?;
+        pb.set_message("merkleizing");
+        let tree = state.tree().ok();
+        pb.finish_and_clear();
+        return Ok((state, tree));
+    }
+    let url = src
+        .beacon_url
+        .as_deref()
+        .expect("clap requires --state or --beacon-url");
+    let id = match (src.slot, src.epoch, &src.block) {
+        (Some(s), _, _) => BlockId::Slot(s),
+        (_, Some(e), _) => BlockId::Epoch(e),
+        (_, _, Some(b)) => b.clone(),
+        _ => BlockId::Finalized,
+    };
+    let mut cfg = ClientConfig::new(url);
+    cfg.timeout = Duration::from_secs(src.timeout);
+    cfg.retries = src.retries;
+    cfg.cache_dir = Some(src.cache_dir.clone());
+    let client = BeaconClient::new(cfg, config);
+    let pb = spinner(&format!("fetching {id:?} from {url}"));
+    let fetched = client
+        .fetch_state(&id)
+        .with_context(|| format!("beacon node {url}"))?;
+    pb.finish_and_clear();
+    Ok((fetched.state, Some(fetched.tree)))
+}
+
+fn print_report(r: &PoolReport, json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(r)?);
+        return Ok(());
+    }
+    let eth = r.totals.total_balance_gwei as f64 / 1e9;
+    println!("fork                {}", r.fork);
+    println!("slot / epoch        {} / {}", r.slot, r.epoch);
+    println!("pool                {}", r.pool);
+    println!("registry length     {}", r.registry_length);
+    println!("pool validators     {}", r.totals.validator_count);
+    println!(
+        "total balance       {} gwei ({eth:.9} ETH)",
+        r.totals.total_balance_gwei
+    );
+    println!("active              {}", r.totals.active_count);
+    println!("exited              {}", r.totals.exited_count);
+    println!("slashed             {}", r.totals.slashed_count);
+    println!("state root          {}", hex0x(&r.state_root));
+    match r.block_root {
+        Some(b) => println!("block root          {}", hex0x(&b)),
+        None => println!("block root          (not a post-block state: no block commits to it)"),
+    }
+    Ok(())
+}
+
+fn report(a: ReportArgs) -> Result<()> {
+    let (state, _) = load_state(&a.source)?;
+    let r = pool_report(&state, &a.pool.pool())?;
+    print_report(&r, a.json)
+}
+
+fn proof(a: ProofArgs) -> Result<()> {
+    let (state, tree) = load_state(&a.source)?;
+    let Some(tree) = tree else {
+        // Surface the precise reason (the state was advanced past its block).
+        state.tree()?;
+        bail!("the state has no block root");
+    };
+    let t = &a.target;
+    let (what, p): (String, MerkleProof) = if let Some(i) = t.validator {
+        (format!("validators[{i}]"), tree.validator_proof(i))
+    } else if let Some(i) = t.balance {
+        (
+            format!("balances chunk {} (balance {i})", i / 4),
+            tree.balance_proof(i),
+        )
+    } else if t.validators_length {
+        ("validators length".into(), tree.validators_length_proof())
+    } else if let Some((h, i)) = t.validators_subtree {
+        check_subtree(h, i, tree.validators.data.depth())?;
+        (
+            format!("validators subtree {h}:{i}"),
+            tree.validators_subtree_proof(h, i),
+        )
+    } else if let Some((h, i)) = t.balances_subtree {
+        check_subtree(h, i, tree.balances.data.depth())?;
+        (
+            format!("balances subtree {h}:{i}"),
+            tree.balances_subtree_proof(h, i),
+        )
+    } else {
+        unreachable!("clap requires a target")
+    };
+    let block_root = tree.block_root();
+    p.verify(&block_root)
+        .context("internal error: a freshly built proof does not verify")?;
+    if a.json {
+        let out = serde_json::json!({
+            "target": what,
+            "block_root": hex0x(&block_root),
+            "state_root": hex0x(&tree.state_root()),
+            "slot": state.slot(),
+            "fork": state.fork().name(),
+            "proof": p,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!("{what} at slot {} ({})", state.slot(), state.fork());
+        println!("block root   {}", hex0x(&block_root));
+        println!("leaf         {}", hex0x(&p.leaf));
+        println!("gindex       {}", p.gindex);
+        for (k, n) in p.branch.iter().enumerate() {
+            println!("sibling {k:>3}  {}", hex0x(n));
+        }
+    }
+    Ok(())
+}
+
+fn check_subtree(h: usize, i: u64, depth: usize) -> Result<()> {
+    if h > depth {
+        bail!("subtree height {h} exceeds the list tree depth {depth}");
+    }
+    if depth - h < 64 && i >= 1u64 << (depth - h) {
+        bail!(
+            "subtree index {i} is outside a layer of 2^{} nodes",
+            depth - h
+        );
+    }
+    Ok(())
+}
+
+fn demo(a: DemoArgs) -> Result<()> {
+    let t0 = Instant::now();
+    let spec = DevnetSpec {
+        validators: a.validators,
+        ..DevnetSpec::default()
+    };
+    let pb = spinner("building the devnet state");
+    let state = devnet::build(&spec)?;
+    if let Some(p) = &a.write_state {
+        write_atomically(p, state.as_ssz())?;
+    }
+    pb.set_message("merkleizing");
+    let tree = state.tree()?;
+    let pool = Pool::Address(spec.pool);
+    let report = pool_report(&state, &pool)?;
+    pb.finish_and_clear();
+
+    // Check every pool validator's container and balance chunk against the block root, the
+    // way the circuits will open them.
+    let block_root = tree.block_root();
+    let members: Vec<u64> = state
+        .validators()
+        .enumerate()
+        .filter(|(_, v)| pool.matches(&v.withdrawal_credentials))
+        .map(|(i, _)| i as u64)
+        .collect();
+    let bar = ProgressBar::new(members.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("verifying proofs {bar:30} {pos}/{len} [{eta}]")
+            .expect("template"),
+    );
+    for &i in &members {
+        tree.validator_proof(i).verify(&block_root)?;
+        tree.balance_proof(i).verify(&block_root)?;
+        bar.inc(1);
+    }
+    tree.validators_length_proof().verify(&block_root)?;
+    bar.finish_and_clear();
+    let elapsed = t0.elapsed();
+    if a.json {
+        let out = serde_json::json!({
+            "report": report,
+            "merkle_proofs_verified": members.len() * 2 + 1,
+            "elapsed_ms": elapsed.as_millis() as u64,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!(
+            "stakeproof demo: deterministic {} devnet ({} validators, {} preset)",
+            spec.fork, spec.validators, spec.preset.name
+        );
+        println!();
+        print_report(&report, false)?;
+        println!();
+        println!(
+            "verified {} Merkle proofs (each pool validator and its balance chunk, and L) against the block root in {:.2?}",
+            members.len() * 2 + 1,
+            elapsed
+        );
+        println!(
+            "zero-knowledge proving of this statement arrives with the circuit crates (see README)"
+        );
+    }
+    Ok(())
+}
+
+/// Writes via a temporary file and a rename, so a crash never leaves a partial file behind.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot move into {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! The `stakeproof` binary driven as a user would: demo, report from a state file, proofs,
+//! and the errors bad input must produce.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn stakeproof() -> Command {
+    Command::cargo_bin("stakeproof").expect("binary built")
+}
+
+fn shared() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data")
+}
+
+const POOL: &str = "0x57a4e0005a4e0000000000000000000000000001";
+
+#[test]
+fn demo_prints_the_report_and_verifies_proofs() {
+    let out = stakeproof().args(["demo", "--json"]).assert().success();
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let r = &v["report"];
+    assert_eq!(r["fork"], "electra");
+    assert_eq!(r["registry_length"], 1024);
+    let n = r["validator_count"].as_u64().unwrap();
+    assert!(n > 250 && n < 450, "about a third of 1024 in the pool: {n}");
+    assert!(r["exited_count"].as_u64().unwrap() > 0);
+    assert!(r["slashed_count"].as_u64().unwrap() > 0);
+    assert!(r["active_count"].as_u64().unwrap() < n);
+    assert_eq!(v["merkle_proofs_verified"].as_u64().unwrap(), 2 * n + 1);
+    assert!(r["block_root"].as_str().unwrap().starts_with("0x"));
+    // Deterministic: the same bytes, the same report.
+    let again = stakeproof().args(["demo", "--json"]).assert().success();
+    let w: Value = serde_json::from_slice(&again.get_output().stdout).unwrap();
+    assert_eq!(v["report"], w["report"]);
+
+    stakeproof()
+        .arg("demo")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("pool validators"))
+        .stdout(predicate::str::contains("block root"));
+}
+
+#[test]
+fn report_from_a_state_file_matches_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("devnet.ssz");
+    let demo = stakeproof()
+        .args(["demo", "--json", "--validators", "300", "--write-state"])
+        .arg(&state)
+        .assert()
+        .success();
+    let d: Value = serde_json::from_slice(&demo.get_output().stdout).unwrap();
+    for fork_args in [vec![], vec!["--fork", "electra"]] {
+        let out = stakeproof()
+            .args(["report", "--json", "--withdrawal-address", POOL, "--state"])
+            .arg(&state)
+            .args(&fork_args)
+            .assert()
+            .success();
+        let r: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        assert_eq!(r, d["report"]);
+    }
+    // The same pool named by its 0x02 credentials, and by its 0x01 ones.
+    for prefix in ["01", "02"] {
+        let cred = format!("0x{prefix}0000000000000000000000{}", &POOL[2..]);
+        let out = stakeproof()
+            .args([
+                "report",
+                "--json",
+                "--withdrawal-credentials",
+                &cred,
+                "--state",
+            ])
+            .arg(&state)
+            .assert()
+            .success();
+        let r: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        assert_eq!(r["validator_count"], d["report"]["validator_count"]);
+    }
+    // A Merkle proof of validator 7 to the block root.
+    let out = stakeproof()
+        .args(["proof", "--json", "--validator", "7", "--state"])
+        .arg(&state)
+        .assert()
+        .success();
+    let p: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(
+        p["proof"]["gindex"].as_u64().unwrap(),
+        1430 * (1u64 << 40) + 7
+    );
+    assert_eq!(p["proof"]["branch"].as_array().unwrap().len(), 50);
+    assert_eq!(p["block_root"], d["report"]["block_root"]);
+}
+
+#[test]
+fn report_on_the_sepolia_genesis_state() {
+    let dir = shared().join("genesis/sepolia");
+    let out = stakeproof()
+        .args(["report", "--json", "--withdrawal-credentials"])
+        .arg("0x00aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+        .arg("--state")
+        .arg(dir.join("genesis.ssz"))
+        .arg("--config")
+        .arg(dir.join("config.yaml"))
+        .assert()
+        .success();
+    let r: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(r["fork"], "phase0");
+    assert_eq!(r["registry_length"], 1570);
+    assert_eq!(r["validator_count"], 0);
+    assert_eq!(
+        r["block_root"],
+        "0xfb9b64fe445f76696407e1e3cc390371edff147bf712db86db6197d4b31ede43"
+    );
+}
+
+#[test]
+fn bad_input_gets_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // No pool given.
+    stakeproof()
+        .args(["report", "--state", "x.ssz"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--withdrawal-address"));
+    // A 19-byte address.
+    stakeproof()
+        .args([
+            "report",
+            "--state",
+            "x.ssz",
+            "--withdrawal-address",
+            "0x0102030405060708090a0b0c0d0e0f1011121314"[..40]
+                .to_string()
+                .as_str(),
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("expected 20"));
+    // A missing file.
+    stakeproof()
+        .args(["report", "--withdrawal-address", POOL, "--state"])
+        .arg(dir.path().join("missing.ssz"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot read state file"));
+    // Corrupt SSZ: a valid state cut short.
+    let state = dir.path().join("s.ssz");
+    stakeproof()
+        .args(["demo", "--validators", "16", "--write-state"])
+        .arg(&state)
+        .assert()
+        .success();
+    let bytes = std::fs::read(&state).unwrap();
+    let cut = dir.path().join("cut.ssz");
+    std::fs::write(&cut, &bytes[..bytes.len() - 5]).unwrap();
+    stakeproof()
+        .args([
+            "report",
+            "--withdrawal-address",
+            POOL,
+            "--fork",
+            "electra",
+            "--state",
+        ])
+        .arg(&cut)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not a valid electra BeaconState"));
+    // The wrong fork for the file.
+    stakeproof()
+        .args([
+            "report",
+            "--withdrawal-address",
+            POOL,
+            "--fork",
+            "deneb",
+            "--state",
+        ])
+        .arg(&state)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not a valid deneb BeaconState"));
+    // An unknown preset value.
+    stakeproof()
+        .args([
+            "report",
+            "--withdrawal-address",
+            POOL,
+            "--preset",
+            "gnosis",
+            "--state",
+        ])
+        .arg(&state)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("invalid value 'gnosis'"));
+    // A beacon node that is not there.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    stakeproof()
+        .args([
+            "report",
+            "--withdrawal-address",
+            POOL,
+            "--retries",
+            "0",
+            "--timeout",
+            "2",
+            "--slot",
+            "64",
+            "--beacon-url",
+        ])
+        .arg(format!("http://127.0.0.1:{port}"))
+        .arg("--cache-dir")
+        .arg(dir.path().join("cache"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!("127.0.0.1:{port}")));
+}
