@@ -6,7 +6,7 @@ use crate::beacon::{
     BeaconBlockHeader, BeaconState, Fork, NetworkConfig, Preset, StateError, Validator,
     FAR_FUTURE_EPOCH,
 };
-use crate::ssz::{encode_container, Ty};
+use crate::ssz::encode_container;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 
@@ -173,10 +173,7 @@ pub fn state_ssz(spec: &DevnetSpec, vals: &[Validator], bals: &[u64]) -> Vec<u8>
             "balances" => bals.iter().flat_map(|b| b.to_le_bytes()).collect(),
             "previous_epoch_participation" | "current_epoch_participation" => vec![7u8; vals.len()],
             "inactivity_scores" => vec![0u8; vals.len() * 8],
-            _ => match ty {
-                Ty::Uint(_) | Ty::ByteVector(_) => ty.default_bytes(),
-                _ => ty.default_bytes(),
-            },
+            _ => ty.default_bytes(),
         })
         .collect();
     encode_container(&schema, &parts)

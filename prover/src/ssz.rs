@@ -679,10 +679,8 @@ mod tests {
     #[test]
     fn bitlists_match_ssz_rs() {
         for n in [0usize, 1, 7, 8, 9, 255, 256, 257, 600] {
-            let mut bl = ssz_rs::Bitlist::<2048>::with_capacity(n).unwrap();
-            for i in 0..n {
-                bl.push(i % 3 == 0);
-            }
+            let bits: Vec<bool> = (0..n).map(|i| i % 3 == 0).collect();
+            let bl = ssz_rs::Bitlist::<2048>::try_from(bits.as_slice()).unwrap();
             let bytes = ssz_rs::serialize(&bl).unwrap();
             let ty = Ty::Bitlist(2048);
             ty.validate(&bytes, &Path::Root("b")).unwrap();

@@ -95,11 +95,27 @@ const CURRENT_VERSION_AT: Range<usize> = 52..56;
 impl BeaconState {
     /// Decodes and strictly validates `bytes` as a BeaconState of `fork` under `preset`.
     pub fn decode(bytes: Vec<u8>, fork: Fork, preset: &Preset) -> Result<Self, StateError> {
+        let (schema, fields) = Self::validate(&bytes, fork, preset)?;
+        Ok(BeaconState {
+            fork,
+            preset: preset.clone(),
+            schema,
+            bytes,
+            fields,
+        })
+    }
+
+    /// Checks `bytes` against the layout of `fork` under `preset`; returns the layout and the
+    /// byte range of each field.
+    fn validate(
+        bytes: &[u8],
+        fork: Fork,
+        preset: &Preset,
+    ) -> Result<(Container, Vec<Range<usize>>), StateError> {
         if bytes.is_empty() {
             return Err(StateError::Empty);
         }
-        let schema = schema::beacon_state(fork, preset);
-        let ty = Ty::Container(schema);
+        let ty = Ty::Container(schema::beacon_state(fork, preset));
         let root = Path::Root("BeaconState");
         let decode_err = |source| StateError::Decode {
             fork,
@@ -107,9 +123,9 @@ impl BeaconState {
             len: bytes.len(),
             source,
         };
-        let fields = ty.fields(&bytes, &root).map_err(decode_err)?;
+        let fields = ty.fields(bytes, &root).map_err(decode_err)?;
         let Ty::Container(schema) = ty else {
-            unreachable!()
+            unreachable!("built as a container")
         };
         // Validate fields in parallel: the registry dominates and is checked element-wise.
         schema
@@ -118,13 +134,7 @@ impl BeaconState {
             .zip(fields.par_iter())
             .try_for_each(|((name, t), r)| t.validate(&bytes[r.clone()], &Path::Field(&root, name)))
             .map_err(decode_err)?;
-        Ok(BeaconState {
-            fork,
-            preset: preset.clone(),
-            schema,
-            bytes,
-            fields,
-        })
+        Ok((schema, fields))
     }
 
     /// Decodes a state whose fork is not given: by its fork version when `config` lists
@@ -141,9 +151,16 @@ impl BeaconState {
         }
         let mut details = Vec::new();
         for fork in Fork::ALL.into_iter().rev() {
-            // Cheap pre-check: the fixed part must fit before a full decode is attempted.
-            match Self::decode(bytes.clone(), fork, &config.preset) {
-                Ok(s) => return Ok(s),
+            match Self::validate(&bytes, fork, &config.preset) {
+                Ok((schema, fields)) => {
+                    return Ok(BeaconState {
+                        fork,
+                        preset: config.preset.clone(),
+                        schema,
+                        bytes,
+                        fields,
+                    })
+                }
                 Err(e) => details.push(format!("as {fork}: {}", source_of(&e))),
             }
         }
