@@ -1,0 +1,29 @@
+//! # stakeproof-circuits
+//!
+//! The leaves of stakeproof's proof tree (see `../shared/DESIGN.md`), as halo2 circuits over
+//! BN254 with KZG, built with `halo2-base` and `zkevm-hashes`' SHA-256 circuit:
+//!
+//! - [`registry`]: for an aligned range of `n_r` validators, the SSZ root of that subtree of
+//!   `validators`, and a Poseidon commitment to what accounting needs per validator (pool
+//!   membership, slashed, activation and exit epochs). Epoch- and balance-independent, so a
+//!   registry proof is reused across reports while its subtree root is unchanged.
+//! - [`balance`]: for an aligned range of `n_b` balances, the SSZ root of that subtree of
+//!   `balances` and the pool's count, Σ balances, active/exited/slashed counts at an epoch, from
+//!   the per-validator data behind the registry commitments of the range.
+//!
+//! Each circuit has a native twin (`native` modules) computing the same public inputs in plain
+//! Rust; [`public_inputs`] documents the layout once. [`util::circuit`] is the one stage-aware
+//! entry point (keygen / prover / mock) driven by a pinning (k, columns, break points).
+
+pub mod balance;
+pub mod gadgets;
+pub mod pool;
+pub mod poseidon;
+pub mod public_inputs;
+pub mod registry;
+pub mod sha256;
+pub mod util;
+
+pub use halo2_base;
+pub use halo2_base::halo2_proofs;
+pub use halo2_base::halo2_proofs::halo2curves::bn256::Fr;

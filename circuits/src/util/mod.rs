@@ -1,0 +1,4 @@
+//! Circuit assembly and proving utilities.
+
+pub mod circuit;
+pub mod proving;

@@ -1,0 +1,245 @@
+//! Registry and balance circuits against their native twins and the beacon-data layer, on
+//! real genesis states and synthetic Electra states; tampering of witnesses and public inputs.
+
+use halo2_base::gates::circuit::CircuitBuilderStage;
+use halo2_base::halo2_proofs::dev::MockProver;
+use stakeproof_circuits::balance::native::balance_public;
+use stakeproof_circuits::balance::BalanceWitness;
+use stakeproof_circuits::registry::native::registry_public;
+use stakeproof_circuits::registry::RegistryWitness;
+use stakeproof_circuits::util::circuit::{build_circuit, CircuitLogic, ShaCircuit, Shape};
+use stakeproof_circuits::Fr;
+use stakeproof_prover::beacon::{BeaconState, NetworkConfig};
+use stakeproof_prover::devnet::{self, DevnetSpec};
+use stakeproof_prover::report::{pool_totals, Pool};
+use std::path::PathBuf;
+
+const N_R: usize = 4;
+const N_B: usize = 16;
+const K_REGISTRY: usize = 13;
+const K_BALANCE: usize = 12;
+
+fn data() -> PathBuf {
+    std::env::var("STAKEPROOF_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"))
+}
+
+fn sepolia() -> BeaconState {
+    let dir = data().join("genesis/sepolia");
+    let cfg = NetworkConfig::from_yaml_file(&dir.join("config.yaml")).unwrap();
+    BeaconState::decode_any(std::fs::read(dir.join("genesis.ssz")).unwrap(), &cfg).unwrap()
+}
+
+fn devnet_state(n: usize) -> BeaconState {
+    devnet::build(&DevnetSpec {
+        validators: n,
+        pool_permille: 600,
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+fn mock(logic: &impl CircuitLogic, k: usize) -> (ShaCircuit, Vec<Fr>) {
+    let c = build_circuit(CircuitBuilderStage::Mock, logic, Shape::K(k)).unwrap();
+    let inst = c.instances();
+    (c, inst)
+}
+
+fn accepts(c: &ShaCircuit, instances: Vec<Fr>) -> bool {
+    MockProver::run(c.k(), c, vec![instances])
+        .unwrap()
+        .verify()
+        .is_ok()
+}
+
+#[test]
+fn registry_matches_native_and_state_on_sepolia_genesis() {
+    let st = sepolia();
+    let tree = st.tree().unwrap();
+    let bls = Pool::from_credentials(st.validator(1).unwrap().withdrawal_credentials);
+    // The first range, and the last, partial one (L = 1570: fill 2 of 4).
+    for start in [0u64, 1568] {
+        let w = RegistryWitness::from_state(&st, &bls, start, N_R).unwrap();
+        let native = registry_public(&w);
+        assert_eq!(
+            native.root,
+            tree.validators.data.node(2, start / 4),
+            "subtree root from the state tree"
+        );
+        let (c, inst) = mock(&w, K_REGISTRY);
+        assert_eq!(
+            inst,
+            native.to_instances(),
+            "circuit instances equal the native twin"
+        );
+        assert!(accepts(&c, inst));
+    }
+    assert_eq!(
+        RegistryWitness::from_state(&st, &bls, 1568, N_R)
+            .unwrap()
+            .fill,
+        2
+    );
+}
+
+#[test]
+fn balance_matches_native_and_report_on_devnet() {
+    let st = devnet_state(40);
+    let tree = st.tree().unwrap();
+    let pool = Pool::Address(devnet::DEFAULT_POOL);
+    let epoch = st.epoch();
+    // A full range and the last partial one (L = 40: range [32, 48)).
+    for start in [16u64, 32] {
+        let w = BalanceWitness::from_state(&st, &pool, start, N_B, N_R, epoch).unwrap();
+        let native = balance_public(&w);
+        assert_eq!(native.root, tree.balances.data.node(2, start / 16));
+        assert_eq!(
+            native.totals,
+            pool_totals(&st, &pool, epoch, start..start + N_B as u64).unwrap(),
+            "the native twin agrees with the report"
+        );
+        // Its commitments are those of the registry proofs of the same ranges.
+        for (j, c) in native.commitments.iter().enumerate() {
+            let r = RegistryWitness::from_state(&st, &pool, start + (j * N_R) as u64, N_R).unwrap();
+            assert_eq!(*c, registry_public(&r).commitment);
+        }
+        let (c, inst) = mock(&w, K_BALANCE);
+        assert_eq!(inst, native.to_instances());
+        assert!(accepts(&c, inst));
+    }
+}
+
+#[test]
+fn registry_pool_forms_on_devnet() {
+    let st = devnet_state(40);
+    let tree = st.tree().unwrap();
+    // Find a range holding 0x01 and 0x02 pool members and a non-member.
+    let pool = Pool::Address(devnet::DEFAULT_POOL);
+    let start = (0..10u64)
+        .map(|j| j * 4)
+        .find(|&s| {
+            let v: Vec<_> = (s..s + 4)
+                .map(|i| st.validator(i).unwrap().withdrawal_credentials)
+                .collect();
+            let members: Vec<_> = v.iter().filter(|c| pool.matches(c)).collect();
+            members.iter().any(|c| c[0] == 1)
+                && members.iter().any(|c| c[0] == 2)
+                && members.len() < 4
+        })
+        .expect("a mixed range");
+    let w = RegistryWitness::from_state(&st, &pool, start, N_R).unwrap();
+    let members = w.accounts().iter().filter(|a| a.member).count();
+    assert!(members >= 2 && members < 4);
+    let native = registry_public(&w);
+    assert_eq!(native.root, tree.validators.data.node(2, start / 4));
+    let (c, inst) = mock(&w, K_REGISTRY);
+    assert_eq!(inst, native.to_instances());
+    assert!(accepts(&c, inst.clone()));
+    // The same validators as an exact-credential pool: only that credential counts.
+    let exact = Pool::Credentials(st.validator(start).unwrap().withdrawal_credentials);
+    let exact = match exact {
+        Pool::Credentials(_) => exact,
+        Pool::Address(_) => Pool::Credentials([9u8; 32]),
+    };
+    let w2 = RegistryWitness {
+        pool: (&exact).into(),
+        ..w
+    };
+    let (c2, inst2) = mock(&w2, K_REGISTRY);
+    assert_eq!(inst2, registry_public(&w2).to_instances());
+    assert!(accepts(&c2, inst2));
+}
+
+#[test]
+fn tampered_public_inputs_are_rejected() {
+    let st = devnet_state(40);
+    let pool = Pool::Address(devnet::DEFAULT_POOL);
+    let w = RegistryWitness::from_state(&st, &pool, 4, N_R).unwrap();
+    let (c, inst) = mock(&w, K_REGISTRY);
+    // start, fill, pool mode, pool limbs, root limbs, commitment: each, changed, is rejected.
+    for i in 0..inst.len() {
+        let mut bad = inst.clone();
+        bad[i] += Fr::one();
+        assert!(
+            !accepts(&c, bad),
+            "registry instance {i} tampered but accepted"
+        );
+    }
+    let b = BalanceWitness::from_state(&st, &pool, 16, N_B, N_R, st.epoch()).unwrap();
+    let (c, inst) = mock(&b, K_BALANCE);
+    // start, L, epoch, root limbs, commitments, count, total, active, exited, slashed.
+    for i in 0..inst.len() {
+        let mut bad = inst.clone();
+        bad[i] += Fr::one();
+        assert!(
+            !accepts(&c, bad),
+            "balance instance {i} tampered but accepted"
+        );
+    }
+}
+
+#[test]
+fn tampered_witnesses_are_rejected() {
+    let st = devnet_state(40);
+    let pool = Pool::Address(devnet::DEFAULT_POOL);
+    let honest = RegistryWitness::from_state(&st, &pool, 8, N_R).unwrap();
+    let expected = registry_public(&honest).to_instances();
+    let tampers: Vec<(&str, Box<dyn Fn(&mut RegistryWitness)>)> = vec![
+        (
+            "credential byte",
+            Box::new(|w| w.validators[1].withdrawal_credentials[31] ^= 1),
+        ),
+        (
+            "credential prefix",
+            Box::new(|w| w.validators[0].withdrawal_credentials[0] = 3),
+        ),
+        ("exit epoch", Box::new(|w| w.validators[2].exit_epoch ^= 1)),
+        ("slashed", Box::new(|w| w.validators[3].slashed ^= true)),
+        (
+            "pubkey byte",
+            Box::new(|w| w.validators[0].pubkey[47] ^= 0x80),
+        ),
+        (
+            "effective balance",
+            Box::new(|w| w.validators[1].effective_balance += 1),
+        ),
+        ("fill (drop a validator)", Box::new(|w| w.fill -= 1)),
+    ];
+    for (what, f) in tampers {
+        let mut w = honest.clone();
+        f(&mut w);
+        let (c, _) = mock(&w, K_REGISTRY);
+        assert!(
+            !accepts(&c, expected.clone()),
+            "registry: tampered {what} accepted"
+        );
+    }
+    let honest = BalanceWitness::from_state(&st, &pool, 32, N_B, N_R, st.epoch()).unwrap();
+    let expected = balance_public(&honest).to_instances();
+    let tampers: Vec<(&str, Box<dyn Fn(&mut BalanceWitness)>)> = vec![
+        ("a balance", Box::new(|w| w.balances[3] += 1)),
+        ("membership", Box::new(|w| w.accounts[0].member ^= true)),
+        (
+            "activation epoch",
+            Box::new(|w| w.accounts[1].activation_epoch += 1),
+        ),
+        ("a balance beyond L", Box::new(|w| w.balances[12] = 5)),
+    ];
+    for (what, f) in tampers {
+        let mut w = honest.clone();
+        f(&mut w);
+        let (c, inst) = mock(&w, K_BALANCE);
+        assert!(
+            !accepts(&c, expected.clone()),
+            "balance: tampered {what} accepted"
+        );
+        if what == "a balance beyond L" {
+            // Even with its own instances the circuit is unsatisfiable: balances ≥ L must be 0.
+            assert!(
+                !accepts(&c, inst),
+                "a non-zero balance beyond L satisfied the circuit"
+            );
+        }
+    }
+}
