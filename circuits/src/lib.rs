@@ -17,6 +17,7 @@
 
 pub mod balance;
 pub mod gadgets;
+pub mod info;
 pub mod pool;
 pub mod poseidon;
 pub mod public_inputs;

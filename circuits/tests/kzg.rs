@@ -6,7 +6,9 @@ use stakeproof_circuits::balance::native::balance_public;
 use stakeproof_circuits::balance::BalanceWitness;
 use stakeproof_circuits::registry::native::registry_public;
 use stakeproof_circuits::registry::RegistryWitness;
-use stakeproof_circuits::util::circuit::{build_circuit, CircuitError, CircuitLogic, Shape};
+use stakeproof_circuits::util::circuit::{
+    build_circuit, CircuitError, CircuitLogic, Pinning, Shape,
+};
 use stakeproof_circuits::util::proving::{keygen, prove, unsafe_setup, verify};
 use stakeproof_circuits::Fr;
 use stakeproof_prover::devnet::{self, DevnetSpec};
@@ -16,13 +18,19 @@ fn prove_and_verify<W: CircuitLogic>(k: usize, keygen_witness: &W, witness: &W, 
     let params = unsafe_setup(k as u32, 7);
     let kc = build_circuit(CircuitBuilderStage::Keygen, keygen_witness, Shape::K(k)).unwrap();
     let pk = keygen(&params, &kc).unwrap();
-    let pinning = kc.pinning();
-    // The pinning survives a round trip through its file format.
-    let dir = std::env::temp_dir().join(format!("stakeproof-pin-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{}.json", pinning.circuit));
-    pinning.save(&path).unwrap();
-    let pinning = stakeproof_circuits::util::circuit::Pinning::load(&path).unwrap();
+    // The prover runs under the committed pinning file, which must be what keygen computes
+    // (regenerate with STAKEPROOF_UPDATE_PINNINGS=1 after a circuit change).
+    let computed = kc.pinning();
+    let path = Pinning::committed_path(&computed.circuit);
+    if std::env::var_os("STAKEPROOF_UPDATE_PINNINGS").is_some() {
+        computed.save(&path).unwrap();
+    }
+    let pinning = Pinning::load(&path).unwrap();
+    assert!(
+        pinning.same_shape(&computed),
+        "{} is stale: rerun with STAKEPROOF_UPDATE_PINNINGS=1",
+        path.display()
+    );
 
     let pc = build_circuit(
         CircuitBuilderStage::Prover,

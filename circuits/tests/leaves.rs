@@ -83,6 +83,51 @@ fn registry_matches_native_and_state_on_sepolia_genesis() {
     );
 }
 
+fn mainnet() -> BeaconState {
+    use std::io::Read;
+    let dir = data().join("genesis/mainnet");
+    let cfg = NetworkConfig::from_yaml_file(&dir.join("config.yaml")).unwrap();
+    let mut z =
+        zip::ZipArchive::new(std::fs::File::open(dir.join("genesis.ssz.zip")).unwrap()).unwrap();
+    let mut ssz = Vec::new();
+    z.by_name("genesis.ssz")
+        .unwrap()
+        .read_to_end(&mut ssz)
+        .unwrap();
+    BeaconState::decode_any(ssz, &cfg).unwrap()
+}
+
+#[test]
+fn leaves_on_mainnet_genesis_reach_the_published_roots() {
+    let st = mainnet();
+    let tree = st.tree().unwrap();
+    assert_eq!(
+        hex::encode(tree.block_root()),
+        "4d611d5b93fdab69013a7f0a2f961caca0c853f87cfe9595fe50038163079360"
+    );
+    let pool = Pool::from_credentials(st.validator(21061).unwrap().withdrawal_credentials);
+    // The last registry range (L = 21063: fill 3 of 4) and the last balance range.
+    let w = RegistryWitness::from_state(&st, &pool, 21060, N_R).unwrap();
+    assert_eq!(w.fill, 3);
+    let native = registry_public(&w);
+    assert_eq!(native.root, tree.validators.data.node(2, 21060 / 4));
+    let (c, inst) = mock(&w, K_REGISTRY);
+    assert_eq!(inst, native.to_instances());
+    assert!(accepts(&c, inst));
+    let b = BalanceWitness::from_state(&st, &pool, 21056, N_B, N_R, st.epoch()).unwrap();
+    let native = balance_public(&b);
+    assert_eq!(native.root, tree.balances.data.node(2, 21056 / 16));
+    // Genesis depositors reused credentials: the pool has several validators in this range.
+    assert_eq!(
+        native.totals,
+        pool_totals(&st, &pool, st.epoch(), 21056..21072).unwrap()
+    );
+    assert!(native.totals.validator_count >= 1);
+    let (c, inst) = mock(&b, K_BALANCE);
+    assert_eq!(inst, native.to_instances());
+    assert!(accepts(&c, inst));
+}
+
 #[test]
 fn balance_matches_native_and_report_on_devnet() {
     let st = devnet_state(40);
@@ -240,6 +285,62 @@ fn tampered_witnesses_are_rejected() {
                 !accepts(&c, inst),
                 "a non-zero balance beyond L satisfied the circuit"
             );
+        }
+    }
+}
+
+mod random_cells {
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    fn registry() -> &'static RegistryWitness {
+        static W: OnceLock<RegistryWitness> = OnceLock::new();
+        W.get_or_init(|| {
+            let st = devnet_state(40);
+            RegistryWitness::from_state(&st, &Pool::Address(devnet::DEFAULT_POOL), 8, N_R).unwrap()
+        })
+    }
+
+    fn balance() -> &'static BalanceWitness {
+        static W: OnceLock<BalanceWitness> = OnceLock::new();
+        W.get_or_init(|| {
+            let st = devnet_state(40);
+            let pool = Pool::Address(devnet::DEFAULT_POOL);
+            BalanceWitness::from_state(&st, &pool, 16, N_B, N_R, st.epoch()).unwrap()
+        })
+    }
+
+    fn rejects_perturbed(
+        logic: &impl CircuitLogic,
+        k: usize,
+        pick: f64,
+        delta: u64,
+    ) -> Result<(), TestCaseError> {
+        let (mut c, inst) = mock(logic, k);
+        let n = c.advice_cells();
+        let index = ((n as f64) * pick) as usize % n;
+        prop_assert!(c.perturb_advice(index, Fr::from(delta)));
+        prop_assert!(
+            !accepts(&c, inst),
+            "advice cell {index} of {n} changed by {delta}, still accepted"
+        );
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+        /// Any single halo2-base cell changed after witness generation breaks the registry proof.
+        #[test]
+        fn registry_rejects_any_single_cell_change(pick in 0.0f64..1.0, delta in 1u64..1 << 40) {
+            rejects_perturbed(registry(), K_REGISTRY, pick, delta)?;
+        }
+
+        /// The same for the balance proof.
+        #[test]
+        fn balance_rejects_any_single_cell_change(pick in 0.0f64..1.0, delta in 1u64..1 << 40) {
+            rejects_perturbed(balance(), K_BALANCE, pick, delta)?;
         }
     }
 }

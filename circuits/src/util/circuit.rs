@@ -80,6 +80,19 @@ pub enum CircuitError {
 }
 
 impl Pinning {
+    /// Where the committed pinning of circuit `name` lives (`circuits/pinning/{name}.json`).
+    pub fn committed_path(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("pinning")
+            .join(format!("{name}.json"))
+    }
+
+    /// True if both pin the same circuit shape (name, parameters and break points).
+    pub fn same_shape(&self, other: &Pinning) -> bool {
+        let a = serde_json::to_value(self).ok();
+        a.is_some() && a == serde_json::to_value(other).ok()
+    }
+
     /// Reads a pinning from a JSON file.
     pub fn load(path: &Path) -> Result<Self, CircuitError> {
         let err = |why: String| CircuitError::Pinning {
@@ -233,6 +246,42 @@ impl ShaCircuit {
     /// Number of SHA-256 compressions (blocks) in the circuit.
     pub fn sha_blocks(&self) -> usize {
         self.params.sha_blocks
+    }
+
+    /// Advice cells the logic assigned through halo2-base (all phases; the SHA-256 region's
+    /// cells are not counted).
+    pub fn base_cells(&self) -> usize {
+        let stats = self.builder.statistics();
+        stats.gate.total_advice_per_phase.iter().sum()
+    }
+
+    /// halo2-base cells copied into its lookup columns (one per range-checked limb).
+    pub fn base_lookup_cells(&self) -> usize {
+        let stats = self.builder.statistics();
+        stats.total_lookup_advice_per_phase.iter().sum()
+    }
+
+    /// Number of halo2-base advice cells the logic assigned (main thread).
+    pub fn advice_cells(&self) -> usize {
+        self.builder.core().phase_manager[0]
+            .threads
+            .iter()
+            .map(|t| t.advice.len())
+            .sum()
+    }
+
+    /// Soundness testing: adds `delta` to the halo2-base advice cell `index` of the main thread
+    /// after witness generation, as a malicious prover could. Returns false if out of range.
+    #[doc(hidden)]
+    pub fn perturb_advice(&mut self, index: usize, delta: Fr) -> bool {
+        let ctx = self.builder.main(0);
+        match ctx.advice.get_mut(index) {
+            Some(cell) => {
+                *cell = halo2_base::halo2_proofs::plonk::Assigned::Trivial(cell.evaluate() + delta);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Registers the copy constraints between halo2-base cells and the vanilla SHA-256 cells.
