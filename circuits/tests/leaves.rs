@@ -344,3 +344,88 @@ mod random_cells {
         }
     }
 }
+
+#[test]
+fn a_devnet_range_with_exited_slashed_and_both_credential_forms() {
+    let st = devnet::build(&DevnetSpec {
+        validators: 512,
+        pool_permille: 700,
+        seed: 11,
+        ..Default::default()
+    })
+    .unwrap();
+    let pool = Pool::Address(devnet::DEFAULT_POOL);
+    let epoch = st.epoch();
+    let start = (0..32u64)
+        .map(|j| j * N_B as u64)
+        .find(|&s| {
+            let t = pool_totals(&st, &pool, epoch, s..s + N_B as u64).unwrap();
+            let prefixes: Vec<u8> = (s..s + N_B as u64)
+                .map(|i| st.validator(i).unwrap().withdrawal_credentials)
+                .filter(|c| pool.matches(c))
+                .map(|c| c[0])
+                .collect();
+            t.exited_count > 0
+                && t.slashed_count > 0
+                && t.active_count < t.validator_count
+                && prefixes.contains(&1)
+                && prefixes.contains(&2)
+        })
+        .expect("some range has exited, slashed and both credential forms");
+    let w = BalanceWitness::from_state(&st, &pool, start, N_B, N_R, epoch).unwrap();
+    let native = balance_public(&w);
+    assert_eq!(
+        native.totals,
+        pool_totals(&st, &pool, epoch, start..start + N_B as u64).unwrap()
+    );
+    let (c, inst) = mock(&w, K_BALANCE);
+    assert_eq!(inst, native.to_instances());
+    assert!(accepts(&c, inst));
+    for j in 0..N_B / N_R {
+        let r = RegistryWitness::from_state(&st, &pool, start + (j * N_R) as u64, N_R).unwrap();
+        let (c, inst) = mock(&r, K_REGISTRY);
+        assert_eq!(inst, registry_public(&r).to_instances());
+        assert_eq!(
+            inst[7], native.commitments[j],
+            "balance proof uses the registry commitment"
+        );
+        assert!(accepts(&c, inst));
+    }
+}
+
+mod seeded {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+
+        /// Random registries (lengths around powers of two, so the last ranges are partial):
+        /// circuit instances equal the native twin, which equals the state's trees and report.
+        #[test]
+        fn circuits_equal_native_twins_on_random_states(
+            len in prop::sample::select(vec![1usize, 3, 4, 5, 15, 16, 17, 31, 32, 33]),
+            seed in any::<u64>(),
+        ) {
+            let st = devnet::build(&DevnetSpec { validators: len, pool_permille: 500, seed, ..Default::default() }).unwrap();
+            let tree = st.tree().unwrap();
+            let pool = Pool::Address(devnet::DEFAULT_POOL);
+            let last = (len as u64 - 1) / N_R as u64 * N_R as u64;
+            let w = RegistryWitness::from_state(&st, &pool, last, N_R).unwrap();
+            let native = registry_public(&w);
+            prop_assert_eq!(native.root, tree.validators.data.node(2, last / 4));
+            let (c, inst) = mock(&w, K_REGISTRY);
+            prop_assert_eq!(&inst, &native.to_instances());
+            prop_assert!(accepts(&c, inst));
+
+            let b_last = (len as u64 - 1) / N_B as u64 * N_B as u64;
+            let b = BalanceWitness::from_state(&st, &pool, b_last, N_B, N_R, st.epoch()).unwrap();
+            let native = balance_public(&b);
+            prop_assert_eq!(native.root, tree.balances.data.node(2, b_last / 16));
+            prop_assert_eq!(native.totals, pool_totals(&st, &pool, st.epoch(), b_last..b_last + 16).unwrap());
+            let (c, inst) = mock(&b, K_BALANCE);
+            prop_assert_eq!(&inst, &native.to_instances());
+            prop_assert!(accepts(&c, inst));
+        }
+    }
+}
