@@ -175,7 +175,7 @@ fn registry_pool_forms_on_devnet() {
         .expect("a mixed range");
     let w = RegistryWitness::from_state(&st, &pool, start, N_R).unwrap();
     let members = w.accounts().iter().filter(|a| a.member).count();
-    assert!(members >= 2 && members < 4);
+    assert!((2..4).contains(&members));
     let native = registry_public(&w);
     assert_eq!(native.root, tree.validators.data.node(2, start / 4));
     let (c, inst) = mock(&w, K_REGISTRY);
@@ -224,13 +224,16 @@ fn tampered_public_inputs_are_rejected() {
     }
 }
 
+/// A named change to a witness.
+type Tamper<W> = (&'static str, Box<dyn Fn(&mut W)>);
+
 #[test]
 fn tampered_witnesses_are_rejected() {
     let st = devnet_state(40);
     let pool = Pool::Address(devnet::DEFAULT_POOL);
     let honest = RegistryWitness::from_state(&st, &pool, 8, N_R).unwrap();
     let expected = registry_public(&honest).to_instances();
-    let tampers: Vec<(&str, Box<dyn Fn(&mut RegistryWitness)>)> = vec![
+    let tampers: Vec<Tamper<RegistryWitness>> = vec![
         (
             "credential byte",
             Box::new(|w| w.validators[1].withdrawal_credentials[31] ^= 1),
@@ -262,7 +265,7 @@ fn tampered_witnesses_are_rejected() {
     }
     let honest = BalanceWitness::from_state(&st, &pool, 32, N_B, N_R, st.epoch()).unwrap();
     let expected = balance_public(&honest).to_instances();
-    let tampers: Vec<(&str, Box<dyn Fn(&mut BalanceWitness)>)> = vec![
+    let tampers: Vec<Tamper<BalanceWitness>> = vec![
         ("a balance", Box::new(|w| w.balances[3] += 1)),
         ("membership", Box::new(|w| w.accounts[0].member ^= true)),
         (

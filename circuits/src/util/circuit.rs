@@ -386,3 +386,13 @@ pub fn stage_name(stage: CircuitBuilderStage) -> &'static str {
         CircuitBuilderStage::Mock => "mock",
     }
 }
+
+impl snark_verifier_sdk::CircuitExt<Fr> for ShaCircuit {
+    fn num_instance(&self) -> Vec<usize> {
+        vec![self.builder.assigned_instances[0].len()]
+    }
+
+    fn instances(&self) -> Vec<Vec<Fr>> {
+        vec![ShaCircuit::instances(self)]
+    }
+}
