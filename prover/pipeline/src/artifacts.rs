@@ -1,0 +1,130 @@
+//! Content-addressed proof artifacts.
+//!
+//! A proof is stored under the hash of its statement: circuit name, verifying-key digest and
+//! public inputs. The same statement in a later report (a registry range whose containers did
+//! not change) finds the proof already there. Nothing read back is trusted: the proof is
+//! verified against the current key and inputs first, and a corrupt or foreign file is removed
+//! and proven again.
+
+use crate::keys::CircuitKeys;
+use crate::{write_atomically, PipelineError};
+use sha2::{Digest, Sha256};
+use stakeproof_circuits::util::proving::verify;
+use stakeproof_circuits::Fr;
+use std::path::{Path, PathBuf};
+
+/// Format version of artifact files.
+pub const ARTIFACT_VERSION: u32 = 1;
+
+/// A proof with what it proves.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct ProofArtifact {
+    /// Format version.
+    pub version: u32,
+    /// Circuit name.
+    pub circuit: String,
+    /// Verifying-key digest.
+    pub vk_digest: String,
+    /// Public inputs, as 32-byte little-endian hex field elements.
+    pub instances: Vec<String>,
+    /// The proof, hex.
+    pub proof: String,
+}
+
+/// Hex of a field element (32 bytes, little-endian canonical form).
+pub fn fr_hex(x: &Fr) -> String {
+    hex::encode(x.to_bytes())
+}
+
+/// The content address of a statement.
+pub fn statement_key(circuit: &str, vk_digest: &str, instances: &[Fr]) -> String {
+    let mut h = Sha256::new();
+    h.update(circuit.as_bytes());
+    h.update([0]);
+    h.update(vk_digest.as_bytes());
+    h.update([0]);
+    for x in instances {
+        h.update(x.to_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// The artifact directory.
+pub struct ArtifactStore {
+    /// Where artifacts live: `{dir}/{key}.json`.
+    pub dir: PathBuf,
+}
+
+/// Why a stored artifact was not used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rejected {
+    /// Not valid JSON of the artifact format.
+    Unreadable(String),
+    /// A different statement than its name says.
+    Foreign,
+    /// The proof does not verify.
+    BadProof,
+}
+
+impl ArtifactStore {
+    fn path(&self, key: &str) -> PathBuf {
+        self.dir.join(format!("{key}.json"))
+    }
+
+    /// The verified artifact for this statement, if stored. A stored file that fails any check
+    /// is deleted and reported.
+    pub fn load(
+        &self,
+        keys: &CircuitKeys,
+        instances: &[Fr],
+    ) -> (Option<Vec<u8>>, Option<Rejected>) {
+        let key = statement_key(&keys.name, &keys.vk_digest, instances);
+        let path = self.path(&key);
+        let Ok(bytes) = std::fs::read(&path) else {
+            return (None, None);
+        };
+        let reject = |why: Rejected, path: &Path| {
+            let _ = std::fs::remove_file(path);
+            (None, Some(why))
+        };
+        let art: ProofArtifact = match serde_json::from_slice(&bytes) {
+            Ok(a) => a,
+            Err(e) => return reject(Rejected::Unreadable(e.to_string()), &path),
+        };
+        let expected: Vec<String> = instances.iter().map(fr_hex).collect();
+        if art.version != ARTIFACT_VERSION
+            || art.circuit != keys.name
+            || art.vk_digest != keys.vk_digest
+            || art.instances != expected
+        {
+            return reject(Rejected::Foreign, &path);
+        }
+        let Ok(proof) = hex::decode(&art.proof) else {
+            return reject(Rejected::Unreadable("proof is not hex".into()), &path);
+        };
+        if verify(&keys.params, keys.pk.get_vk(), &proof, instances).is_err() {
+            return reject(Rejected::BadProof, &path);
+        }
+        (Some(proof), None)
+    }
+
+    /// Stores a proof under its statement's key (atomically). Returns the key.
+    pub fn store(
+        &self,
+        keys: &CircuitKeys,
+        instances: &[Fr],
+        proof: &[u8],
+    ) -> Result<String, PipelineError> {
+        let key = statement_key(&keys.name, &keys.vk_digest, instances);
+        let art = ProofArtifact {
+            version: ARTIFACT_VERSION,
+            circuit: keys.name.clone(),
+            vk_digest: keys.vk_digest.clone(),
+            instances: instances.iter().map(fr_hex).collect(),
+            proof: hex::encode(proof),
+        };
+        let json = serde_json::to_vec_pretty(&art).expect("artifact serializes");
+        write_atomically(&self.path(&key), &json, "proof artifact")?;
+        Ok(key)
+    }
+}

@@ -1,0 +1,277 @@
+//! The leaf stage of a report: every registry and balance range of a state, proven in parallel
+//! (never more proofs at once than memory allows), each skipped when its statement is already
+//! proven in the artifact store.
+
+use crate::artifacts::{ArtifactStore, Rejected};
+use crate::keys::{CircuitKeys, KeyStore};
+use crate::srs::Srs;
+use crate::PipelineError;
+use rayon::prelude::*;
+use stakeproof_circuits::balance::native::balance_public;
+use stakeproof_circuits::balance::BalanceWitness;
+use stakeproof_circuits::halo2_base::gates::circuit::CircuitBuilderStage;
+use stakeproof_circuits::registry::native::registry_public;
+use stakeproof_circuits::registry::RegistryWitness;
+use stakeproof_circuits::util::circuit::{build_circuit, CircuitLogic, Shape};
+use stakeproof_circuits::util::proving::prove;
+use stakeproof_circuits::Fr;
+use stakeproof_prover::beacon::BeaconState;
+use stakeproof_prover::report::{pool_totals, Pool, PoolTotals};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// Sizes of the leaf proofs.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct LeafConfig {
+    /// Validators per registry proof (a power of two).
+    pub registry_size: usize,
+    /// `k` of the registry circuit.
+    pub registry_k: u32,
+    /// Balances per balance proof (a multiple of `registry_size`).
+    pub balance_size: usize,
+    /// `k` of the balance circuit.
+    pub balance_k: u32,
+    /// Upper bound on concurrent proofs (also capped by memory).
+    pub max_parallel: usize,
+}
+
+impl LeafConfig {
+    /// The smallest sizes (registry-4 at k=13, balance-16 at k=12): the tests' and demo's.
+    pub fn small() -> Self {
+        LeafConfig {
+            registry_size: 4,
+            registry_k: 13,
+            balance_size: 16,
+            balance_k: 12,
+            max_parallel: rayon::current_num_threads(),
+        }
+    }
+}
+
+/// One proven (or reused) leaf.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LeafOutcome {
+    /// Circuit name.
+    pub circuit: String,
+    /// First index of the range.
+    pub start: u64,
+    /// Artifact key.
+    pub key: String,
+    /// Reused from an earlier run (statement already proven).
+    pub reused: bool,
+    /// Why a stored artifact was discarded, if one was.
+    pub discarded: Option<String>,
+    /// Seconds spent proving (0 when reused).
+    pub seconds: f64,
+}
+
+/// The leaf stage's result.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LeafReport {
+    /// Registry proofs, by range.
+    pub registry: Vec<LeafOutcome>,
+    /// Balance proofs, by range.
+    pub balance: Vec<LeafOutcome>,
+    /// Totals summed from the balance proofs' public inputs (equal to the native report).
+    pub totals: PoolTotals,
+    /// Proofs run concurrently.
+    pub parallel: usize,
+}
+
+/// Progress callbacks (the CLI draws bars from them).
+pub trait Progress: Sync {
+    /// A stage starts with `total` items.
+    fn stage(&self, name: &str, total: usize);
+    /// One item of the current stage finished.
+    fn tick(&self);
+}
+
+/// No progress output.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn stage(&self, _: &str, _: usize) {}
+    fn tick(&self) {}
+}
+
+/// Where the pipeline keeps its state.
+pub struct WorkDir {
+    /// Root directory: `keys/`, `proofs/`, `srs/` below it.
+    pub root: PathBuf,
+}
+
+impl WorkDir {
+    /// The key store.
+    pub fn keys(&self) -> KeyStore {
+        KeyStore {
+            dir: self.root.join("keys"),
+        }
+    }
+
+    /// The artifact store.
+    pub fn proofs(&self) -> ArtifactStore {
+        ArtifactStore {
+            dir: self.root.join("proofs"),
+        }
+    }
+
+    /// The SRS cache directory.
+    pub fn srs(&self) -> PathBuf {
+        self.root.join("srs")
+    }
+}
+
+/// Estimated peak memory of one proof at `k` (bytes): measured ~2.6 GB for registry-4 at k=13
+/// with ~150 columns over 2^13 rows, i.e. about 2 KiB per (column × row) with the extended
+/// domain; scaled by rows.
+pub fn estimated_proof_memory(k: u32) -> u64 {
+    (2_600_000_000u64 >> 13.min(k)) << k.min(40)
+}
+
+/// Available memory from /proc/meminfo (bytes), if readable.
+pub fn available_memory() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = s.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn prove_one(
+    keys: &CircuitKeys,
+    store: &ArtifactStore,
+    logic: &impl CircuitLogic,
+    start: u64,
+    native: Vec<Fr>,
+) -> Result<LeafOutcome, PipelineError> {
+    let (found, rejected) = store.load(keys, &native);
+    let discarded = rejected.map(|r| match r {
+        Rejected::Unreadable(e) => format!("unreadable: {e}"),
+        Rejected::Foreign => "another statement".into(),
+        Rejected::BadProof => "proof does not verify".into(),
+    });
+    if found.is_some() {
+        let key = crate::artifacts::statement_key(&keys.name, &keys.vk_digest, &native);
+        return Ok(LeafOutcome {
+            circuit: keys.name.clone(),
+            start,
+            key,
+            reused: true,
+            discarded,
+            seconds: 0.0,
+        });
+    }
+    let t = Instant::now();
+    let circuit = build_circuit(
+        CircuitBuilderStage::Prover,
+        logic,
+        Shape::Pinned(&keys.pinning),
+    )?;
+    let instances = circuit.instances();
+    assert_eq!(
+        instances, native,
+        "{}: circuit and native twin disagree at range {start}",
+        keys.name
+    );
+    let proof = prove(&keys.params, &keys.pk, circuit, &instances).map_err(|source| {
+        PipelineError::Halo2 {
+            what: format!("proving {} at {start}", keys.name),
+            source,
+        }
+    })?;
+    let key = store.store(keys, &instances, &proof)?;
+    Ok(LeafOutcome {
+        circuit: keys.name.clone(),
+        start,
+        key,
+        reused: false,
+        discarded,
+        seconds: t.elapsed().as_secs_f64(),
+    })
+}
+
+/// Proves every registry and balance range of `state` for `pool` at the state's epoch.
+pub fn prove_leaves(
+    state: &BeaconState,
+    pool: &Pool,
+    cfg: &LeafConfig,
+    srs: &Srs,
+    work: &WorkDir,
+    progress: &dyn Progress,
+) -> Result<LeafReport, PipelineError> {
+    let len = state.validator_count().max(1);
+    let epoch = state.epoch();
+    let n_r = cfg.registry_size;
+    let n_b = cfg.balance_size;
+    let registry: Vec<RegistryWitness> = (0..len.div_ceil(n_r as u64))
+        .map(|j| RegistryWitness::from_state(state, pool, j * n_r as u64, n_r))
+        .collect::<Result<_, _>>()?;
+    let balance: Vec<BalanceWitness> = (0..len.div_ceil(n_b as u64))
+        .map(|j| BalanceWitness::from_state(state, pool, j * n_b as u64, n_b, n_r, epoch))
+        .collect::<Result<_, _>>()?;
+
+    progress.stage("keys", 2);
+    let keys = work.keys();
+    let rkeys = keys.get(srs, &registry[0], cfg.registry_k)?;
+    progress.tick();
+    let bkeys = keys.get(srs, &balance[0], cfg.balance_k)?;
+    progress.tick();
+
+    let mem_cap = available_memory()
+        .map(|m| (m / estimated_proof_memory(cfg.registry_k.max(cfg.balance_k))).max(1) as usize)
+        .unwrap_or(1);
+    let parallel = cfg.max_parallel.min(mem_cap).max(1);
+    let pool_threads = rayon::ThreadPoolBuilder::new()
+        .num_threads(parallel)
+        .build()
+        .expect("thread pool");
+    let store = work.proofs();
+    let done = AtomicUsize::new(0);
+
+    progress.stage("registry proofs", registry.len());
+    let reg_out: Vec<LeafOutcome> = pool_threads.install(|| {
+        registry
+            .par_iter()
+            .map(|w| {
+                let r = prove_one(
+                    &rkeys,
+                    &store,
+                    w,
+                    w.start,
+                    registry_public(w).to_instances(),
+                );
+                progress.tick();
+                done.fetch_add(1, Ordering::Relaxed);
+                r
+            })
+            .collect::<Result<_, _>>()
+    })?;
+    progress.stage("balance proofs", balance.len());
+    let mut totals = PoolTotals::default();
+    let bal_out: Vec<LeafOutcome> = pool_threads.install(|| {
+        balance
+            .par_iter()
+            .map(|w| {
+                let r = prove_one(&bkeys, &store, w, w.start, balance_public(w).to_instances());
+                progress.tick();
+                r
+            })
+            .collect::<Result<_, _>>()
+    })?;
+    for w in &balance {
+        totals = totals.merge(balance_public(w).totals);
+    }
+    let native = pool_totals(state, pool, epoch, 0..state.validator_count())?;
+    if totals != native {
+        return Err(PipelineError::Mismatch {
+            proven: totals,
+            native,
+        });
+    }
+    Ok(LeafReport {
+        registry: reg_out,
+        balance: bal_out,
+        totals,
+        parallel,
+    })
+}

@@ -1,0 +1,91 @@
+//! # stakeproof-pipeline
+//!
+//! - [`srs`]: the universal KZG setup, from a ceremony file or generated locally (unsafe);
+//! - [`keys`]: proving keys and pinnings per circuit, generated once and cached;
+//! - [`artifacts`]: content-addressed proof artifacts, verified before reuse;
+//! - [`leaves`]: the leaf stage of a report — plan the ranges, prove them in parallel, resume.
+
+pub mod artifacts;
+pub mod keys;
+pub mod leaves;
+pub mod srs;
+
+/// Errors of the pipeline.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// A file could not be read or written.
+    #[error("{what} {path}: {source}")]
+    Io {
+        /// What the file is.
+        what: &'static str,
+        /// Its path.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The SRS is too small for a circuit.
+    #[error("the setup has 2^{have} points but {circuit} needs 2^{need}")]
+    SrsTooSmall {
+        /// Circuit name.
+        circuit: String,
+        /// log2 of the setup size.
+        have: u32,
+        /// k the circuit needs.
+        need: u32,
+    },
+    /// Building a circuit failed.
+    #[error(transparent)]
+    Circuit(#[from] stakeproof_circuits::util::circuit::CircuitError),
+    /// A witness could not be built.
+    #[error(transparent)]
+    Witness(#[from] stakeproof_circuits::registry::witness::WitnessError),
+    /// halo2 failed (keygen, proving, or a proof that does not verify).
+    #[error("{what}: {source}")]
+    Halo2 {
+        /// What was being done.
+        what: String,
+        /// The halo2 error.
+        #[source]
+        source: stakeproof_circuits::halo2_proofs::plonk::Error,
+    },
+    /// Leaf proofs disagree with the native report.
+    #[error("leaf proofs sum to {proven:?} but the native report says {native:?}")]
+    Mismatch {
+        /// Summed from the proofs' public inputs.
+        proven: stakeproof_prover::report::PoolTotals,
+        /// The native report.
+        native: stakeproof_prover::report::PoolTotals,
+    },
+    /// A native report failed.
+    #[error(transparent)]
+    Report(#[from] stakeproof_prover::report::ReportError),
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory, fsynced and
+/// renamed, so that no reader ever sees a partial file under the final name.
+pub fn write_atomically(
+    path: &std::path::Path,
+    bytes: &[u8],
+    what: &'static str,
+) -> Result<(), PipelineError> {
+    use std::io::Write;
+    let io = |source| PipelineError::Io {
+        what,
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}-{:?}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let mut f = std::fs::File::create(&tmp).map_err(io)?;
+    f.write_all(bytes).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(io)
+}

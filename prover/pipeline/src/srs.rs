@@ -1,0 +1,105 @@
+//! The universal KZG setup.
+
+use crate::{write_atomically, PipelineError};
+use stakeproof_circuits::halo2_proofs::halo2curves::bn256::Bn256;
+use stakeproof_circuits::halo2_proofs::poly::commitment::Params;
+use stakeproof_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use stakeproof_circuits::util::proving::{params_for, unsafe_setup};
+use std::path::Path;
+
+/// A KZG setup and where it came from.
+#[derive(Clone, Debug)]
+pub struct Srs {
+    params: ParamsKZG<Bn256>,
+    /// Locally generated with a known seed: anyone can forge proofs against it.
+    pub unsafe_local: bool,
+    /// Identifier used in key file names: `unsafe-k{k}-seed{seed}` or `file-{sha256 prefix}`.
+    pub id: String,
+}
+
+impl Srs {
+    /// Loads a ceremony setup in halo2's format (e.g. converted perpetual powers of tau).
+    pub fn load(path: &Path) -> Result<Self, PipelineError> {
+        let bytes = std::fs::read(path).map_err(|source| PipelineError::Io {
+            what: "SRS file",
+            path: path.display().to_string(),
+            source,
+        })?;
+        let params = ParamsKZG::<Bn256>::read(&mut bytes.as_slice()).map_err(|source| {
+            PipelineError::Io {
+                what: "SRS file (halo2 format)",
+                path: path.display().to_string(),
+                source,
+            }
+        })?;
+        use sha2::Digest;
+        let digest = hex::encode(sha2::Sha256::digest(&bytes));
+        Ok(Srs {
+            params,
+            unsafe_local: false,
+            id: format!("file-{}", &digest[..16]),
+        })
+    }
+
+    /// A locally generated setup of `2^k` points, cached under `cache_dir` (generation takes
+    /// minutes at large `k`). **Unsafe**: for tests and the offline demo only.
+    pub fn unsafe_local(
+        k: u32,
+        seed: u64,
+        cache_dir: Option<&Path>,
+    ) -> Result<Self, PipelineError> {
+        let id = format!("unsafe-k{k}-seed{seed}");
+        if let Some(dir) = cache_dir {
+            let path = dir.join(format!("{id}.srs"));
+            if let Ok(bytes) = std::fs::read(&path) {
+                if let Ok(params) = ParamsKZG::<Bn256>::read(&mut bytes.as_slice()) {
+                    if params.k() == k {
+                        return Ok(Srs {
+                            params,
+                            unsafe_local: true,
+                            id,
+                        });
+                    }
+                }
+                // Unreadable or foreign: regenerate below and overwrite.
+            }
+            let params = unsafe_setup(k, seed);
+            let mut bytes = Vec::new();
+            params
+                .write(&mut bytes)
+                .map_err(|source| PipelineError::Io {
+                    what: "SRS cache",
+                    path: path.display().to_string(),
+                    source,
+                })?;
+            write_atomically(&path, &bytes, "SRS cache")?;
+            return Ok(Srs {
+                params,
+                unsafe_local: true,
+                id,
+            });
+        }
+        Ok(Srs {
+            params: unsafe_setup(k, seed),
+            unsafe_local: true,
+            id,
+        })
+    }
+
+    /// log2 of the number of points.
+    pub fn k(&self) -> u32 {
+        self.params.k()
+    }
+
+    /// The setup cut down to `2^k` points for a circuit of that size.
+    pub fn for_circuit(&self, circuit: &str, k: u32) -> Result<ParamsKZG<Bn256>, PipelineError> {
+        if k > self.k() {
+            return Err(PipelineError::SrsTooSmall {
+                circuit: circuit.to_string(),
+                have: self.k(),
+                need: k,
+            });
+        }
+        Ok(params_for(&self.params, k))
+    }
+}
