@@ -357,6 +357,10 @@ pub struct Timings {
     pub witness_s: f64,
     /// `create_proof` (SHPLONK, Blake2b transcript).
     pub prove_s: f64,
+    /// CPU time (user + system, all threads) of this process while proving. Against
+    /// `prove_s × threads` it shows how much of the machine the prover got: other processes
+    /// on the same cores lengthen `prove_s` but hardly this.
+    pub prove_cpu_s: f64,
     /// `verify_proof`, milliseconds.
     pub verify_ms: f64,
 }
@@ -426,6 +430,9 @@ pub struct CircuitCost {
     pub prove_s_per_validator: f64,
     /// `sha_compressions / (prove_s × threads)`.
     pub compressions_per_core_second: f64,
+    /// `sha_compressions / prove_cpu_s`: the same rate per CPU-second actually spent, robust to
+    /// other processes sharing the cores.
+    pub compressions_per_cpu_second: f64,
     /// Proof size in bytes.
     pub proof_bytes: usize,
     /// The proof verified (a measurement whose proof fails is an error instead).
@@ -446,9 +453,14 @@ pub fn measure(size: LeafSize) -> Result<CircuitCost, InfoError> {
     let t = Instant::now();
     let circuit = keyed.prover_circuit()?;
     let witness_s = t.elapsed().as_secs_f64();
+    let cpu = cpu_seconds();
     let t = Instant::now();
     let (proof, instances) = keyed.prove(circuit)?;
     let prove_s = t.elapsed().as_secs_f64();
+    let prove_cpu_s = match (cpu, cpu_seconds()) {
+        (Some(a), Some(b)) => b - a,
+        _ => 0.0,
+    };
     let prove_peak_rss_bytes = peak_rss_bytes().unwrap_or(0);
     let t = Instant::now();
     keyed.verify(&proof, &instances)?;
@@ -468,6 +480,7 @@ pub fn measure(size: LeafSize) -> Result<CircuitCost, InfoError> {
             keygen_s: keyed.keygen_s,
             witness_s,
             prove_s,
+            prove_cpu_s,
             verify_ms,
         },
         proof.len(),
@@ -548,6 +561,11 @@ fn cost_of(
         threads,
         prove_s_per_validator: timings.prove_s / nf,
         compressions_per_core_second: sha_compressions as f64 / (timings.prove_s * threads as f64),
+        compressions_per_cpu_second: if timings.prove_cpu_s > 0.0 {
+            sha_compressions as f64 / timings.prove_cpu_s
+        } else {
+            0.0
+        },
         timings,
         proof_bytes,
         verified: true,
@@ -575,6 +593,18 @@ pub fn rss_bytes() -> Option<u64> {
 /// The process's resident-set high-water mark (`VmHWM`), in bytes; `None` off Linux.
 pub fn peak_rss_bytes() -> Option<u64> {
     proc_status_kib("VmHWM:").map(|k| k * 1024)
+}
+
+/// User + system CPU seconds of this process (all threads) so far; `None` off Linux.
+/// (`/proc/self/stat` counts in `USER_HZ` ticks, 100 per second on Linux.)
+pub fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesized command name; utime and stime are fields 14 and 15.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest.split(' ').skip(11);
+    let utime: f64 = fields.next()?.parse().ok()?;
+    let stime: f64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) / 100.0)
 }
 
 /// Resets the high-water mark to the current resident set (Linux ≥ 4.0); `false` if refused.
