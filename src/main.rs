@@ -38,6 +38,13 @@ enum Command {
     /// validator, and one real keygen / prove / verify (unsafe local setup) with its time and
     /// peak memory.
     CircuitInfo(CircuitInfoArgs),
+    /// Load or generate the KZG setup and the proving keys of the leaf circuits (cached in the
+    /// work directory).
+    Setup(SetupArgs),
+    /// Prove a report's leaves: every registry and balance range of the state, in parallel,
+    /// reusing every proof already in the work directory (resumable). Aggregation into one
+    /// block-root-bound proof is not built yet.
+    Prove(ProveArgs),
 }
 
 /// Which layout the state uses.
@@ -220,6 +227,8 @@ fn main() {
         Command::Report(a) => report(a),
         Command::Proof(a) => proof(a),
         Command::CircuitInfo(a) => circuit_info(a),
+        Command::Setup(a) => setup(a),
+        Command::Prove(a) => prove(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
@@ -624,4 +633,256 @@ fn print_circuit_costs(reports: &[stakeproof_circuits::info::CircuitCost]) {
     } else {
         println!("(peak memory: resident-set high-water mark of each measurement, this process)");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// setup / prove: the proving pipeline's leaf stage.
+
+#[derive(Args)]
+#[group(id = "srs_source", required = true, multiple = false)]
+struct SrsArgs {
+    /// A ceremony KZG setup in halo2's format (perpetual powers of tau, converted).
+    #[arg(long, group = "srs_source")]
+    srs: Option<PathBuf>,
+    /// Generate a local setup with a known seed. UNSAFE: anyone can forge proofs against it;
+    /// for tests and demos only.
+    #[arg(long, group = "srs_source")]
+    unsafe_srs: bool,
+}
+
+#[derive(Args)]
+struct LeafArgs {
+    /// Validators per registry proof (a power of two).
+    #[arg(long, default_value_t = 4)]
+    registry_size: usize,
+    /// Balances per balance proof (a power of two, a multiple of the registry size).
+    #[arg(long, default_value_t = 16)]
+    balance_size: usize,
+    /// Work directory: keys, proof artifacts, SRS cache.
+    #[arg(long, default_value = ".stakeproof-work")]
+    work_dir: PathBuf,
+    /// At most this many proofs at once (also capped by available memory).
+    #[arg(long)]
+    max_parallel: Option<usize>,
+}
+
+impl LeafArgs {
+    fn config(&self) -> Result<stakeproof_pipeline::leaves::LeafConfig> {
+        let mut cfg = stakeproof_pipeline::leaves::LeafConfig::for_sizes(
+            self.registry_size,
+            self.balance_size,
+        )?;
+        if let Some(m) = self.max_parallel {
+            cfg.max_parallel = m.max(1);
+        }
+        Ok(cfg)
+    }
+
+    fn work(&self) -> stakeproof_pipeline::leaves::WorkDir {
+        stakeproof_pipeline::leaves::WorkDir {
+            root: self.work_dir.clone(),
+        }
+    }
+}
+
+#[derive(Args)]
+struct SetupArgs {
+    #[command(flatten)]
+    srs: SrsArgs,
+    #[command(flatten)]
+    leaves: LeafArgs,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ProveArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    #[command(flatten)]
+    pool: PoolArgs,
+    #[command(flatten)]
+    srs: SrsArgs,
+    #[command(flatten)]
+    leaves: LeafArgs,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Seed of the unsafe local setup (fixed, so keys are reusable across runs).
+const UNSAFE_SEED: u64 = 0x5741_4b45;
+
+fn load_srs(
+    a: &SrsArgs,
+    need_k: u32,
+    work: &stakeproof_pipeline::leaves::WorkDir,
+) -> Result<stakeproof_pipeline::srs::Srs> {
+    use stakeproof_pipeline::srs::Srs;
+    match &a.srs {
+        Some(p) => Ok(Srs::load(p)?),
+        None => {
+            eprintln!("warning: using an UNSAFE locally generated KZG setup (known seed): proofs against it can be forged");
+            Ok(Srs::unsafe_local(need_k, UNSAFE_SEED, Some(&work.srs()))?)
+        }
+    }
+}
+
+/// Progress bars for the pipeline's stages.
+struct Bars {
+    current: std::sync::Mutex<Option<ProgressBar>>,
+}
+
+impl stakeproof_pipeline::leaves::Progress for Bars {
+    fn stage(&self, name: &str, total: usize) {
+        let mut cur = self.current.lock().expect("progress lock");
+        if let Some(pb) = cur.take() {
+            pb.finish_and_clear();
+        }
+        let pb = ProgressBar::new(total as u64);
+        pb.set_style(
+            ProgressStyle::with_template("{msg:>16} {bar:30} {pos}/{len} [{elapsed} < {eta}]")
+                .expect("template"),
+        );
+        pb.set_message(name.to_string());
+        *cur = Some(pb);
+    }
+
+    fn tick(&self) {
+        if let Some(pb) = self.current.lock().expect("progress lock").as_ref() {
+            pb.inc(1);
+        }
+    }
+}
+
+impl Drop for Bars {
+    fn drop(&mut self) {
+        if let Some(pb) = self.current.lock().ok().and_then(|mut c| c.take()) {
+            pb.finish_and_clear();
+        }
+    }
+}
+
+fn setup(a: SetupArgs) -> Result<()> {
+    let cfg = a.leaves.config()?;
+    let work = a.leaves.work();
+    let srs = load_srs(&a.srs, cfg.registry_k.max(cfg.balance_k), &work)?;
+    let t = Instant::now();
+    let (rk, bk) = stakeproof_pipeline::leaves::leaf_keys(&cfg, &srs, &work)?;
+    let out = serde_json::json!({
+        "srs": srs.id,
+        "unsafe_srs": srs.unsafe_local,
+        "srs_k": srs.k(),
+        "circuits": [
+            {"circuit": rk.name, "k": cfg.registry_k, "vk_digest": rk.vk_digest, "cached": rk.cached},
+            {"circuit": bk.name, "k": cfg.balance_k, "vk_digest": bk.vk_digest, "cached": bk.cached},
+        ],
+        "work_dir": work.root,
+        "elapsed_ms": t.elapsed().as_millis() as u64,
+    });
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!(
+            "setup {}{}",
+            srs.id,
+            if srs.unsafe_local {
+                " (UNSAFE local setup)"
+            } else {
+                ""
+            }
+        );
+        for (k, c) in [(cfg.registry_k, &rk), (cfg.balance_k, &bk)] {
+            println!(
+                "  {:<16} k={k:<3} vk {}  {}",
+                c.name,
+                &c.vk_digest,
+                if c.cached { "cached" } else { "generated" }
+            );
+        }
+        println!("keys in {}", work.root.join("keys").display());
+    }
+    Ok(())
+}
+
+fn prove(a: ProveArgs) -> Result<()> {
+    let cfg = a.leaves.config()?;
+    let work = a.leaves.work();
+    let (state, tree) = load_state(&a.source)?;
+    let Some(tree) = tree else {
+        state.tree()?;
+        bail!("the state has no block root");
+    };
+    let srs = load_srs(&a.srs, cfg.registry_k.max(cfg.balance_k), &work)?;
+    let pool = a.pool.pool();
+    let t = Instant::now();
+    let bars = Bars {
+        current: std::sync::Mutex::new(None),
+    };
+    let leaves =
+        stakeproof_pipeline::leaves::prove_leaves(&state, &pool, &cfg, &srs, &work, &bars)?;
+    drop(bars);
+    let proven = leaves
+        .registry
+        .iter()
+        .chain(&leaves.balance)
+        .filter(|o| !o.reused)
+        .count();
+    let reused = leaves.registry.len() + leaves.balance.len() - proven;
+    let summary = serde_json::json!({
+        "stage": "leaves",
+        "aggregated": false,
+        "slot": state.slot(),
+        "epoch": state.epoch(),
+        "fork": state.fork().name(),
+        "block_root": hex0x(&tree.block_root()),
+        "pool": pool.to_string(),
+        "registry_length": state.validator_count(),
+        "totals": leaves.totals,
+        "unsafe_srs": srs.unsafe_local,
+        "leaf_config": cfg,
+        "proofs_generated": proven,
+        "proofs_reused": reused,
+        "parallel": leaves.parallel,
+        "registry": leaves.registry,
+        "balance": leaves.balance,
+        "elapsed_ms": t.elapsed().as_millis() as u64,
+    });
+    let path = work
+        .root
+        .join(format!("summary-slot-{}.json", state.slot()));
+    write_atomically(&path, serde_json::to_string_pretty(&summary)?.as_bytes())?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        println!(
+            "slot {} ({}), block root {}",
+            state.slot(),
+            state.fork(),
+            hex0x(&tree.block_root())
+        );
+        println!("pool validators     {}", leaves.totals.validator_count);
+        println!(
+            "total balance       {} gwei",
+            leaves.totals.total_balance_gwei
+        );
+        println!(
+            "active / exited / slashed   {} / {} / {}",
+            leaves.totals.active_count, leaves.totals.exited_count, leaves.totals.slashed_count
+        );
+        println!(
+            "leaf proofs: {} registry + {} balance, {proven} generated, {reused} reused, {} at a time, {:.1?}",
+            leaves.registry.len(),
+            leaves.balance.len(),
+            leaves.parallel,
+            t.elapsed()
+        );
+        if srs.unsafe_local {
+            println!("setup: UNSAFE local KZG setup (tests and demos only)");
+        }
+        println!("summary: {}", path.display());
+        println!("aggregation into one block-root-bound proof is not built yet: these are the verified leaf proofs");
+    }
+    Ok(())
 }

@@ -18,7 +18,6 @@ use stakeproof_circuits::Fr;
 use stakeproof_prover::beacon::BeaconState;
 use stakeproof_prover::report::{pool_totals, Pool, PoolTotals};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// Sizes of the leaf proofs.
@@ -37,6 +36,34 @@ pub struct LeafConfig {
 }
 
 impl LeafConfig {
+    /// Sizes `n_r` and `n_b` at the smallest `k` that fits each circuit's SHA-256 rows.
+    pub fn for_sizes(registry_size: usize, balance_size: usize) -> Result<Self, PipelineError> {
+        if !registry_size.is_power_of_two()
+            || !balance_size.is_power_of_two()
+            || balance_size < 4
+            || balance_size % registry_size != 0
+        {
+            return Err(PipelineError::Witness(
+                stakeproof_circuits::registry::witness::WitnessError::BadGrouping {
+                    n_b: balance_size,
+                    n_r: registry_size,
+                },
+            ));
+        }
+        let k_for = |hashes: usize, floor: u32| {
+            let rows = hashes * 2 * stakeproof_circuits::sha256::ROWS_PER_BLOCK
+                + stakeproof_circuits::util::circuit::UNUSABLE_ROWS;
+            (rows.next_power_of_two().trailing_zeros()).max(floor)
+        };
+        Ok(LeafConfig {
+            registry_size,
+            registry_k: k_for(9 * registry_size - 1, 13),
+            balance_size,
+            balance_k: k_for(balance_size / 4 - 1, 12),
+            max_parallel: rayon::current_num_threads(),
+        })
+    }
+
     /// The smallest sizes (registry-4 at k=13, balance-16 at k=12): the tests' and demo's.
     pub fn small() -> Self {
         LeafConfig {
@@ -216,6 +243,56 @@ pub fn prove_leaves(
     progress.tick();
     let bkeys = keys.get(srs, &balance[0], cfg.balance_k)?;
     progress.tick();
+    prove_ranges(
+        state,
+        pool,
+        cfg,
+        work,
+        progress,
+        (&registry, &rkeys),
+        (&balance, &bkeys),
+    )
+}
+
+/// The proving keys of both leaf circuits (from the cache or generated), built on a small
+/// devnet witness of the configured shape.
+pub fn leaf_keys(
+    cfg: &LeafConfig,
+    srs: &Srs,
+    work: &WorkDir,
+) -> Result<(CircuitKeys, CircuitKeys), PipelineError> {
+    let st = stakeproof_prover::devnet::build(&stakeproof_prover::devnet::DevnetSpec {
+        validators: cfg.balance_size,
+        ..Default::default()
+    })
+    .expect("devnet state decodes");
+    let pool = Pool::Address(stakeproof_prover::devnet::DEFAULT_POOL);
+    let r = RegistryWitness::from_state(&st, &pool, 0, cfg.registry_size)?;
+    let b = BalanceWitness::from_state(
+        &st,
+        &pool,
+        0,
+        cfg.balance_size,
+        cfg.registry_size,
+        st.epoch(),
+    )?;
+    let keys = work.keys();
+    Ok((
+        keys.get(srs, &r, cfg.registry_k)?,
+        keys.get(srs, &b, cfg.balance_k)?,
+    ))
+}
+
+fn prove_ranges(
+    state: &BeaconState,
+    pool: &Pool,
+    cfg: &LeafConfig,
+    work: &WorkDir,
+    progress: &dyn Progress,
+    (registry, rkeys): (&[RegistryWitness], &CircuitKeys),
+    (balance, bkeys): (&[BalanceWitness], &CircuitKeys),
+) -> Result<LeafReport, PipelineError> {
+    let epoch = state.epoch();
 
     let mem_cap = available_memory()
         .map(|m| (m / estimated_proof_memory(cfg.registry_k.max(cfg.balance_k))).max(1) as usize)
@@ -226,22 +303,14 @@ pub fn prove_leaves(
         .build()
         .expect("thread pool");
     let store = work.proofs();
-    let done = AtomicUsize::new(0);
 
     progress.stage("registry proofs", registry.len());
     let reg_out: Vec<LeafOutcome> = pool_threads.install(|| {
         registry
             .par_iter()
             .map(|w| {
-                let r = prove_one(
-                    &rkeys,
-                    &store,
-                    w,
-                    w.start,
-                    registry_public(w).to_instances(),
-                );
+                let r = prove_one(rkeys, &store, w, w.start, registry_public(w).to_instances());
                 progress.tick();
-                done.fetch_add(1, Ordering::Relaxed);
                 r
             })
             .collect::<Result<_, _>>()
@@ -252,13 +321,13 @@ pub fn prove_leaves(
         balance
             .par_iter()
             .map(|w| {
-                let r = prove_one(&bkeys, &store, w, w.start, balance_public(w).to_instances());
+                let r = prove_one(bkeys, &store, w, w.start, balance_public(w).to_instances());
                 progress.tick();
                 r
             })
             .collect::<Result<_, _>>()
     })?;
-    for w in &balance {
+    for w in balance {
         totals = totals.merge(balance_public(w).totals);
     }
     let native = pool_totals(state, pool, epoch, 0..state.validator_count())?;

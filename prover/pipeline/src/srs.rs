@@ -4,8 +4,40 @@ use crate::{write_atomically, PipelineError};
 use stakeproof_circuits::halo2_proofs::halo2curves::bn256::Bn256;
 use stakeproof_circuits::halo2_proofs::poly::commitment::Params;
 use stakeproof_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use stakeproof_circuits::halo2_proofs::SerdeFormat;
 use stakeproof_circuits::util::proving::{params_for, unsafe_setup};
 use std::path::Path;
+
+/// Largest setup this code reads: 2^28 points (a 34 GiB file).
+pub const MAX_SRS_K: u32 = 28;
+
+/// Reads a setup in halo2's uncompressed layout (`k` as u32 LE, `2^k` G1 points, their Lagrange
+/// form, two G2 points), refusing a header or a length that does not fit before allocating,
+/// and checking every point is on its curve.
+fn read_checked(bytes: &[u8]) -> std::io::Result<ParamsKZG<Bn256>> {
+    use std::io::{Error, ErrorKind};
+    let k = bytes
+        .get(..4)
+        .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+        .ok_or_else(|| Error::new(ErrorKind::UnexpectedEof, "shorter than its 4-byte header"))?;
+    if k == 0 || k > MAX_SRS_K {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!("header says 2^{k} points; expected 1..={MAX_SRS_K} (not a halo2 KZG setup?)"),
+        ));
+    }
+    let expected = 4 + (2usize << k) * 64 + 2 * 128;
+    if bytes.len() != expected {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!(
+                "{} bytes, but a 2^{k} setup has {expected} (truncated or another format)",
+                bytes.len()
+            ),
+        ));
+    }
+    ParamsKZG::<Bn256>::read_custom(&mut &bytes[..], SerdeFormat::RawBytes)
+}
 
 /// A KZG setup and where it came from.
 #[derive(Clone, Debug)]
@@ -25,12 +57,10 @@ impl Srs {
             path: path.display().to_string(),
             source,
         })?;
-        let params = ParamsKZG::<Bn256>::read(&mut bytes.as_slice()).map_err(|source| {
-            PipelineError::Io {
-                what: "SRS file (halo2 format)",
-                path: path.display().to_string(),
-                source,
-            }
+        let params = read_checked(&bytes).map_err(|source| PipelineError::Io {
+            what: "SRS file (halo2 format)",
+            path: path.display().to_string(),
+            source,
         })?;
         use sha2::Digest;
         let digest = hex::encode(sha2::Sha256::digest(&bytes));
@@ -52,7 +82,7 @@ impl Srs {
         if let Some(dir) = cache_dir {
             let path = dir.join(format!("{id}.srs"));
             if let Ok(bytes) = std::fs::read(&path) {
-                if let Ok(params) = ParamsKZG::<Bn256>::read(&mut bytes.as_slice()) {
+                if let Ok(params) = read_checked(&bytes) {
                     if params.k() == k {
                         return Ok(Srs {
                             params,

@@ -1,0 +1,177 @@
+//! `stakeproof setup` and `stakeproof prove` as a user runs them: leaf proofs from a state
+//! file, a second run that reuses everything, a run killed midway and resumed, bad arguments.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+const POOL: &str = "0x57a4e0005a4e0000000000000000000000000001";
+
+fn stakeproof() -> Command {
+    Command::cargo_bin("stakeproof").expect("binary built")
+}
+
+fn devnet_state(dir: &std::path::Path, n: usize) -> (std::path::PathBuf, Value) {
+    let state = dir.join("devnet.ssz");
+    let out = stakeproof()
+        .args([
+            "demo",
+            "--json",
+            "--validators",
+            &n.to_string(),
+            "--write-state",
+        ])
+        .arg(&state)
+        .assert()
+        .success();
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    (state, v["report"].clone())
+}
+
+fn prove_json(state: &std::path::Path, work: &std::path::Path) -> Value {
+    let out = stakeproof()
+        .args([
+            "prove",
+            "--json",
+            "--unsafe-srs",
+            "--withdrawal-address",
+            POOL,
+            "--state",
+        ])
+        .arg(state)
+        .arg("--work-dir")
+        .arg(work)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("UNSAFE"));
+    serde_json::from_slice(&out.get_output().stdout).unwrap()
+}
+
+#[test]
+fn prove_leaves_then_reuse_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    let (state, report) = devnet_state(dir.path(), 24);
+
+    let setup = stakeproof()
+        .args(["setup", "--json", "--unsafe-srs", "--work-dir"])
+        .arg(&work)
+        .assert()
+        .success();
+    let s: Value = serde_json::from_slice(&setup.get_output().stdout).unwrap();
+    assert_eq!(s["unsafe_srs"], true);
+    assert_eq!(s["circuits"][0]["circuit"], "registry-4");
+
+    let first = prove_json(&state, &work);
+    for k in [
+        "validator_count",
+        "total_balance_gwei",
+        "active_count",
+        "exited_count",
+        "slashed_count",
+    ] {
+        assert_eq!(
+            first["totals"][k], report[k],
+            "{k} proven equals the native report"
+        );
+    }
+    assert_eq!(first["block_root"], report["block_root"]);
+    assert_eq!(first["proofs_generated"], 6 + 2);
+    assert_eq!(first["aggregated"], false);
+    let again = prove_json(&state, &work);
+    assert_eq!(again["proofs_generated"], 0);
+    assert_eq!(again["proofs_reused"], 8);
+    assert!(work
+        .join(format!("summary-slot-{}.json", report["slot"]))
+        .is_file());
+}
+
+#[test]
+fn a_killed_run_resumes_without_redoing_finished_proofs() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    let (state, report) = devnet_state(dir.path(), 40);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("stakeproof"))
+        .args([
+            "prove",
+            "--unsafe-srs",
+            "--max-parallel",
+            "1",
+            "--withdrawal-address",
+            POOL,
+            "--state",
+        ])
+        .arg(&state)
+        .arg("--work-dir")
+        .arg(&work)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let proofs = work.join("proofs");
+    let t = Instant::now();
+    let count = || {
+        std::fs::read_dir(&proofs)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    while count() < 2 && t.elapsed() < Duration::from_secs(300) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let done = count();
+    assert!((2..12).contains(&done), "killed after {done} proofs");
+    // No partial file is left looking like an artifact.
+    for e in std::fs::read_dir(&proofs).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "json") {
+            serde_json::from_slice::<Value>(&std::fs::read(&p).unwrap())
+                .expect("complete artifact");
+        }
+    }
+    let resumed = prove_json(&state, &work);
+    assert!(resumed["proofs_reused"].as_u64().unwrap() >= done as u64);
+    assert_eq!(
+        resumed["totals"]["total_balance_gwei"],
+        report["total_balance_gwei"]
+    );
+}
+
+#[test]
+fn prove_refuses_bad_arguments() {
+    // No setup source: the user must choose a ceremony file or say the setup may be unsafe.
+    stakeproof()
+        .args(["prove", "--withdrawal-address", POOL, "--state", "x.ssz"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--srs").and(predicate::str::contains("--unsafe-srs")));
+    // Sizes that do not nest.
+    stakeproof()
+        .args([
+            "setup",
+            "--unsafe-srs",
+            "--registry-size",
+            "8",
+            "--balance-size",
+            "4",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not a multiple"));
+    // A setup file that is not one.
+    let dir = tempfile::tempdir().unwrap();
+    let bogus = dir.path().join("bogus.srs");
+    std::fs::write(&bogus, b"not a setup").unwrap();
+    stakeproof()
+        .args(["setup", "--srs"])
+        .arg(&bogus)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("SRS file"));
+}
