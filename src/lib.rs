@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! # stakeproof
 //!
 //! Trustless proofs of a liquid-staking pool's beacon-chain balance. This facade crate holds

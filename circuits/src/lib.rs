@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! # stakeproof-circuits
 //!
 //! The leaves of stakeproof's proof tree (see `../shared/DESIGN.md`), as halo2 circuits over

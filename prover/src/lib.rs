@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! # stakeproof-prover
 //!
 //! Beacon data and native computation for stakeproof: a fork- and preset-aware BeaconState

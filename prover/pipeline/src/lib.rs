@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! # stakeproof-pipeline
 //!
 //! - [`srs`]: the universal KZG setup, from a ceremony file or generated locally (unsafe);
