@@ -27,6 +27,6 @@ pub mod sha256;
 pub mod util;
 
 pub use halo2_base;
-pub use snark_verifier_sdk;
 pub use halo2_base::halo2_proofs;
 pub use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
+pub use snark_verifier_sdk;

@@ -47,7 +47,13 @@ fn aggregate(srs: &Srs, k: u32, snarks: Vec<Snark>, label: &str) -> Snark {
         VerifierUniversality::None,
     );
     let cfg = agg.calculate_params(Some(20));
-    let cells: usize = agg.builder.statistics().gate.total_advice_per_phase.iter().sum();
+    let cells: usize = agg
+        .builder
+        .statistics()
+        .gate
+        .total_advice_per_phase
+        .iter()
+        .sum();
     let witness_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let pk = gen_pk(&params, &agg, None);
@@ -78,7 +84,10 @@ fn aggregate(srs: &Srs, k: u32, snarks: Vec<Snark>, label: &str) -> Snark {
 fn main() {
     let mut args = std::env::args().skip(1);
     let k: u32 = args.next().and_then(|s| s.parse().ok()).unwrap_or(20);
-    let cache: PathBuf = args.next().map(PathBuf::from).unwrap_or_else(|| "/tmp/stakeproof-srs".into());
+    let cache: PathBuf = args
+        .next()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "/tmp/stakeproof-srs".into());
     let srs = Srs::unsafe_local(k, 1, Some(&cache)).expect("setup");
     let st = devnet::build(&DevnetSpec {
         validators: 8,
@@ -95,7 +104,8 @@ fn main() {
         .iter()
         .map(|&s| {
             let w = RegistryWitness::from_state(&st, &pool, s, 4).expect("witness");
-            let pc = build_circuit(CircuitBuilderStage::Prover, &w, Shape::Pinned(&pin)).expect("circuit");
+            let pc = build_circuit(CircuitBuilderStage::Prover, &w, Shape::Pinned(&pin))
+                .expect("circuit");
             gen_snark_shplonk(&leaf_params, &pk, pc, None::<&str>)
         })
         .collect();
