@@ -18,7 +18,11 @@ const POOL: &str = "0x57a4e0005a4e0000000000000000000000000001";
 
 #[test]
 fn demo_prints_the_report_and_verifies_proofs() {
-    let out = stakeproof().args(["demo", "--json"]).assert().success();
+    let work = tempfile::tempdir().unwrap();
+    let out = stakeproof()
+        .args(["demo", "--json", "--validators", "1024", "--no-prove"])
+        .assert()
+        .success();
     let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     let r = &v["report"];
     assert_eq!(r["fork"], "electra");
@@ -31,16 +35,43 @@ fn demo_prints_the_report_and_verifies_proofs() {
     assert_eq!(v["merkle_proofs_verified"].as_u64().unwrap(), 2 * n + 1);
     assert!(r["block_root"].as_str().unwrap().starts_with("0x"));
     // Deterministic: the same bytes, the same report.
-    let again = stakeproof().args(["demo", "--json"]).assert().success();
+    let again = stakeproof()
+        .args(["demo", "--json", "--validators", "1024", "--no-prove"])
+        .assert()
+        .success();
     let w: Value = serde_json::from_slice(&again.get_output().stdout).unwrap();
     assert_eq!(v["report"], w["report"]);
 
-    stakeproof()
-        .arg("demo")
+    // The README's first command: the default demo, with its zero-knowledge leaf proofs.
+    let out = stakeproof()
+        .args(["demo", "--work-dir"])
+        .arg(work.path())
         .assert()
         .success()
         .stdout(predicate::str::contains("pool validators"))
-        .stdout(predicate::str::contains("block root"));
+        .stdout(predicate::str::contains(
+            "zero-knowledge leaf proofs: 16 registry + 4 balance (0 reused",
+        ));
+    drop(out);
+    let again = stakeproof()
+        .args(["demo", "--json", "--work-dir"])
+        .arg(work.path())
+        .assert()
+        .success();
+    let v: Value = serde_json::from_slice(&again.get_output().stdout).unwrap();
+    assert_eq!(
+        v["leaf_proofs"]["reused"], 20,
+        "a second demo reuses every proof"
+    );
+    for k in [
+        "validator_count",
+        "total_balance_gwei",
+        "active_count",
+        "exited_count",
+        "slashed_count",
+    ] {
+        assert_eq!(v["leaf_proofs"]["proven_totals"][k], v["report"][k]);
+    }
 }
 
 #[test]
@@ -48,7 +79,14 @@ fn report_from_a_state_file_matches_the_demo() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("devnet.ssz");
     let demo = stakeproof()
-        .args(["demo", "--json", "--validators", "300", "--write-state"])
+        .args([
+            "demo",
+            "--json",
+            "--no-prove",
+            "--validators",
+            "300",
+            "--write-state",
+        ])
         .arg(&state)
         .assert()
         .success();
@@ -150,7 +188,7 @@ fn bad_input_gets_a_clear_error() {
     // Corrupt SSZ: a valid state cut short.
     let state = dir.path().join("s.ssz");
     stakeproof()
-        .args(["demo", "--validators", "16", "--write-state"])
+        .args(["demo", "--no-prove", "--validators", "16", "--write-state"])
         .arg(&state)
         .assert()
         .success();
