@@ -1,4 +1,5 @@
-//! Measures a two-level aggregation: each registry leaf is first "wrapped" (aggregated alone,
+//! Measures what snark-verifier aggregation of leaf proofs costs (issue "Proof tree" asks to
+//! measure the aggregation circuits first). A two-level aggregation: each registry leaf is first "wrapped" (aggregated alone,
 //! which turns a 113-column SHA proof into a ~20-column one), then two wrapped proofs are
 //! aggregated together. Prints advice cells, columns, times and peak memory of each level.
 //!
