@@ -1,7 +1,8 @@
 //! Measures what snark-verifier aggregation of leaf proofs costs (issue "Proof tree" asks to
-//! measure the aggregation circuits first). A two-level aggregation: each registry leaf is first "wrapped" (aggregated alone,
-//! which turns a 113-column SHA proof into a ~20-column one), then two wrapped proofs are
-//! aggregated together. Prints advice cells, columns, times and peak memory of each level.
+//! measure the aggregation circuits first), over two levels: each registry leaf is first
+//! "wrapped" (aggregated alone, which turns a 113-column SHA proof into a ~20-column one), then
+//! two wrapped proofs are aggregated together. Prints advice cells, columns, times and peak
+//! memory of each level.
 //!
 //! `cargo run --release -p stakeproof-pipeline --example wrap_cost -- [K] [SRS_CACHE_DIR]`
 //! (defaults 20 and /tmp/stakeproof-srs). Expensive: tens of minutes on 2 cores.
