@@ -238,8 +238,25 @@ fn main() {
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
-        std::process::exit(1);
+        std::process::exit(exit_code(&e));
     }
+}
+
+/// Exit codes: 0 success, 1 bad input or any other failure, 2 bad command line (clap),
+/// 3 the beacon node failed (unreachable, HTTP error, timeout, inconsistent data),
+/// 4 proofs disagree with the native computation (never expected: report it).
+fn exit_code(e: &anyhow::Error) -> i32 {
+    for cause in e.chain() {
+        if cause.is::<stakeproof::prover::api::ApiError>() {
+            return 3;
+        }
+        if let Some(stakeproof_pipeline::PipelineError::Mismatch { .. }) =
+            cause.downcast_ref::<stakeproof_pipeline::PipelineError>()
+        {
+            return 4;
+        }
+    }
+    1
 }
 
 fn spinner(msg: &str) -> ProgressBar {

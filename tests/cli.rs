@@ -258,6 +258,6 @@ fn bad_input_gets_a_clear_error() {
         .arg("--cache-dir")
         .arg(dir.path().join("cache"))
         .assert()
-        .code(1)
+        .code(3)
         .stderr(predicate::str::contains(format!("127.0.0.1:{port}")));
 }
