@@ -8,7 +8,7 @@ use stakeproof::prover::beacon::{BeaconState, Fork, NetworkConfig, StateTree};
 use stakeproof::prover::devnet::{self, DevnetSpec};
 use stakeproof::prover::hash::Node;
 use stakeproof::prover::merkle::MerkleProof;
-use stakeproof::prover::report::{pool_report, Pool, PoolReport};
+use stakeproof::prover::report::{pool_report_with, Pool, PoolReport};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -348,8 +348,8 @@ fn print_report(r: &PoolReport, json: bool) -> Result<()> {
 }
 
 fn report(a: ReportArgs) -> Result<()> {
-    let (state, _) = load_state(&a.source)?;
-    let r = pool_report(&state, &a.pool.pool())?;
+    let (state, tree) = load_state(&a.source)?;
+    let r = pool_report_with(&state, tree.as_ref(), &a.pool.pool())?;
     print_report(&r, a.json)
 }
 
@@ -437,7 +437,7 @@ fn demo(a: DemoArgs) -> Result<()> {
     pb.set_message("merkleizing");
     let tree = state.tree()?;
     let pool = Pool::Address(spec.pool);
-    let report = pool_report(&state, &pool)?;
+    let report = pool_report_with(&state, Some(&tree), &pool)?;
     pb.finish_and_clear();
 
     // Check every pool validator's container and balance chunk against the block root, the

@@ -10,7 +10,7 @@ use crate::ssz::encode_container;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 
-/// The pool address of the default devnet (`0x5700…` "stake pool").
+/// The pool address of the default devnet: `0x57a4e0005a4e0000000000000000000000000001`.
 pub const DEFAULT_POOL: [u8; 20] = [
     0x57, 0xa4, 0xe0, 0x00, 0x5a, 0x4e, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
     0x00, 0x00, 0x00, 0x01,

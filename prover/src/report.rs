@@ -8,7 +8,7 @@
 //! - `exited_count`: `exit_epoch ≤ epoch` (exited, whether or not yet withdrawable);
 //! - `slashed_count`: `slashed` is set.
 
-use crate::beacon::{BeaconState, Validator};
+use crate::beacon::{BeaconState, StateTree, Validator};
 use crate::hash::Node;
 use rayon::prelude::*;
 use std::fmt;
@@ -244,13 +244,23 @@ pub fn pool_totals(
         .try_reduce(PoolTotals::default, |a, b| Ok(a.merge(b)))
 }
 
-/// The pool report of a whole state at its own epoch.
+/// The pool report of a whole state at its own epoch (merkleizes the state for its roots).
 pub fn pool_report(state: &BeaconState, pool: &Pool) -> Result<PoolReport, ReportError> {
+    pool_report_with(state, state.tree().ok().as_ref(), pool)
+}
+
+/// The pool report when the state's trees are already built (`None`: the state is not a
+/// post-block state, so only its state root is reported).
+pub fn pool_report_with(
+    state: &BeaconState,
+    tree: Option<&StateTree>,
+    pool: &Pool,
+) -> Result<PoolReport, ReportError> {
     let epoch = state.epoch();
     let totals = pool_totals(state, pool, epoch, 0..state.validator_count())?;
-    let (state_root, block_root) = match state.tree() {
-        Ok(t) => (t.state_root(), Some(t.block_root())),
-        Err(_) => (state.hash_tree_root(), None),
+    let (state_root, block_root) = match tree {
+        Some(t) => (t.state_root(), Some(t.block_root())),
+        None => (state.hash_tree_root(), None),
     };
     Ok(PoolReport {
         fork: state.fork().to_string(),
