@@ -26,6 +26,10 @@ pub mod registry;
 pub mod sha256;
 pub mod util;
 
+/// Version of the circuits' constraints. Bump it with any change that alters a verifying key, so
+/// cached proving keys of older circuits are never picked up.
+pub const CIRCUITS_VERSION: u32 = 1;
+
 pub use halo2_base;
 pub use halo2_base::halo2_proofs;
 pub use halo2_base::halo2_proofs::halo2curves::bn256::Fr;

@@ -27,7 +27,7 @@ pub struct CircuitKeys {
     pub cached: bool,
 }
 
-/// Where keys are cached: `{dir}/{circuit}.{srs id}.pk` and `.pinning.json`.
+/// Where keys are cached: `{dir}/{circuit}.v{CIRCUITS_VERSION}.{srs id}.pk` and `.pinning.json`.
 pub struct KeyStore {
     /// The directory.
     pub dir: PathBuf,
@@ -49,8 +49,11 @@ impl KeyStore {
     ) -> Result<CircuitKeys, PipelineError> {
         let name = sample.name();
         let params = srs.for_circuit(&name, k)?;
-        let pk_path = self.dir.join(format!("{name}.{}.pk", srs.id));
-        let pin_path = self.dir.join(format!("{name}.{}.pinning.json", srs.id));
+        let v = stakeproof_circuits::CIRCUITS_VERSION;
+        let pk_path = self.dir.join(format!("{name}.v{v}.{}.pk", srs.id));
+        let pin_path = self
+            .dir
+            .join(format!("{name}.v{v}.{}.pinning.json", srs.id));
         if let (Ok(pinning), Ok(bytes)) = (Pinning::load(&pin_path), std::fs::read(&pk_path)) {
             if let Ok(pk) = ProvingKey::<G1Affine>::read::<_, ShaCircuit>(
                 &mut bytes.as_slice(),
