@@ -150,7 +150,8 @@ struct SourceArgs {
     /// A network config.yaml (PRESET_BASE, preset overrides, fork versions).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Beacon node REST API, e.g. http://localhost:5052.
+    /// Beacon node REST API, e.g. http://localhost:5052 (without --slot/--epoch/--block: the
+    /// finalized block).
     #[arg(long)]
     beacon_url: Option<String>,
     /// Prove the last block at or before this slot.
