@@ -22,6 +22,8 @@
 //! measurement (see `stakeproof_circuits::info`); the bench process also holds the criterion
 //! benches' keys while scaling runs, which `rss_before_bytes` shows.
 
+mod common;
+
 use criterion::{Criterion, SamplingMode};
 use stakeproof_circuits::info::{measure, CircuitCost, KeyedLeaf, LeafSize};
 use std::collections::BTreeMap;
@@ -166,21 +168,7 @@ fn report(criterion_ids: &[String], scaling: &[CircuitCost], wall: Duration) {
         ],
         "wall_s": wall.as_secs_f64(),
     });
-    let dir = std::path::PathBuf::from(
-        std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into()),
-    )
-    .join("criterion-reports");
-    let path = dir.join("leaves.json");
-    let written = std::fs::create_dir_all(&dir).and_then(|()| {
-        std::fs::write(
-            &path,
-            serde_json::to_string_pretty(&json).expect("json") + "\n",
-        )
-    });
-    match written {
-        Ok(()) => eprintln!("  report: {}", path.display()),
-        Err(e) => eprintln!("  could not write {}: {e}", path.display()),
-    }
+    common::write_report("leaves", &json);
 }
 
 fn main() {

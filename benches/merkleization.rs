@@ -22,6 +22,8 @@
 //! `cargo bench --bench merkleization` runs everything (a couple of minutes on 2 cores);
 //! `cargo bench --bench merkleization -- 'sha256|2\^16'` skips the mainnet-sized registry.
 
+mod common;
+
 use criterion::{black_box, BenchmarkId, Criterion, SamplingMode, Throughput};
 use rayon::prelude::*;
 use sha2::digest::generic_array::{typenum::U64, GenericArray};
@@ -457,21 +459,7 @@ fn report(threads: usize) {
         // A filtered run without any validators root: keep the last full report.
         return;
     }
-    let dir = std::path::PathBuf::from(
-        std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into()),
-    )
-    .join("criterion-reports");
-    let path = dir.join("merkleization.json");
-    let written = std::fs::create_dir_all(&dir).and_then(|()| {
-        std::fs::write(
-            &path,
-            serde_json::to_string_pretty(&json).expect("json") + "\n",
-        )
-    });
-    match written {
-        Ok(()) => eprintln!("  report: {}", path.display()),
-        Err(e) => eprintln!("  could not write {}: {e}", path.display()),
-    }
+    common::write_report("merkleization", &json);
 }
 
 /// Cheap checks that the benchmark measures what it claims: the compression count formula, and

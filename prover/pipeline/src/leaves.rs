@@ -66,13 +66,7 @@ impl LeafConfig {
 
     /// The smallest sizes (registry-4 at k=13, balance-16 at k=12): the tests' and demo's.
     pub fn small() -> Self {
-        LeafConfig {
-            registry_size: 4,
-            registry_k: 13,
-            balance_size: 16,
-            balance_k: 12,
-            max_parallel: rayon::current_num_threads(),
-        }
+        Self::for_sizes(4, 16).expect("4 and 16 nest")
     }
 }
 
@@ -321,20 +315,22 @@ fn prove_ranges(
             .collect::<Result<_, _>>()
     })?;
     progress.stage("balance proofs", balance.len());
-    let mut totals = PoolTotals::default();
+    // Each range's public inputs are computed once: they key its proof and carry its totals.
+    let natives: Vec<_> = balance.par_iter().map(balance_public).collect();
     let bal_out: Vec<LeafOutcome> = pool_threads.install(|| {
         balance
             .par_iter()
-            .map(|w| {
-                let r = prove_one(bkeys, &store, w, w.start, balance_public(w).to_instances());
+            .zip(&natives)
+            .map(|(w, native)| {
+                let r = prove_one(bkeys, &store, w, w.start, native.to_instances());
                 progress.tick();
                 r
             })
             .collect::<Result<_, _>>()
     })?;
-    for w in balance {
-        totals = totals.merge(balance_public(w).totals);
-    }
+    let totals = natives
+        .iter()
+        .fold(PoolTotals::default(), |acc, n| acc.merge(n.totals));
     let native = pool_totals(state, pool, epoch, 0..state.validator_count())?;
     if totals != native {
         return Err(PipelineError::Mismatch {
