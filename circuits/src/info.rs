@@ -124,9 +124,22 @@ impl LeafSize {
         Ok(LeafSize::Registry(p))
     }
 
-    /// A balance proof of `n_b` balances consuming registry ranges of `n_r`, at `k` (default:
-    /// the smallest `k` that holds its SHA-256 region, at least [`MIN_BALANCE_K`]).
+    /// A balance proof of `n_b` balances consuming registry ranges of `n_r`, for the Electra
+    /// layout and mainnet preset, at `k` (default: the smallest `k` that holds its SHA-256
+    /// region, at least [`MIN_BALANCE_K`]).
     pub fn balance(n_b: usize, n_r: usize, k: Option<u32>) -> Result<Self, InfoError> {
+        Self::balance_for(n_b, n_r, 6, 32, k)
+    }
+
+    /// A balance proof for a state layout of field-tree depth `state_depth` (5 up to Deneb, 6
+    /// from Electra) and a preset of `slots_per_epoch`.
+    pub fn balance_for(
+        n_b: usize,
+        n_r: usize,
+        state_depth: u32,
+        slots_per_epoch: u64,
+        k: Option<u32>,
+    ) -> Result<Self, InfoError> {
         let log_n = log2_exact(n_b, "balance size")?;
         let log_registry = log2_exact(n_r, "registry size")?;
         if n_b < 4 || n_b < n_r {
@@ -137,6 +150,8 @@ impl LeafSize {
         let mut p = BalanceParams {
             log_n,
             log_registry,
+            state_depth,
+            slots_per_epoch,
             k: 0,
         };
         p.k = k.unwrap_or_else(|| sha_min_k(p.compressions()).max(MIN_BALANCE_K));
@@ -205,11 +220,11 @@ impl LeafSize {
             }
             LeafSize::Balance(p) => LeafWitness::Balance(BalanceWitness::from_state(
                 &state,
+                &state.tree()?,
                 &pool,
                 0,
                 p.n(),
                 p.n_registry(),
-                state.epoch(),
             )?),
         })
     }

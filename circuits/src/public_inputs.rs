@@ -19,20 +19,27 @@
 //! `fill` rather than `L` keeps a registry proof valid when the registry grows: a full range
 //! (`fill = n_r`) holds for every `L ≥ a + n_r`. The aggregation checks `fill` against `L`.
 //!
-//! **Balance proof** (`balance-{n_b}-{n_r}`), `10 + n_b/n_r` instances:
+//! **Balance proof** (`balance-{n_b}-{n_r}-d{depth}`), `11 + 3m` instances, `m = n_b/n_r`:
 //!
 //! | # | value |
 //! |---|---|
 //! | 0 | `start`: first balance index `b` (a multiple of `n_b`) |
-//! | 1 | `L`: registry length (balances at indices ≥ L must be zero) |
-//! | 2 | `epoch` the counts refer to |
-//! | 3, 4 | `root_hi`, `root_lo`: root of the aligned subtree of `balances` chunks covering `[b, b+n_b)` |
-//! | 5 .. 5+m | the `m = n_b/n_r` registry commitments of the ranges `[b + j·n_r, b + (j+1)·n_r)` |
-//! | 5+m | `validator_count` |
-//! | 6+m | `total_balance_gwei` |
-//! | 7+m | `active_count` |
-//! | 8+m | `exited_count` |
-//! | 9+m | `slashed_count` |
+//! | 1 | `L`: registry length (balances at indices ≥ L must be zero), bound by both list roots |
+//! | 2 | `epoch` the counts refer to: `slot / SLOTS_PER_EPOCH` |
+//! | 3 | `slot` of the block |
+//! | 4, 5 | `block_hi`, `block_lo`: the beacon block root the range is opened in |
+//! | 6+3j, 7+3j | root of the registry range `[b + j·n_r, b + (j+1)·n_r)` (hi, lo) |
+//! | 8+3j | that range's registry commitment |
+//! | 6+3m | `validator_count` |
+//! | 7+3m | `total_balance_gwei` |
+//! | 8+3m | `active_count` |
+//! | 9+3m | `exited_count` |
+//! | 10+3m | `slashed_count` |
+//!
+//! A balance proof is re-made for every report (balances change every epoch), so it carries the
+//! per-report binding to the block root; registry proofs expose only their subtree root and stay
+//! valid while their range is unchanged. The aggregation matches each balance proof's registry
+//! roots and commitments with registry proofs.
 
 use crate::gadgets::node_limbs;
 use crate::pool::PoolSpec;
@@ -85,26 +92,39 @@ pub struct BalancePublic {
     pub registry_len: u64,
     /// Epoch of the counts.
     pub epoch: u64,
-    /// Subtree root of the balances chunks.
-    pub root: Node,
+    /// Slot of the block.
+    pub slot: u64,
+    /// The beacon block root.
+    pub block_root: Node,
+    /// Roots of the registry ranges of the balance range, in order.
+    pub registry_roots: Vec<Node>,
     /// Registry commitments used, in range order.
     pub commitments: Vec<Fr>,
     /// The pool's totals over the range.
     pub totals: PoolTotals,
 }
 
+/// Number of balance-proof instances for `m` registry ranges per balance range.
+pub fn balance_instances(m: usize) -> usize {
+    11 + 3 * m
+}
+
 impl BalancePublic {
     /// The instance column, in the documented order.
     pub fn to_instances(&self) -> Vec<Fr> {
-        let (rh, rl) = node_limbs(&self.root);
+        let (bh, bl) = node_limbs(&self.block_root);
         let mut v = vec![
             Fr::from(self.start),
             Fr::from(self.registry_len),
             Fr::from(self.epoch),
-            rh,
-            rl,
+            Fr::from(self.slot),
+            bh,
+            bl,
         ];
-        v.extend_from_slice(&self.commitments);
+        for (r, c) in self.registry_roots.iter().zip(&self.commitments) {
+            let (rh, rl) = node_limbs(r);
+            v.extend([rh, rl, *c]);
+        }
         v.extend([
             Fr::from(self.totals.validator_count),
             crate::gadgets::fr_u128(self.totals.total_balance_gwei),

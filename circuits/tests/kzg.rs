@@ -76,10 +76,11 @@ fn balance_kzg_proof() {
     })
     .unwrap();
     let pool = Pool::Address(devnet::DEFAULT_POOL);
-    let keygen_w = BalanceWitness::from_state(&st, &pool, 0, 16, 4, st.epoch()).unwrap();
+    let tree = st.tree().unwrap();
+    let keygen_w = BalanceWitness::from_state(&st, &tree, &pool, 0, 16, 4).unwrap();
     // The last, partial range: balances beyond L are zero.
-    let w = BalanceWitness::from_state(&st, &pool, 16, 16, 4, st.epoch()).unwrap();
-    prove_and_verify(12, &keygen_w, &w, balance_public(&w).to_instances());
+    let w = BalanceWitness::from_state(&st, &tree, &pool, 16, 16, 4).unwrap();
+    prove_and_verify(14, &keygen_w, &w, balance_public(&w).to_instances());
 }
 
 #[test]

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 const N_R: usize = 4;
 const N_B: usize = 16;
 const K_REGISTRY: usize = 13;
-const K_BALANCE: usize = 12;
+const K_BALANCE: usize = 14;
 
 fn data() -> PathBuf {
     std::env::var("STAKEPROOF_DATA_DIR")
@@ -114,9 +114,13 @@ fn leaves_on_mainnet_genesis_reach_the_published_roots() {
     let (c, inst) = mock(&w, K_REGISTRY);
     assert_eq!(inst, native.to_instances());
     assert!(accepts(&c, inst));
-    let b = BalanceWitness::from_state(&st, &pool, 21056, N_B, N_R, st.epoch()).unwrap();
+    let b = BalanceWitness::from_state(&st, &st.tree().unwrap(), &pool, 21056, N_B, N_R).unwrap();
     let native = balance_public(&b);
-    assert_eq!(native.root, tree.balances.data.node(2, 21056 / 16));
+    assert_eq!(native.block_root, tree.block_root());
+    assert_eq!(
+        native.registry_roots[0],
+        tree.validators.data.node(2, 21056 / 4)
+    );
     // Genesis depositors reused credentials: the pool has several validators in this range.
     assert_eq!(
         native.totals,
@@ -136,9 +140,11 @@ fn balance_matches_native_and_report_on_devnet() {
     let epoch = st.epoch();
     // A full range and the last partial one (L = 40: range [32, 48)).
     for start in [16u64, 32] {
-        let w = BalanceWitness::from_state(&st, &pool, start, N_B, N_R, epoch).unwrap();
+        let w =
+            BalanceWitness::from_state(&st, &st.tree().unwrap(), &pool, start, N_B, N_R).unwrap();
         let native = balance_public(&w);
-        assert_eq!(native.root, tree.balances.data.node(2, start / 16));
+        assert_eq!(native.block_root, tree.block_root());
+        assert_eq!(native.slot, st.slot());
         assert_eq!(
             native.totals,
             pool_totals(&st, &pool, epoch, start..start + N_B as u64).unwrap(),
@@ -211,9 +217,10 @@ fn tampered_public_inputs_are_rejected() {
             "registry instance {i} tampered but accepted"
         );
     }
-    let b = BalanceWitness::from_state(&st, &pool, 16, N_B, N_R, st.epoch()).unwrap();
+    let b = BalanceWitness::from_state(&st, &st.tree().unwrap(), &pool, 16, N_B, N_R).unwrap();
     let (c, inst) = mock(&b, K_BALANCE);
-    // start, L, epoch, root limbs, commitments, count, total, active, exited, slashed.
+    // start, L, epoch, slot, block root limbs, registry roots and commitments, count, total,
+    // active, exited, slashed.
     for i in 0..inst.len() {
         let mut bad = inst.clone();
         bad[i] += Fr::one();
@@ -263,7 +270,7 @@ fn tampered_witnesses_are_rejected() {
             "registry: tampered {what} accepted"
         );
     }
-    let honest = BalanceWitness::from_state(&st, &pool, 32, N_B, N_R, st.epoch()).unwrap();
+    let honest = BalanceWitness::from_state(&st, &st.tree().unwrap(), &pool, 32, N_B, N_R).unwrap();
     let expected = balance_public(&honest).to_instances();
     let tampers: Vec<Tamper<BalanceWitness>> = vec![
         ("a balance", Box::new(|w| w.balances[3] += 1)),
@@ -273,6 +280,26 @@ fn tampered_witnesses_are_rejected() {
             Box::new(|w| w.accounts[1].activation_epoch += 1),
         ),
         ("a balance beyond L", Box::new(|w| w.balances[12] = 5)),
+        (
+            "a validators branch node",
+            Box::new(|w| w.paths.validators_branch[3][7] ^= 1),
+        ),
+        (
+            "a balances branch node",
+            Box::new(|w| w.paths.balances_branch[20][0] ^= 0x40),
+        ),
+        (
+            "a state field node",
+            Box::new(|w| w.paths.balances_field_branch[1][31] ^= 1),
+        ),
+        ("a registry root", Box::new(|w| w.registry_roots[2][5] ^= 1)),
+        ("the length", Box::new(|w| w.registry_len += 1)),
+        ("the slot", Box::new(|w| w.paths.header.slot += 1)),
+        (
+            "the parent root",
+            Box::new(|w| w.paths.header.parent_root[0] ^= 1),
+        ),
+        ("the epoch (same slot)", Box::new(|w| w.epoch += 1)),
     ];
     for (what, f) in tampers {
         let mut w = honest.clone();
@@ -310,7 +337,7 @@ mod random_cells {
         W.get_or_init(|| {
             let st = devnet_state(40);
             let pool = Pool::Address(devnet::DEFAULT_POOL);
-            BalanceWitness::from_state(&st, &pool, 16, N_B, N_R, st.epoch()).unwrap()
+            BalanceWitness::from_state(&st, &st.tree().unwrap(), &pool, 16, N_B, N_R).unwrap()
         })
     }
 
@@ -375,7 +402,7 @@ fn a_devnet_range_with_exited_slashed_and_both_credential_forms() {
                 && prefixes.contains(&2)
         })
         .expect("some range has exited, slashed and both credential forms");
-    let w = BalanceWitness::from_state(&st, &pool, start, N_B, N_R, epoch).unwrap();
+    let w = BalanceWitness::from_state(&st, &st.tree().unwrap(), &pool, start, N_B, N_R).unwrap();
     let native = balance_public(&w);
     assert_eq!(
         native.totals,
@@ -422,9 +449,10 @@ mod seeded {
             prop_assert!(accepts(&c, inst));
 
             let b_last = (len as u64 - 1) / N_B as u64 * N_B as u64;
-            let b = BalanceWitness::from_state(&st, &pool, b_last, N_B, N_R, st.epoch()).unwrap();
+            let b = BalanceWitness::from_state(&st, &st.tree().unwrap(), &pool, b_last, N_B, N_R).unwrap();
             let native = balance_public(&b);
-            prop_assert_eq!(native.root, tree.balances.data.node(2, b_last / 16));
+            prop_assert_eq!(native.block_root, tree.block_root());
+            prop_assert_eq!(native.registry_roots[0], tree.validators.data.node(2, b_last / 4));
             prop_assert_eq!(native.totals, pool_totals(&st, &pool, st.epoch(), b_last..b_last + 16).unwrap());
             let (c, inst) = mock(&b, K_BALANCE);
             prop_assert_eq!(&inst, &native.to_instances());

@@ -1,16 +1,78 @@
-//! Native twin of the balance circuit.
+//! Native twin of the balance circuit: the same function in plain Rust.
 
-use super::BalanceWitness;
+use super::witness::BalanceWitness;
 use crate::poseidon::commit_native;
 use crate::public_inputs::BalancePublic;
-use stakeproof_prover::hash::merkleize;
+use stakeproof_prover::hash::{hash_pair, merkleize, Node};
 use stakeproof_prover::report::PoolTotals;
 use stakeproof_prover::ssz::pack;
 
-/// The balance proof's public inputs for `w`, computed natively.
-pub fn balance_public(w: &BalanceWitness) -> BalancePublic {
+fn length_chunk(len: u64) -> Node {
+    let mut c = [0u8; 32];
+    c[..8].copy_from_slice(&len.to_le_bytes());
+    c
+}
+
+/// Lifts `sub` along `branch` (directions = bits of `pos`), mixes in `len` and opens `field`.
+fn lift(sub: Node, branch: &[Node], pos: u64, len: u64, field: u64, field_branch: &[Node]) -> Node {
+    let mut node = sub;
+    for (i, s) in branch.iter().enumerate() {
+        node = if (pos >> i) & 1 == 1 {
+            hash_pair(s, &node)
+        } else {
+            hash_pair(&node, s)
+        };
+    }
+    node = hash_pair(&node, &length_chunk(len));
+    for (i, s) in field_branch.iter().enumerate() {
+        node = if (field >> i) & 1 == 1 {
+            hash_pair(s, &node)
+        } else {
+            hash_pair(&node, s)
+        };
+    }
+    node
+}
+
+/// The state root both lists open to, the block root, or `None` when the two lifts disagree
+/// (a witness no circuit accepts).
+pub fn roots(w: &BalanceWitness) -> Option<(Node, Node)> {
     let bytes: Vec<u8> = w.balances.iter().flat_map(|b| b.to_le_bytes()).collect();
-    let chunks = pack(&bytes);
+    let bal_sub = merkleize(&pack(&bytes), (w.n() / 4).trailing_zeros() as usize);
+    let val_sub = merkleize(
+        &w.registry_roots,
+        w.registry_roots.len().trailing_zeros() as usize,
+    );
+    let p = &w.paths;
+    let pos = w.start >> w.n().trailing_zeros();
+    let sv = lift(
+        val_sub,
+        &p.validators_branch,
+        pos,
+        w.registry_len,
+        p.validators_field,
+        &p.validators_field_branch,
+    );
+    let sb = lift(
+        bal_sub,
+        &p.balances_branch,
+        pos,
+        w.registry_len,
+        p.balances_field,
+        &p.balances_field_branch,
+    );
+    if sv != sb {
+        return None;
+    }
+    let h = &p.header;
+    let n4 = hash_pair(&length_chunk(h.slot), &length_chunk(h.proposer_index));
+    let n5 = hash_pair(&h.parent_root, &sv);
+    Some((sv, hash_pair(&hash_pair(&n4, &n5), &h.body_node)))
+}
+
+/// The balance proof's public inputs for `w`, computed natively. Panics if the witness's two
+/// lifts open different state roots (see [`roots`]).
+pub fn balance_public(w: &BalanceWitness) -> BalancePublic {
     let mut totals = PoolTotals::default();
     for (a, &b) in w.accounts.iter().zip(&w.balances) {
         if a.member {
@@ -21,11 +83,14 @@ pub fn balance_public(w: &BalanceWitness) -> BalancePublic {
             totals.slashed_count += a.slashed as u64;
         }
     }
+    let (_, block_root) = roots(w).expect("both lists open the same state root");
     BalancePublic {
         start: w.start,
         registry_len: w.registry_len,
         epoch: w.epoch,
-        root: merkleize(&chunks, (w.n() / 4).trailing_zeros() as usize),
+        slot: w.paths.header.slot,
+        block_root,
+        registry_roots: w.registry_roots.clone(),
         commitments: w.accounts.chunks(w.group).map(commit_native).collect(),
         totals,
     }

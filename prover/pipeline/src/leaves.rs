@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use stakeproof_circuits::balance::native::balance_public;
 use stakeproof_circuits::balance::BalanceWitness;
 use stakeproof_circuits::halo2_base::gates::circuit::CircuitBuilderStage;
+use stakeproof_circuits::info::LeafSize;
 use stakeproof_circuits::registry::native::registry_public;
 use stakeproof_circuits::registry::RegistryWitness;
 use stakeproof_circuits::util::circuit::{build_circuit, CircuitLogic, Shape};
@@ -50,24 +51,26 @@ impl LeafConfig {
                 },
             ));
         }
-        let k_for = |hashes: usize, floor: u32| {
-            let rows = hashes * 2 * stakeproof_circuits::sha256::ROWS_PER_BLOCK
-                + stakeproof_circuits::util::circuit::UNUSABLE_ROWS;
-            (rows.next_power_of_two().trailing_zeros()).max(floor)
-        };
+        let registry = LeafSize::registry(registry_size, None).map_err(size_error)?;
+        // The deeper (Electra) layout: its k holds the depth-5 layout too.
+        let balance = LeafSize::balance(balance_size, registry_size, None).map_err(size_error)?;
         Ok(LeafConfig {
             registry_size,
-            registry_k: k_for(9 * registry_size - 1, 13),
+            registry_k: registry.k(),
             balance_size,
-            balance_k: k_for(balance_size / 4 - 1, 12),
+            balance_k: balance.k(),
             max_parallel: rayon::current_num_threads(),
         })
     }
 
-    /// The smallest sizes (registry-4 at k=13, balance-16 at k=12): the tests' and demo's.
+    /// The smallest sizes (registry-4 at k=13, balance-16 at k=14): the tests' and demo's.
     pub fn small() -> Self {
         Self::for_sizes(4, 16).expect("4 and 16 nest")
     }
+}
+
+fn size_error(e: stakeproof_circuits::info::InfoError) -> PipelineError {
+    PipelineError::BadSize(e.to_string())
 }
 
 /// One proven (or reused) leaf.
@@ -226,14 +229,14 @@ pub fn prove_leaves(
     progress: &dyn Progress,
 ) -> Result<LeafReport, PipelineError> {
     let len = state.validator_count().max(1);
-    let epoch = state.epoch();
+    let tree = state.tree()?;
     let n_r = cfg.registry_size;
     let n_b = cfg.balance_size;
     let registry: Vec<RegistryWitness> = (0..len.div_ceil(n_r as u64))
         .map(|j| RegistryWitness::from_state(state, pool, j * n_r as u64, n_r))
         .collect::<Result<_, _>>()?;
     let balance: Vec<BalanceWitness> = (0..len.div_ceil(n_b as u64))
-        .map(|j| BalanceWitness::from_state(state, pool, j * n_b as u64, n_b, n_r, epoch))
+        .map(|j| BalanceWitness::from_state(state, &tree, pool, j * n_b as u64, n_b, n_r))
         .collect::<Result<_, _>>()?;
 
     progress.stage("keys", 2);
@@ -254,7 +257,8 @@ pub fn prove_leaves(
 }
 
 /// The proving keys of both leaf circuits (from the cache or generated), built on a small
-/// devnet witness of the configured shape.
+/// devnet witness of the configured shape (Electra layout, mainnet preset; other layouts get
+/// their keys when first proven).
 pub fn leaf_keys(
     cfg: &LeafConfig,
     srs: &Srs,
@@ -269,11 +273,11 @@ pub fn leaf_keys(
     let r = RegistryWitness::from_state(&st, &pool, 0, cfg.registry_size)?;
     let b = BalanceWitness::from_state(
         &st,
+        &st.tree()?,
         &pool,
         0,
         cfg.balance_size,
         cfg.registry_size,
-        st.epoch(),
     )?;
     let keys = work.keys();
     Ok((

@@ -35,6 +35,9 @@ pub enum PipelineError {
         /// k the circuit needs.
         need: u32,
     },
+    /// Leaf sizes that are not a valid shape.
+    #[error("bad leaf sizes: {0}")]
+    BadSize(String),
     /// Building a circuit failed.
     #[error(transparent)]
     Circuit(#[from] stakeproof_circuits::util::circuit::CircuitError),
@@ -58,6 +61,9 @@ pub enum PipelineError {
         /// The native report.
         native: stakeproof_prover::report::PoolTotals,
     },
+    /// The state's trees could not be built.
+    #[error(transparent)]
+    State(#[from] stakeproof_prover::beacon::StateError),
     /// A native report failed.
     #[error(transparent)]
     Report(#[from] stakeproof_prover::report::ReportError),
