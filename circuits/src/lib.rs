@@ -16,6 +16,7 @@
 //! Rust; [`public_inputs`] documents the layout once. [`util::circuit`] is the one stage-aware
 //! entry point (keygen / prover / mock) driven by a pinning (k, columns, break points).
 
+pub mod aggregation;
 pub mod balance;
 pub mod gadgets;
 pub mod info;

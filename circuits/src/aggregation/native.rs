@@ -1,0 +1,164 @@
+//! Native twin of the aggregation's combination: the same relations over plain values, with
+//! an error naming the first one that fails (the pipeline refuses such children before proving).
+
+use super::layout::{NodeSpec, Statement};
+use crate::Fr;
+
+/// Children whose statements do not combine.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum CombineError {
+    /// The node itself is not valid for these statements.
+    #[error(transparent)]
+    Node(#[from] super::layout::BadNode),
+    /// A child has the wrong number of instances.
+    #[error("child {child} has {found} instances, its statement {expected}")]
+    Length {
+        /// Child position.
+        child: usize,
+        /// Instances found.
+        found: usize,
+        /// Instances of its statement.
+        expected: usize,
+    },
+    /// Two values that must be equal differ.
+    #[error("{what}: {left} ≠ {right}")]
+    Mismatch {
+        /// Which relation.
+        what: String,
+        /// Left value (hex).
+        left: String,
+        /// Right value (hex).
+        right: String,
+    },
+}
+
+fn hex(f: &Fr) -> String {
+    let mut b = f.to_bytes();
+    b.reverse();
+    let s = hex::encode(b);
+    let t = s.trim_start_matches('0');
+    format!("0x{}", if t.is_empty() { "0" } else { t })
+}
+
+fn u(f: &Fr) -> u128 {
+    let b = f.to_bytes();
+    assert!(b[16..].iter().all(|&x| x == 0), "value above 2^128");
+    u128::from_le_bytes(b[..16].try_into().expect("16 bytes"))
+}
+
+fn check(what: impl Into<String>, a: &Fr, b: &Fr) -> Result<(), CombineError> {
+    if a == b {
+        Ok(())
+    } else {
+        Err(CombineError::Mismatch {
+            what: what.into(),
+            left: hex(a),
+            right: hex(b),
+        })
+    }
+}
+
+const SUMMARY_NAMES: [&str; 8] = [
+    "L",
+    "epoch",
+    "slot",
+    "block root (hi)",
+    "block root (lo)",
+    "pool mode",
+    "pool credentials (hi)",
+    "pool credentials (lo)",
+];
+
+/// The node's output instances (accumulator excluded) from its children's (accumulators
+/// excluded), or the first relation that fails.
+pub fn combine_native(spec: &NodeSpec, children: &[Vec<Fr>]) -> Result<Vec<Fr>, CombineError> {
+    use Statement::*;
+    spec.output()?;
+    for (i, (c, s)) in children.iter().zip(&spec.children).enumerate() {
+        if c.len() != s.len() {
+            return Err(CombineError::Length {
+                child: i,
+                found: c.len(),
+                expected: s.len(),
+            });
+        }
+    }
+    let out = match (spec.children.as_slice(), children) {
+        ([RegistryLeaf { .. }], [c]) => vec![c[0], c[2], c[3], c[4], c[1], c[5], c[6], c[7]],
+        ([BalanceLeaf { .. }], [c]) | ([Summary], [c]) => c.clone(),
+        ([Registry { n_r, ranges }, Registry { .. }], [a, b]) => {
+            for i in 1..4 {
+                check("pool of adjacent registry runs", &a[i], &b[i])?;
+            }
+            check(
+                "registry runs are adjacent (next start)",
+                &(a[0] + Fr::from(n_r * *ranges as u64)),
+                &b[0],
+            )?;
+            let mut out = a.clone();
+            out.extend_from_slice(&b[4..]);
+            out
+        }
+        ([Registry { .. }, Balance { n_b, n_r }], [r, b]) => {
+            let m = (n_b / n_r) as usize;
+            check("registry and balance ranges start together", &r[0], &b[0])?;
+            let len = u(&b[1]);
+            for j in 0..m {
+                let reg = &r[4 + 4 * j..8 + 4 * j];
+                for (k, what) in ["root (hi)", "root (lo)", "commitment"].iter().enumerate() {
+                    check(
+                        format!("registry range {j} {what} used by the balance proof"),
+                        &reg[1 + k],
+                        &b[6 + 3 * j + k],
+                    )?;
+                }
+                let a_j = u(&r[0]) + (j as u128) * *n_r as u128;
+                let fill = len.saturating_sub(a_j).min(*n_r as u128);
+                check(
+                    format!("registry range {j} fill against L"),
+                    &reg[0],
+                    &Fr::from(fill as u64),
+                )?;
+            }
+            let mut out = vec![
+                b[0],
+                b[0] + Fr::from(*n_b),
+                b[1],
+                b[2],
+                b[3],
+                b[4],
+                b[5],
+                r[1],
+                r[2],
+                r[3],
+            ];
+            out.extend_from_slice(&b[6 + 3 * m..11 + 3 * m]);
+            out
+        }
+        ([Summary, Summary], [a, b]) => {
+            check("summaries are adjacent (end = next start)", &a[1], &b[0])?;
+            for (i, name) in SUMMARY_NAMES.iter().enumerate() {
+                check(format!("{name} of both halves"), &a[2 + i], &b[2 + i])?;
+            }
+            let mut out = vec![a[0], b[1]];
+            out.extend_from_slice(&a[2..10]);
+            out.extend((10..15).map(|i| a[i] + b[i]));
+            out
+        }
+        _ => unreachable!("output() accepted the node"),
+    };
+    if !spec.finalize {
+        return Ok(out);
+    }
+    check("the final range starts at 0", &out[0], &Fr::zero())?;
+    if u(&out[2]) > u(&out[1]) {
+        return Err(CombineError::Mismatch {
+            what: "the final range reaches L (L ≤ end)".into(),
+            left: hex(&out[2]),
+            right: hex(&out[1]),
+        });
+    }
+    let mut f = vec![out[5], out[6], out[4], out[7], out[8], out[9], out[2]];
+    f.extend_from_slice(&out[10..15]);
+    Ok(f)
+}
