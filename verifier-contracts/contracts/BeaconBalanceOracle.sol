@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.24;
+
+/// @title BeaconBalanceOracle
+/// @notice Accepts a liquid-staking pool's beacon-chain balance report only together with a
+/// zero-knowledge proof (a stakeproof SHPLONK proof checked by a generated verifier) that the
+/// report is what the beacon state under a beacon block root says. The block root is not taken
+/// from the submitter: it is read from the EIP-4788 beacon-roots contract for an execution block
+/// timestamp, and the verifier's public inputs are built here, so nobody has to be trusted but
+/// the chain (and, for KZG, the setup ceremony). Submission is permissionless.
+/// @dev Public inputs of the verifier, in this order (24 field elements, one 32-byte big-endian
+/// word each, followed by the proof bytes in the verifier's calldata):
+///   [0..12)  KZG accumulator limbs (from the submitter; the verifier checks them)
+///   12, 13   block root, high and low 128 bits
+///   14       slot
+///   15       poolExact (1: the credentials are matched exactly; 0: they name an address that
+///            counts in both its 0x01 and 0x02 credential forms)
+///   16, 17   pool withdrawal credentials, high and low 128 bits
+///   18..23   registryLength, validatorCount, totalBalanceGwei, activeCount, exitedCount,
+///            slashedCount
+contract BeaconBalanceOracle {
+    /// @notice A proven report about the pool at one beacon slot.
+    struct Report {
+        uint64 slot;
+        uint64 registryLength;
+        uint64 validatorCount;
+        uint128 totalBalanceGwei;
+        uint64 activeCount;
+        uint64 exitedCount;
+        uint64 slashedCount;
+    }
+
+    /// @notice A verifier and the first slot whose reports it checks.
+    struct VerifierEntry {
+        uint64 activationSlot;
+        address verifier;
+    }
+
+    /// @notice The EIP-4788 beacon-roots contract on Ethereum mainnet and testnets.
+    address public constant DEFAULT_BEACON_ROOTS = 0x000F3df6D732807Ef1319fB7B8bB8522d0Beac02;
+    /// @notice Entries kept by the beacon-roots contract (EIP-4788 HISTORY_BUFFER_LENGTH).
+    uint256 public constant HISTORY_BUFFER_LENGTH = 8191;
+    /// @notice Seconds per slot (and per execution block).
+    uint256 public constant SECONDS_PER_SLOT = 12;
+    /// @notice Number of public inputs of the verifier.
+    uint256 public constant NUM_PUBLIC_INPUTS = 24;
+    /// @notice Basis points in 100%.
+    uint256 public constant BPS = 10_000;
+    /// @notice Largest accepted bound, 10,000,000 bps (100,000%) per day.
+    uint256 public constant MAX_BOUND_BPS_PER_DAY = 10_000_000;
+
+    uint256 private constant LOW_128 = (1 << 128) - 1;
+
+    /// @notice Whether `poolCredentials` are matched exactly (listed in the contract's developer notes).
+    bool public immutable poolExact;
+    /// @notice The pool's withdrawal credentials (or `0x01‖0…0‖address` for an address pool).
+    bytes32 public immutable poolCredentials;
+    /// @notice The beacon-roots contract consulted.
+    address public immutable beaconRoots;
+
+    /// @notice Who may pause, set the bound and schedule verifiers.
+    address public owner;
+    /// @notice While true, reports are refused.
+    bool public paused;
+    /// @notice Largest accepted change of the total balance, in bps of the previous report's
+    /// total per day, pro-rated by the slots between the reports (12 s each).
+    uint256 public maxChangeBpsPerDay;
+
+    VerifierEntry[] private _verifiers;
+    mapping(uint64 => Report) private _reports;
+    mapping(uint64 => bool) private _hasReport;
+    uint64[] private _reportSlots;
+
+    /// @notice A report was proven and stored.
+    event ReportSubmitted(
+        uint64 indexed slot,
+        uint128 totalBalanceGwei,
+        uint64 validatorCount,
+        bytes32 blockRoot,
+        uint256 timestamp,
+        address verifier,
+        address submitter
+    );
+    /// @notice `verifier` checks the reports of slots from `activationSlot` on.
+    event VerifierScheduled(address indexed verifier, uint64 activationSlot);
+    /// @notice Reports were paused (`true`) or resumed (`false`).
+    event PausedSet(bool paused);
+    /// @notice The balance-change bound changed.
+    event MaxChangeBpsPerDaySet(uint256 bps);
+    /// @notice Ownership moved.
+    event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
+
+    /// @notice The caller is not the owner.
+    error NotOwner();
+    /// @notice Reports are paused.
+    error OraclePaused();
+    /// @notice An address argument was zero.
+    error ZeroAddress();
+    /// @notice A verifier address has no code (a call to it would "succeed").
+    error NoCode(address account);
+    /// @notice The bound is above MAX_BOUND_BPS_PER_DAY.
+    error BoundTooLarge(uint256 bps);
+    /// @notice The timestamp is in the future or older than the beacon-roots window.
+    error TimestampOutOfWindow(uint256 timestamp, uint256 blockTimestamp);
+    /// @notice The beacon-roots contract has no root for the timestamp.
+    error BeaconRootUnavailable(uint256 timestamp);
+    /// @notice A report for this slot is stored already.
+    error ReportAlreadySubmitted(uint64 slot);
+    /// @notice The slot is not after the latest report's slot.
+    error SlotNotAfterLatest(uint64 slot, uint64 latestSlot);
+    /// @notice The total balance moved by more than the bound allows.
+    error BalanceChangeTooLarge(uint128 previousGwei, uint128 reportedGwei, uint256 maxDeltaGwei);
+    /// @notice The verifier rejected the proof.
+    error ProofRejected();
+    /// @notice A scheduled activation slot is not after the latest report's slot.
+    error ActivationNotInFuture(uint64 activationSlot, uint64 latestSlot);
+    /// @notice There is no report yet.
+    error NoReport();
+
+    modifier onlyOwner() {
+        if (msg.sender != owner) revert NotOwner();
+        _;
+    }
+
+    /// @param owner_ Who may pause, set the bound and schedule verifiers.
+    /// @param poolExact_ Whether `poolCredentials_` are matched exactly.
+    /// @param poolCredentials_ The pool's withdrawal credentials.
+    /// @param initialVerifier The verifier of reports from slot 0 on.
+    /// @param maxChangeBpsPerDay_ The balance-change bound (see `maxChangeBpsPerDay`).
+    /// @param beaconRoots_ The beacon-roots contract; zero means DEFAULT_BEACON_ROOTS.
+    constructor(
+        address owner_,
+        bool poolExact_,
+        bytes32 poolCredentials_,
+        address initialVerifier,
+        uint256 maxChangeBpsPerDay_,
+        address beaconRoots_
+    ) {
+        if (owner_ == address(0)) revert ZeroAddress();
+        if (initialVerifier.code.length == 0) revert NoCode(initialVerifier);
+        if (maxChangeBpsPerDay_ > MAX_BOUND_BPS_PER_DAY) revert BoundTooLarge(maxChangeBpsPerDay_);
+        owner = owner_;
+        poolExact = poolExact_;
+        poolCredentials = poolCredentials_;
+        beaconRoots = beaconRoots_ == address(0) ? DEFAULT_BEACON_ROOTS : beaconRoots_;
+        maxChangeBpsPerDay = maxChangeBpsPerDay_;
+        _verifiers.push(VerifierEntry({activationSlot: 0, verifier: initialVerifier}));
+        emit OwnershipTransferred(address(0), owner_);
+        emit VerifierScheduled(initialVerifier, 0);
+        emit MaxChangeBpsPerDaySet(maxChangeBpsPerDay_);
+    }
+
+    // ------------------------------------------------------------------ submission
+
+    /// @notice Submits a report with its proof. `timestamp` is the timestamp of the execution
+    /// block whose parent beacon block root is the proven block root (the block after the
+    /// report's slot); it must lie within the beacon-roots window (8191 slots) and not in the
+    /// future. `accumulator` are the proof's KZG accumulator limbs.
+    function submitReport(
+        Report calldata r,
+        uint256 timestamp,
+        uint256[12] calldata accumulator,
+        bytes calldata proof
+    ) external {
+        if (paused) revert OraclePaused();
+        if (timestamp > block.timestamp || block.timestamp - timestamp >= HISTORY_BUFFER_LENGTH * SECONDS_PER_SLOT) {
+            revert TimestampOutOfWindow(timestamp, block.timestamp);
+        }
+        bytes32 root = _beaconRoot(timestamp);
+
+        uint64 slot = r.slot;
+        if (_hasReport[slot]) revert ReportAlreadySubmitted(slot);
+        uint256 n = _reportSlots.length;
+        if (n > 0) {
+            Report storage prev = _reports[_reportSlots[n - 1]];
+            if (slot <= prev.slot) revert SlotNotAfterLatest(slot, prev.slot);
+            _checkBound(prev, r);
+        }
+
+        address verifier = verifierFor(slot);
+        uint256[NUM_PUBLIC_INPUTS] memory inputs = _publicInputs(r, root, accumulator);
+        (bool ok,) = verifier.staticcall(abi.encodePacked(inputs, proof));
+        if (!ok) revert ProofRejected();
+
+        _reports[slot] = r;
+        _hasReport[slot] = true;
+        _reportSlots.push(slot);
+        emit ReportSubmitted(slot, r.totalBalanceGwei, r.validatorCount, root, timestamp, verifier, msg.sender);
+    }
+
+    /// @notice The verifier's public inputs for a report, a block root and accumulator limbs,
+    /// exactly as `submitReport` passes them (listed in the contract's developer notes).
+    function publicInputs(Report calldata r, bytes32 blockRoot, uint256[12] calldata accumulator)
+        external
+        view
+        returns (uint256[NUM_PUBLIC_INPUTS] memory)
+    {
+        return _publicInputs(r, blockRoot, accumulator);
+    }
+
+    function _publicInputs(Report calldata r, bytes32 root, uint256[12] calldata accumulator)
+        private
+        view
+        returns (uint256[NUM_PUBLIC_INPUTS] memory inputs)
+    {
+        for (uint256 i = 0; i < 12; ++i) {
+            inputs[i] = accumulator[i];
+        }
+        inputs[12] = uint256(root) >> 128;
+        inputs[13] = uint256(root) & LOW_128;
+        inputs[14] = r.slot;
+        inputs[15] = poolExact ? 1 : 0;
+        inputs[16] = uint256(poolCredentials) >> 128;
+        inputs[17] = uint256(poolCredentials) & LOW_128;
+        inputs[18] = r.registryLength;
+        inputs[19] = r.validatorCount;
+        inputs[20] = r.totalBalanceGwei;
+        inputs[21] = r.activeCount;
+        inputs[22] = r.exitedCount;
+        inputs[23] = r.slashedCount;
+    }
+
+    function _beaconRoot(uint256 timestamp) private view returns (bytes32 root) {
+        (bool ok, bytes memory ret) = beaconRoots.staticcall(abi.encode(timestamp));
+        if (!ok || ret.length != 32) revert BeaconRootUnavailable(timestamp);
+        root = abi.decode(ret, (bytes32));
+    }
+
+    /// @dev The bound applies from the second report on, relative to a nonzero previous total.
+    function _checkBound(Report storage prev, Report calldata r) private view {
+        uint256 before = prev.totalBalanceGwei;
+        if (before == 0) return;
+        uint256 elapsed = uint256(r.slot - prev.slot) * SECONDS_PER_SLOT;
+        // before < 2^128, bound <= 2^24, elapsed < 2^68: no overflow.
+        uint256 maxDelta = (before * maxChangeBpsPerDay * elapsed) / (BPS * 1 days);
+        uint256 reported = r.totalBalanceGwei;
+        uint256 delta = reported > before ? reported - before : before - reported;
+        if (delta > maxDelta) revert BalanceChangeTooLarge(uint128(before), uint128(reported), maxDelta);
+    }
+
+    // ------------------------------------------------------------------ verifiers
+
+    /// @notice The verifier that checks reports of `slot`: the latest scheduled one whose
+    /// activation slot is at or before `slot`.
+    function verifierFor(uint64 slot) public view returns (address) {
+        uint256 i = _verifiers.length;
+        while (i > 0) {
+            --i;
+            if (_verifiers[i].activationSlot <= slot) return _verifiers[i].verifier;
+        }
+        // Unreachable: the initial verifier is active from slot 0.
+        return address(0);
+    }
+
+    /// @notice Number of verifier schedule entries.
+    function verifierCount() external view returns (uint256) {
+        return _verifiers.length;
+    }
+
+    /// @notice The `i`-th verifier schedule entry (by increasing activation slot).
+    function verifierAt(uint256 i) external view returns (VerifierEntry memory) {
+        return _verifiers[i];
+    }
+
+    /// @notice Schedules `verifier` for the reports of slots from `activationSlot` on, e.g. the
+    /// verifier of the circuit for a coming hard fork, so that reports never stop. The
+    /// activation must be after the latest report's slot; scheduled entries not yet used whose
+    /// activation is at or after `activationSlot` are replaced.
+    function scheduleVerifier(address verifier, uint64 activationSlot) external onlyOwner {
+        if (verifier.code.length == 0) revert NoCode(verifier);
+        uint256 n = _reportSlots.length;
+        if (n > 0) {
+            uint64 latest = _reportSlots[n - 1];
+            if (activationSlot <= latest) revert ActivationNotInFuture(activationSlot, latest);
+        }
+        // Entries at or after activationSlot were never used: every stored report's slot is
+        // before activationSlot.
+        while (_verifiers.length > 0 && _verifiers[_verifiers.length - 1].activationSlot >= activationSlot) {
+            _verifiers.pop();
+        }
+        _verifiers.push(VerifierEntry({activationSlot: activationSlot, verifier: verifier}));
+        emit VerifierScheduled(verifier, activationSlot);
+    }
+
+    // ------------------------------------------------------------------ administration
+
+    /// @notice Refuses reports until `unpause`.
+    function pause() external onlyOwner {
+        paused = true;
+        emit PausedSet(true);
+    }
+
+    /// @notice Accepts reports again.
+    function unpause() external onlyOwner {
+        paused = false;
+        emit PausedSet(false);
+    }
+
+    /// @notice Sets the balance-change bound (bps of the previous total per day).
+    function setMaxChangeBpsPerDay(uint256 bps) external onlyOwner {
+        if (bps > MAX_BOUND_BPS_PER_DAY) revert BoundTooLarge(bps);
+        maxChangeBpsPerDay = bps;
+        emit MaxChangeBpsPerDaySet(bps);
+    }
+
+    /// @notice Hands ownership to `newOwner`.
+    function transferOwnership(address newOwner) external onlyOwner {
+        if (newOwner == address(0)) revert ZeroAddress();
+        emit OwnershipTransferred(owner, newOwner);
+        owner = newOwner;
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /// @notice Number of stored reports.
+    function reportCount() external view returns (uint256) {
+        return _reportSlots.length;
+    }
+
+    /// @notice Whether a report for `slot` is stored.
+    function hasReport(uint64 slot) external view returns (bool) {
+        return _hasReport[slot];
+    }
+
+    /// @notice The report stored for exactly `slot` (reverts NoReport if none).
+    function reportAt(uint64 slot) external view returns (Report memory) {
+        if (!_hasReport[slot]) revert NoReport();
+        return _reports[slot];
+    }
+
+    /// @notice The latest report (reverts NoReport if none).
+    function latestReport() external view returns (Report memory) {
+        uint256 n = _reportSlots.length;
+        if (n == 0) revert NoReport();
+        return _reports[_reportSlots[n - 1]];
+    }
+
+    /// @notice Lido's second-opinion oracle interface: the latest report at or before `refSlot`
+    /// (a slot without a report resolves to the last report before it).
+    /// @return success false when there is no report at or before `refSlot`
+    /// @return clBalanceGwei the pool's total beacon-chain balance
+    /// @return withdrawalVaultBalanceWei always 0: the withdrawal vault's execution-layer balance
+    /// is not part of the proven statement
+    /// @return totalDepositedValidators the pool's validators in the registry
+    /// @return totalExitedValidators the pool's exited validators
+    function getReport(uint256 refSlot)
+        external
+        view
+        returns (
+            bool success,
+            uint256 clBalanceGwei,
+            uint256 withdrawalVaultBalanceWei,
+            uint256 totalDepositedValidators,
+            uint256 totalExitedValidators
+        )
+    {
+        // Binary search for the last stored slot <= refSlot (slots are strictly increasing).
+        uint256 lo = 0;
+        uint256 hi = _reportSlots.length;
+        while (lo < hi) {
+            uint256 mid = (lo + hi) / 2;
+            if (_reportSlots[mid] <= refSlot) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo == 0) return (false, 0, 0, 0, 0);
+        Report storage r = _reports[_reportSlots[lo - 1]];
+        return (true, r.totalBalanceGwei, 0, r.validatorCount, r.exitedCount);
+    }
+}

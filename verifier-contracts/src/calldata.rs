@@ -1,0 +1,272 @@
+//! ABI encoding of the oracle's calls and the verifier's public-input layout.
+//!
+//! Only what this crate's contracts need: static words, static tuples and arrays inline, and
+//! `bytes` arguments in the tail.
+
+use revm::primitives::{keccak256, Address, B256, U256};
+
+/// Number of public inputs of the report verifier.
+pub const NUM_PUBLIC_INPUTS: usize = 24;
+/// Number of KZG accumulator limbs at the front of the public inputs.
+pub const NUM_ACCUMULATOR_LIMBS: usize = 12;
+
+/// Solidity signature of `BeaconBalanceOracle.submitReport`.
+pub const SUBMIT_REPORT_SIGNATURE: &str =
+    "submitReport((uint64,uint64,uint64,uint128,uint64,uint64,uint64),uint256,uint256[12],bytes)";
+
+/// A pool report, mirroring the oracle's `struct Report`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Report {
+    /// The beacon slot of the proven block.
+    pub slot: u64,
+    /// Length of the validator registry.
+    pub registry_length: u64,
+    /// Pool validators in the registry.
+    pub validator_count: u64,
+    /// Sum of the pool validators' balances, in gwei.
+    pub total_balance_gwei: u128,
+    /// Active pool validators at `slot / 32`.
+    pub active_count: u64,
+    /// Exited pool validators at `slot / 32`.
+    pub exited_count: u64,
+    /// Slashed pool validators.
+    pub slashed_count: u64,
+}
+
+impl Report {
+    /// The report as its seven ABI words (the static tuple encoding).
+    pub fn to_words(&self) -> [U256; 7] {
+        [
+            U256::from(self.slot),
+            U256::from(self.registry_length),
+            U256::from(self.validator_count),
+            U256::from(self.total_balance_gwei),
+            U256::from(self.active_count),
+            U256::from(self.exited_count),
+            U256::from(self.slashed_count),
+        ]
+    }
+
+    /// Decodes the static tuple encoding (seven words); `None` if too short or out of range.
+    pub fn from_abi(data: &[u8]) -> Option<Self> {
+        let w = decode_words(data);
+        if w.len() < 7 {
+            return None;
+        }
+        Some(Self {
+            slot: w[0].try_into().ok()?,
+            registry_length: w[1].try_into().ok()?,
+            validator_count: w[2].try_into().ok()?,
+            total_balance_gwei: w[3].try_into().ok()?,
+            active_count: w[4].try_into().ok()?,
+            exited_count: w[5].try_into().ok()?,
+            slashed_count: w[6].try_into().ok()?,
+        })
+    }
+}
+
+/// One ABI argument.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Token {
+    /// A static 32-byte word (integers, addresses, bools, bytes32).
+    Word(U256),
+    /// Dynamic `bytes`.
+    Bytes(Vec<u8>),
+}
+
+impl From<U256> for Token {
+    fn from(v: U256) -> Self {
+        Token::Word(v)
+    }
+}
+
+/// The word of an address (left-padded).
+pub fn address_word(a: Address) -> U256 {
+    U256::from_be_slice(a.as_slice())
+}
+
+/// The word of a `bytes32`.
+pub fn b256_word(b: B256) -> U256 {
+    U256::from_be_bytes(b.0)
+}
+
+/// The word of a `bool`.
+pub fn bool_word(b: bool) -> U256 {
+    U256::from(b as u8)
+}
+
+/// The 4-byte selector of a function or error signature, e.g. `"latestReport()"`.
+pub fn selector(signature: &str) -> [u8; 4] {
+    let h = keccak256(signature.as_bytes());
+    [h[0], h[1], h[2], h[3]]
+}
+
+/// ABI-encodes `tokens` as a parameter list (heads, then the tails of dynamic arguments).
+pub fn encode(tokens: &[Token]) -> Vec<u8> {
+    let head_len = 32 * tokens.len();
+    let mut head = Vec::with_capacity(head_len);
+    let mut tail = Vec::new();
+    for t in tokens {
+        match t {
+            Token::Word(w) => head.extend_from_slice(&w.to_be_bytes::<32>()),
+            Token::Bytes(b) => {
+                head.extend_from_slice(&U256::from(head_len + tail.len()).to_be_bytes::<32>());
+                tail.extend_from_slice(&U256::from(b.len()).to_be_bytes::<32>());
+                tail.extend_from_slice(b);
+                tail.resize(tail.len() + (32 - b.len() % 32) % 32, 0);
+            }
+        }
+    }
+    head.extend(tail);
+    head
+}
+
+/// Calldata of the function `signature` with `tokens`.
+pub fn call(signature: &str, tokens: &[Token]) -> Vec<u8> {
+    let mut data = selector(signature).to_vec();
+    data.extend(encode(tokens));
+    data
+}
+
+/// Splits return data into 32-byte words (a trailing partial word is dropped).
+pub fn decode_words(data: &[u8]) -> Vec<U256> {
+    data.chunks_exact(32).map(U256::from_be_slice).collect()
+}
+
+/// Calldata of `BeaconBalanceOracle.submitReport(report, timestamp, accumulator, proof)`, for
+/// sending the transaction with any Ethereum client.
+pub fn submit_report(
+    report: &Report,
+    timestamp: u64,
+    accumulator: &[U256; NUM_ACCUMULATOR_LIMBS],
+    proof: &[u8],
+) -> Vec<u8> {
+    let mut tokens: Vec<Token> = report.to_words().into_iter().map(Token::Word).collect();
+    tokens.push(Token::Word(U256::from(timestamp)));
+    tokens.extend(accumulator.iter().copied().map(Token::Word));
+    tokens.push(Token::Bytes(proof.to_vec()));
+    call(SUBMIT_REPORT_SIGNATURE, &tokens)
+}
+
+/// ABI-encoded constructor arguments of `BeaconBalanceOracle` (append to its creation code).
+pub fn oracle_constructor_args(
+    owner: Address,
+    pool_exact: bool,
+    pool_credentials: B256,
+    initial_verifier: Address,
+    max_change_bps_per_day: u64,
+    beacon_roots: Address,
+) -> Vec<u8> {
+    encode(&[
+        address_word(owner).into(),
+        bool_word(pool_exact).into(),
+        b256_word(pool_credentials).into(),
+        address_word(initial_verifier).into(),
+        U256::from(max_change_bps_per_day).into(),
+        address_word(beacon_roots).into(),
+    ])
+}
+
+/// The verifier's public inputs for a report, exactly as `BeaconBalanceOracle` builds them:
+/// `[0..12)` accumulator limbs, 12/13 block root high/low 128 bits, 14 slot, 15 pool-exact
+/// flag, 16/17 pool credentials high/low 128 bits, 18..23 registry length, validator count,
+/// total balance (gwei), active, exited and slashed counts.
+pub fn public_inputs(
+    report: &Report,
+    block_root: B256,
+    pool_exact: bool,
+    pool_credentials: B256,
+    accumulator: &[U256; NUM_ACCUMULATOR_LIMBS],
+) -> [U256; NUM_PUBLIC_INPUTS] {
+    let hi = |b: B256| U256::from_be_slice(&b[..16]);
+    let lo = |b: B256| U256::from_be_slice(&b[16..]);
+    let mut inputs = [U256::ZERO; NUM_PUBLIC_INPUTS];
+    inputs[..NUM_ACCUMULATOR_LIMBS].copy_from_slice(accumulator);
+    inputs[12] = hi(block_root);
+    inputs[13] = lo(block_root);
+    inputs[14] = U256::from(report.slot);
+    inputs[15] = bool_word(pool_exact);
+    inputs[16] = hi(pool_credentials);
+    inputs[17] = lo(pool_credentials);
+    inputs[18] = U256::from(report.registry_length);
+    inputs[19] = U256::from(report.validator_count);
+    inputs[20] = U256::from(report.total_balance_gwei);
+    inputs[21] = U256::from(report.active_count);
+    inputs[22] = U256::from(report.exited_count);
+    inputs[23] = U256::from(report.slashed_count);
+    inputs
+}
+
+/// Calldata of a snark-verifier EVM verifier: each public input as a 32-byte big-endian word,
+/// then the proof bytes.
+pub fn verifier_calldata(inputs: &[U256], proof: &[u8]) -> Vec<u8> {
+    let mut data = Vec::with_capacity(32 * inputs.len() + proof.len());
+    for v in inputs {
+        data.extend_from_slice(&v.to_be_bytes::<32>());
+    }
+    data.extend_from_slice(proof);
+    data
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selectors_match_known_values() {
+        // Well-known selectors: ERC-20 transfer and Error(string).
+        assert_eq!(
+            selector("transfer(address,uint256)"),
+            [0xa9, 0x05, 0x9c, 0xbb]
+        );
+        assert_eq!(selector("Error(string)"), [0x08, 0xc3, 0x79, 0xa0]);
+    }
+
+    #[test]
+    fn bytes_tail_is_padded_and_offset_points_past_the_head() {
+        let data = encode(&[Token::Word(U256::from(7)), Token::Bytes(vec![1, 2, 3])]);
+        assert_eq!(data.len(), 32 * 4);
+        assert_eq!(decode_words(&data)[1], U256::from(64));
+        assert_eq!(decode_words(&data)[2], U256::from(3));
+        assert_eq!(&data[96..99], &[1, 2, 3]);
+        assert!(data[99..].iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn submit_report_layout() {
+        let report = Report {
+            slot: 5,
+            total_balance_gwei: u128::MAX,
+            ..Default::default()
+        };
+        let acc = [U256::from(9); 12];
+        let data = submit_report(&report, 77, &acc, &[0xab; 33]);
+        assert_eq!(&data[..4], &selector(SUBMIT_REPORT_SIGNATURE));
+        let w = decode_words(&data[4..]);
+        // 7 report words, timestamp, 12 limbs, offset, length, 2 padded proof words.
+        assert_eq!(w.len(), 7 + 1 + 12 + 1 + 1 + 2);
+        assert_eq!(w[0], U256::from(5));
+        assert_eq!(w[3], U256::from(u128::MAX));
+        assert_eq!(w[7], U256::from(77));
+        assert_eq!(w[20], U256::from(21 * 32));
+        assert_eq!(w[21], U256::from(33));
+        assert_eq!(Report::from_abi(&data[4..]), Some(report));
+    }
+
+    #[test]
+    fn public_inputs_split_roots_into_128_bit_halves() {
+        let mut root = [0u8; 32];
+        root[15] = 1; // lowest byte of the high half
+        root[31] = 2; // lowest byte of the low half
+        let inputs = public_inputs(
+            &Report::default(),
+            B256::from(root),
+            true,
+            B256::ZERO,
+            &[U256::ZERO; 12],
+        );
+        assert_eq!(inputs[12], U256::from(1));
+        assert_eq!(inputs[13], U256::from(2));
+        assert_eq!(inputs[15], U256::from(1));
+    }
+}

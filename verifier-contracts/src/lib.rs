@@ -1,0 +1,17 @@
+//! stakeproof's on-chain side: the Solidity verifier generated from a verifying key
+//! ([`verifier`]), the beacon balance oracle and an example LSD ([`contracts`]), the solc-js
+//! driver ([`solc`]), an in-memory EVM harness over revm ([`evm`]), the oracle deployment used
+//! by tests and tools ([`deployment`]) and the ABI encoding of its calls ([`calldata`]).
+//!
+//! See `verifier-contracts/README.md`.
+
+pub mod calldata;
+pub mod contracts;
+pub mod deployment;
+pub mod evm;
+pub mod solc;
+pub mod verifier;
+
+pub use calldata::Report;
+pub use deployment::Deployment;
+pub use evm::{Receipt, TestChain, TxError};
