@@ -4,6 +4,7 @@
 //! by tests and tools ([`deployment`]) and the ABI encoding of its calls ([`calldata`]).
 //!
 //! See `verifier-contracts/README.md`.
+#![warn(missing_docs)]
 
 pub mod calldata;
 pub mod contracts;

@@ -393,3 +393,45 @@ fn first_errors(output: &Value) -> Option<String> {
 pub fn compile(sources: &[Source], contract: &str) -> Result<Compiled, SolcError> {
     Solc::locate()?.compile(sources, contract, &Settings::default())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_install_names_the_install_command() {
+        let err = Solc::at("/nonexistent/solc-dir").unwrap_err();
+        assert!(matches!(err, SolcError::SolcMissing(_)));
+        let msg = err.to_string();
+        assert!(
+            msg.contains("install-solc.sh") && msg.contains("solc@0.8.28"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn settings_reach_the_standard_json() {
+        let input =
+            Solc::standard_json(&[Source::new("A.sol", "")], &Settings::generated_verifier());
+        assert_eq!(input["settings"]["optimizer"]["enabled"], true);
+        assert_eq!(input["settings"]["optimizer"]["details"]["yul"], false);
+        assert_eq!(input["settings"]["viaIR"], false);
+        assert_eq!(input["settings"]["evmVersion"], EVM_VERSION);
+        let input = Solc::standard_json(&[], &Settings::default());
+        assert!(input["settings"]["optimizer"].get("details").is_none());
+    }
+
+    #[test]
+    fn compile_errors_are_reported() {
+        let solc = Solc::locate().expect(INSTALL_HINT);
+        let err = solc
+            .with_cache_dir(None)
+            .compile(
+                &[Source::new("Bad.sol", "contract Bad { function f( }")],
+                "Bad",
+                &Settings::default(),
+            )
+            .unwrap_err();
+        assert!(matches!(err, SolcError::Compile(_)), "{err}");
+    }
+}

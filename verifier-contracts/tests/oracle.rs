@@ -8,7 +8,7 @@ use halo2_base::halo2_proofs::poly::commitment::ParamsProver;
 use revm::primitives::{Address, B256, U256};
 use stakeproof_contracts::{
     calldata::{self, NUM_PUBLIC_INPUTS},
-    deployment::{Deployment, OracleConfig, OWNER, SUBMITTER},
+    deployment::{Deployment, OracleConfig, VerifierCode, OWNER, SUBMITTER},
     evm::{TxError, MAX_CODE_SIZE},
     solc, Report,
 };
@@ -597,6 +597,15 @@ fn gas_and_code_size_report() {
     let mut bad = inputs;
     bad[20] += U256::from(1);
     assert!(d.call_verifier(d.verifier, &bad, &proof).is_err());
+    // The same runtime code placed directly (how verifiers above EIP-170 can still be measured).
+    let placed = d
+        .deploy_verifier(VerifierCode::Runtime(f.verifier.deployed_bytecode.clone()))
+        .unwrap();
+    assert_eq!(
+        d.call_verifier(placed, &inputs, &proof).unwrap().gas_used,
+        direct.gas_used
+    );
+    assert!(d.call_verifier(placed, &bad, &proof).is_err());
     // Through the oracle: first report (no bound check) and a second one.
     let first = submit_ok(&mut d, 5_000, 10 * GWEI_32_ETH);
     let second = submit_ok(&mut d, 5_000 + DAY_SLOTS, 10 * GWEI_32_ETH + 1);
