@@ -641,3 +641,56 @@ fn gas_and_code_size_report() {
     .unwrap();
     println!("{}", serde_json::to_string_pretty(&report).unwrap());
 }
+
+#[test]
+fn lsd_redeems_from_its_buffer_at_the_synced_rate() {
+    let mut d = deploy();
+    let eth = U256::from(10u64).pow(U256::from(18));
+    let alice = Address::repeat_byte(0xa1);
+    d.lsd_deposit(alice, U256::from(32u64) * eth).unwrap();
+    submit_ok(&mut d, 10, 2 * GWEI_32_ETH); // 64 ETH on the beacon chain
+    d.lsd_sync().unwrap();
+    assert_eq!(d.lsd_rate().unwrap(), U256::from(3u64) * eth);
+    let lsd = d.lsd;
+    let redeem = |d: &mut Deployment, shares: U256| {
+        d.chain.call(
+            alice,
+            lsd,
+            calldata::call("redeem(uint256)", &[shares.into()]),
+            U256::ZERO,
+        )
+    };
+    // All 32 shares are worth 96 ETH, the buffer holds 32.
+    expect_revert(
+        redeem(&mut d, U256::from(32u64) * eth),
+        "InsufficientBuffer",
+    );
+    expect_revert(
+        redeem(&mut d, U256::from(33u64) * eth),
+        "InsufficientShares",
+    );
+    expect_revert(redeem(&mut d, U256::ZERO), "ZeroAmount");
+    let before = d.chain.balance(alice);
+    let receipt = redeem(&mut d, U256::from(8u64) * eth).unwrap();
+    assert_eq!(
+        receipt
+            .events_named("Redeemed(address,uint256,uint256)")
+            .count(),
+        1
+    );
+    assert_eq!(d.chain.balance(alice) - before, U256::from(24u64) * eth);
+    // The rate is unchanged by a redemption at the rate.
+    assert_eq!(d.lsd_rate().unwrap(), U256::from(3u64) * eth);
+    let bob = Address::repeat_byte(0xb0);
+    let transfer = calldata::call(
+        "transferShares(address,uint256)",
+        &[
+            calldata::address_word(bob).into(),
+            (U256::from(25u64) * eth).into(),
+        ],
+    );
+    expect_revert(
+        d.chain.call(alice, lsd, transfer, U256::ZERO),
+        "InsufficientShares",
+    );
+}
