@@ -128,3 +128,67 @@ impl ArtifactStore {
         Ok(key)
     }
 }
+
+/// Parses [`fr_hex`] back; `None` for anything else.
+pub fn fr_from_hex(s: &str) -> Option<Fr> {
+    let b: [u8; 32] = hex::decode(s).ok()?.try_into().ok()?;
+    Option::from(Fr::from_bytes(&b))
+}
+
+impl ArtifactStore {
+    /// An artifact stored under an explicit `key` (aggregation proofs, whose instances are only
+    /// known after proving, are keyed by their children). Returned only if it is of `circuit`
+    /// with `vk_digest` and `check(instances, proof)` accepts it; otherwise the file is deleted
+    /// and the reason reported.
+    pub fn load_keyed(
+        &self,
+        key: &str,
+        circuit: &str,
+        vk_digest: &str,
+        check: impl Fn(&[Fr], &[u8]) -> bool,
+    ) -> (Option<(Vec<Fr>, Vec<u8>)>, Option<Rejected>) {
+        let path = self.path(key);
+        let Ok(bytes) = std::fs::read(&path) else {
+            return (None, None);
+        };
+        let reject = |why: Rejected| {
+            let _ = std::fs::remove_file(&path);
+            (None, Some(why))
+        };
+        let art: ProofArtifact = match serde_json::from_slice(&bytes) {
+            Ok(a) => a,
+            Err(e) => return reject(Rejected::Unreadable(e.to_string())),
+        };
+        if art.version != ARTIFACT_VERSION || art.circuit != circuit || art.vk_digest != vk_digest {
+            return reject(Rejected::Foreign);
+        }
+        let instances: Option<Vec<Fr>> = art.instances.iter().map(|s| fr_from_hex(s)).collect();
+        let (Some(instances), Ok(proof)) = (instances, hex::decode(&art.proof)) else {
+            return reject(Rejected::Unreadable("not hex".into()));
+        };
+        if !check(&instances, &proof) {
+            return reject(Rejected::BadProof);
+        }
+        (Some((instances, proof)), None)
+    }
+
+    /// Stores a proof under an explicit `key` (atomically).
+    pub fn store_keyed(
+        &self,
+        key: &str,
+        circuit: &str,
+        vk_digest: &str,
+        instances: &[Fr],
+        proof: &[u8],
+    ) -> Result<(), PipelineError> {
+        let art = ProofArtifact {
+            version: ARTIFACT_VERSION,
+            circuit: circuit.to_string(),
+            vk_digest: vk_digest.to_string(),
+            instances: instances.iter().map(fr_hex).collect(),
+            proof: hex::encode(proof),
+        };
+        let json = serde_json::to_vec_pretty(&art).expect("artifact serializes");
+        write_atomically(&self.path(key), &json, "proof artifact")
+    }
+}

@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 /// Sizes of the leaf proofs.
-#[derive(Clone, Copy, Debug, serde::Serialize)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 pub struct LeafConfig {
     /// Validators per registry proof (a power of two).
     pub registry_size: usize,
@@ -228,11 +228,39 @@ pub fn prove_leaves(
     work: &WorkDir,
     progress: &dyn Progress,
 ) -> Result<LeafReport, PipelineError> {
+    Ok(prove_leaves_with_keys(state, pool, cfg, srs, work, progress)?.report)
+}
+
+/// The leaf stage with what the aggregation needs from it.
+pub struct ProvenLeaves {
+    /// The stage's report.
+    pub report: LeafReport,
+    /// Registry witnesses, by range.
+    pub registry: Vec<RegistryWitness>,
+    /// Balance witnesses, by range.
+    pub balance: Vec<BalanceWitness>,
+    /// Keys of the registry circuit.
+    pub registry_keys: CircuitKeys,
+    /// Keys of the balance circuit.
+    pub balance_keys: CircuitKeys,
+}
+
+/// [`prove_leaves`], also returning the witnesses and keys.
+pub fn prove_leaves_with_keys(
+    state: &BeaconState,
+    pool: &Pool,
+    cfg: &LeafConfig,
+    srs: &Srs,
+    work: &WorkDir,
+    progress: &dyn Progress,
+) -> Result<ProvenLeaves, PipelineError> {
     let len = state.validator_count().max(1);
     let tree = state.tree()?;
     let n_r = cfg.registry_size;
     let n_b = cfg.balance_size;
-    let registry: Vec<RegistryWitness> = (0..len.div_ceil(n_r as u64))
+    // Every registry range under a balance range, those wholly beyond L included (fill 0):
+    // the aggregation matches each balance proof with all of its registry ranges.
+    let registry: Vec<RegistryWitness> = (0..len.div_ceil(n_b as u64) * (n_b / n_r) as u64)
         .map(|j| RegistryWitness::from_state(state, pool, j * n_r as u64, n_r))
         .collect::<Result<_, _>>()?;
     let balance: Vec<BalanceWitness> = (0..len.div_ceil(n_b as u64))
@@ -245,7 +273,7 @@ pub fn prove_leaves(
     progress.tick();
     let bkeys = keys.get(srs, &balance[0], cfg.balance_k)?;
     progress.tick();
-    prove_ranges(
+    let report = prove_ranges(
         state,
         pool,
         cfg,
@@ -253,7 +281,14 @@ pub fn prove_leaves(
         progress,
         (&registry, &rkeys),
         (&balance, &bkeys),
-    )
+    )?;
+    Ok(ProvenLeaves {
+        report,
+        registry,
+        balance,
+        registry_keys: rkeys,
+        balance_keys: bkeys,
+    })
 }
 
 /// The proving keys of both leaf circuits (from the cache or generated), built on a small

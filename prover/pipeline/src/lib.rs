@@ -4,12 +4,16 @@
 //! - [`srs`]: the universal KZG setup, from a ceremony file or generated locally (unsafe);
 //! - [`keys`]: proving keys and pinnings per circuit, generated once and cached;
 //! - [`artifacts`]: content-addressed proof artifacts, verified before reuse;
-//! - [`leaves`]: the leaf stage of a report — plan the ranges, prove them in parallel, resume.
+//! - [`leaves`]: the leaf stage of a report — plan the ranges, prove them in parallel, resume;
+//! - [`tree`]: the aggregation tree over the leaves, up to the final proof;
+//! - [`final_artifact`]: the versioned final proof file and its native verification.
 
 pub mod artifacts;
+pub mod final_artifact;
 pub mod keys;
 pub mod leaves;
 pub mod srs;
+pub mod tree;
 
 /// Errors of the pipeline.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +68,26 @@ pub enum PipelineError {
     /// The state's trees could not be built.
     #[error(transparent)]
     State(#[from] stakeproof_prover::beacon::StateError),
+    /// Children that do not combine into a node (caught before proving).
+    #[error("aggregation: {0}")]
+    Combine(#[from] stakeproof_circuits::aggregation::native::CombineError),
+    /// A node that cannot be built.
+    #[error("aggregation node: {0}")]
+    Node(#[from] stakeproof_circuits::aggregation::circuit::NodeError),
+    /// A node spec that is not valid.
+    #[error("aggregation: {0}")]
+    BadNode(#[from] stakeproof_circuits::aggregation::layout::BadNode),
+    /// A leaf proof the tree needs is not in the store.
+    #[error("leaf proof missing from the store: {0}")]
+    MissingLeaf(String),
+    /// A final proof artifact that is malformed, foreign or does not verify.
+    #[error("proof artifact {path}: {reason}")]
+    Artifact {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A native report failed.
     #[error(transparent)]
     Report(#[from] stakeproof_prover::report::ReportError),
