@@ -109,3 +109,20 @@ fn a_witness_of_another_shape_is_refused_under_a_pinning() {
         Err(CircuitError::TooSmall { .. })
     ));
 }
+
+#[test]
+fn the_fast_unsafe_setup_equals_halo2s() {
+    use halo2_base::halo2_proofs::halo2curves::bn256::Bn256;
+    use halo2_base::halo2_proofs::poly::commitment::{Params, ParamsProver};
+    use halo2_base::halo2_proofs::poly::kzg::commitment::ParamsKZG;
+    use rand::SeedableRng;
+    for k in [1u32, 5, 9] {
+        let ours = unsafe_setup(k, 3);
+        let theirs = ParamsKZG::<Bn256>::setup(k, rand_chacha::ChaCha20Rng::seed_from_u64(3));
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        ours.write(&mut a).unwrap();
+        theirs.write(&mut b).unwrap();
+        assert_eq!(a, b, "k = {k}");
+        assert_eq!(ours.get_g(), theirs.get_g());
+    }
+}

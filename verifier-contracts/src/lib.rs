@@ -16,3 +16,5 @@ pub mod verifier;
 pub use calldata::Report;
 pub use deployment::Deployment;
 pub use evm::{Receipt, TestChain, TxError};
+/// The EVM word and address types the API uses (revm's).
+pub use revm::primitives::{Address, B256, U256};

@@ -24,8 +24,96 @@ use snark_verifier_sdk::{PlonkVerifier, Snark, SHPLONK};
 
 /// A locally generated KZG setup with a known toxic waste. **Unsafe for production**: whoever
 /// knows the seed can forge proofs. For tests and the offline demo only.
+///
+/// The same parameters as halo2's `ParamsKZG::setup(k, ChaCha20Rng::seed_from_u64(seed))` (the
+/// secret is drawn the same way), computed faster: the powers `s^i` and the Lagrange scalars
+/// `L_i(s)` natively (one batch inversion), then every point as a fixed-base multiple of the
+/// generator from a table of 8-bit windows (32 mixed additions per point instead of a
+/// 254-bit double-and-add).
 pub fn unsafe_setup(k: u32, seed: u64) -> ParamsKZG<Bn256> {
-    ParamsKZG::<Bn256>::setup(k, ChaCha20Rng::seed_from_u64(seed))
+    use halo2_base::halo2_proofs::arithmetic::Field;
+    use halo2_base::halo2_proofs::halo2curves::bn256::{G2Affine, G1};
+    use halo2_base::halo2_proofs::halo2curves::ff::{BatchInvert, PrimeField};
+    use halo2_base::halo2_proofs::halo2curves::group::prime::PrimeCurveAffine;
+    use halo2_base::halo2_proofs::halo2curves::group::{Curve, Group};
+    use rayon::prelude::*;
+
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let s = Fr::random(&mut rng);
+    let n = 1usize << k;
+
+    // Scalars: s^i, and L_i(s) = (s^n − 1)/n · ω^i / (s − ω^i).
+    let mut powers = Vec::with_capacity(n);
+    let mut cur = Fr::one();
+    for _ in 0..n {
+        powers.push(cur);
+        cur *= s;
+    }
+    let mut omega = Fr::ROOT_OF_UNITY;
+    for _ in k..Fr::S {
+        omega = omega.square();
+    }
+    let mut omegas = Vec::with_capacity(n);
+    let mut w = Fr::one();
+    for _ in 0..n {
+        omegas.push(w);
+        w *= omega;
+    }
+    let mut denoms: Vec<Fr> = omegas.iter().map(|w| s - w).collect();
+    denoms.iter_mut().batch_invert();
+    let multiplier =
+        (s.pow_vartime([n as u64]) - Fr::one()) * Fr::from(n as u64).invert().expect("n ≠ 0");
+    let lagrange: Vec<Fr> = omegas
+        .iter()
+        .zip(&denoms)
+        .map(|(w, d)| multiplier * w * d)
+        .collect();
+
+    // Fixed-base table: table[j][d] = d · 256^j · G.
+    let g1 = G1::generator();
+    let mut base = g1;
+    let mut table = Vec::with_capacity(32);
+    for _ in 0..32 {
+        let mut row = vec![G1::identity(); 256];
+        for d in 1..256 {
+            row[d] = row[d - 1] + base;
+        }
+        let mut affine = vec![G1Affine::identity(); 256];
+        G1::batch_normalize(&row, &mut affine);
+        table.push(affine);
+        for _ in 0..8 {
+            base = base.double();
+        }
+    }
+    let mul = |x: &Fr| -> G1 {
+        let bytes = x.to_repr();
+        let mut acc = G1::identity();
+        for (j, b) in bytes.as_ref().iter().enumerate() {
+            if *b != 0 {
+                acc += table[j][*b as usize];
+            }
+        }
+        acc
+    };
+    let points = |scalars: &[Fr]| -> Vec<G1Affine> {
+        let proj: Vec<G1> = scalars.par_iter().map(mul).collect();
+        let mut out = vec![G1Affine::identity(); proj.len()];
+        out.par_chunks_mut(1 << 12)
+            .zip(proj.par_chunks(1 << 12))
+            .for_each(|(o, p)| G1::batch_normalize(p, o));
+        out
+    };
+    let g = points(&powers);
+    let g_lagrange = points(&lagrange);
+    let g2 = G2Affine::generator();
+    let s_g2 = (g2 * s).to_affine();
+    ParamsKZG::<Bn256>::setup(1, ChaCha20Rng::seed_from_u64(seed)).from_parts(
+        k,
+        g,
+        Some(g_lagrange),
+        g2,
+        s_g2,
+    )
 }
 
 /// The setup cut down to `k` (a setup for a larger `k` serves every smaller circuit).
