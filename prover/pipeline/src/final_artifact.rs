@@ -197,8 +197,7 @@ impl FinalArtifact {
                 }
             })?;
         let mut vk = Vec::new();
-        keys.pk
-            .get_vk()
+        keys.vk
             .write(&mut vk, SerdeFormat::RawBytes)
             .expect("vk serializes to memory");
         Ok(FinalArtifact {

@@ -4,7 +4,7 @@ use crate::srs::Srs;
 use crate::{write_atomically, PipelineError};
 use stakeproof_circuits::halo2_base::gates::circuit::CircuitBuilderStage;
 use stakeproof_circuits::halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
-use stakeproof_circuits::halo2_proofs::plonk::ProvingKey;
+use stakeproof_circuits::halo2_proofs::plonk::{ProvingKey, VerifyingKey};
 use stakeproof_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use stakeproof_circuits::halo2_proofs::SerdeFormat;
 use stakeproof_circuits::util::circuit::{build_circuit, CircuitLogic, Pinning, ShaCircuit, Shape};
@@ -33,9 +33,14 @@ pub struct KeyStore {
     pub dir: PathBuf,
 }
 
-/// Hex digest of a verifying key.
+/// Hex digest of a proving key's verifying key.
 pub fn vk_digest(pk: &ProvingKey<G1Affine>) -> String {
-    format!("{:?}", pk.get_vk().transcript_repr())
+    vk_digest_of(pk.get_vk())
+}
+
+/// Hex digest of a verifying key (its transcript representation).
+pub fn vk_digest_of(vk: &VerifyingKey<G1Affine>) -> String {
+    format!("{:?}", vk.transcript_repr())
 }
 
 impl KeyStore {

@@ -25,7 +25,7 @@ use stakeproof_circuits::aggregation::native::combine_native;
 use stakeproof_circuits::balance::native::balance_public;
 use stakeproof_circuits::halo2_base::gates::circuit::CircuitBuilderStage;
 use stakeproof_circuits::halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
-use stakeproof_circuits::halo2_proofs::plonk::ProvingKey;
+use stakeproof_circuits::halo2_proofs::plonk::{ProvingKey, VerifyingKey};
 use stakeproof_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use stakeproof_circuits::halo2_proofs::SerdeFormat;
 use stakeproof_circuits::registry::native::registry_public;
@@ -44,20 +44,19 @@ use std::time::Instant;
 /// (17.6–19.5M advice cells, ~15 GiB peak).
 pub const DEFAULT_NODE_K: u32 = 20;
 
-/// Keys of one aggregation node circuit.
+/// Keys of one aggregation node circuit. The proving key (~3 GB at k = 20) stays on disk
+/// until a node of this circuit must be proven; at most one is held in memory at a time.
 pub struct NodeKeys {
     /// Name: node tag and a digest of the children's verifying keys.
     pub name: String,
-    /// The setup at the node's `k`.
-    pub params: ParamsKZG<Bn256>,
-    /// Proving key.
-    pub pk: ProvingKey<G1Affine>,
+    /// Verifying key.
+    pub vk: VerifyingKey<G1Affine>,
     /// Shape fixed at keygen.
     pub pinning: NodePinning,
     /// Verifying-key digest.
     pub vk_digest: String,
-    /// Read from the cache.
-    pub cached: bool,
+    /// Where the proving key is cached.
+    pub pk_path: PathBuf,
 }
 
 /// One proof of the tree, ready to be a child.
@@ -97,7 +96,9 @@ struct Tree<'a> {
     k: u32,
     params: ParamsKZG<Bn256>,
     store: ArtifactStore,
-    keys: Vec<(String, NodeKeys)>,
+    keys: Vec<NodeKeys>,
+    /// The one proving key in memory: (circuit name, key).
+    pk: Option<(String, ProvingKey<G1Affine>)>,
     outcomes: Vec<NodeOutcome>,
     progress: &'a dyn Progress,
 }
@@ -106,30 +107,62 @@ impl Tree<'_> {
     fn keys_for(&mut self, spec: &NodeSpec, children: &[Proven]) -> Result<usize, PipelineError> {
         let kids: Vec<&str> = children.iter().map(|c| c.vk_digest.as_str()).collect();
         let name = format!("{}-{}", spec.tag(), &digest(&kids)[..12]);
-        if let Some(i) = self.keys.iter().position(|(n, _)| *n == name) {
+        if let Some(i) = self.keys.iter().position(|k| k.name == name) {
             return Ok(i);
         }
         let dir = self.work.keys().dir;
         let v = stakeproof_circuits::CIRCUITS_VERSION;
         let base = format!("{name}.k{}.v{v}.{}", self.k, self.srs.id);
         let pk_path = dir.join(format!("{base}.pk"));
+        let vk_path = dir.join(format!("{base}.vk"));
         let pin_path = dir.join(format!("{base}.pinning.json"));
-        if let (Ok(pinning), Ok(bytes)) = (NodePinning::load(&pin_path), std::fs::read(&pk_path)) {
+        if let (Ok(pinning), Ok(bytes), true) = (
+            NodePinning::load(&pin_path),
+            std::fs::read(&vk_path),
+            pk_path.exists(),
+        ) {
+            if let Ok(vk) = VerifyingKey::<G1Affine>::read::<_, AggregationCircuit>(
+                &mut bytes.as_slice(),
+                SerdeFormat::RawBytes,
+                pinning.params,
+            ) {
+                if pinning.spec == *spec {
+                    self.keys.push(NodeKeys {
+                        vk_digest: crate::keys::vk_digest_of(&vk),
+                        name,
+                        vk,
+                        pinning,
+                        pk_path,
+                    });
+                    return Ok(self.keys.len() - 1);
+                }
+            }
+            // Unreadable or foreign: generated again below, never trusted.
+        } else if let (Ok(pinning), Ok(bytes)) =
+            (NodePinning::load(&pin_path), std::fs::read(&pk_path))
+        {
+            // A key set without its verifying key (older layout): derive it from the pk.
             if let Ok(pk) = ProvingKey::<G1Affine>::read::<_, AggregationCircuit>(
                 &mut bytes.as_slice(),
                 SerdeFormat::RawBytesUnchecked,
                 pinning.params,
             ) {
-                let nk = NodeKeys {
-                    vk_digest: crate::keys::vk_digest(&pk),
-                    name: name.clone(),
-                    params: self.params.clone(),
-                    pk,
-                    pinning,
-                    cached: true,
-                };
-                self.keys.push((name, nk));
-                return Ok(self.keys.len() - 1);
+                drop(bytes);
+                let mut vk_bytes = Vec::new();
+                if pinning.spec == *spec
+                    && pk.get_vk().write(&mut vk_bytes, SerdeFormat::RawBytes).is_ok()
+                {
+                    write_atomically(&vk_path, &vk_bytes, "verifying key")?;
+                    self.keys.push(NodeKeys {
+                        vk_digest: crate::keys::vk_digest(&pk),
+                        vk: pk.get_vk().clone(),
+                        name: name.clone(),
+                        pinning,
+                        pk_path,
+                    });
+                    self.pk = Some((name, pk));
+                    return Ok(self.keys.len() - 1);
+                }
             }
         }
         let snarks = children.iter().map(|c| c.snark.clone()).collect();
@@ -140,36 +173,78 @@ impl Tree<'_> {
             snarks,
             NodeShape::K(self.k),
         )?;
+        self.pk = None; // free the key in memory before making another
         let pk = keygen(&self.params, &nc.circuit).map_err(|source| PipelineError::Halo2 {
             what: format!("keygen of {name}"),
             source,
         })?;
         let pinning = nc.pinning();
         drop(nc);
+        let io = |path: &PathBuf| {
+            let path = path.display().to_string();
+            move |source| PipelineError::Io {
+                what: "aggregation key",
+                path,
+                source,
+            }
+        };
         let mut bytes = Vec::new();
         pk.write(&mut bytes, SerdeFormat::RawBytesUnchecked)
-            .map_err(|source| PipelineError::Io {
-                what: "proving key",
-                path: pk_path.display().to_string(),
-                source,
-            })?;
+            .map_err(io(&pk_path))?;
         write_atomically(&pk_path, &bytes, "proving key")?;
         drop(bytes);
+        let mut vk_bytes = Vec::new();
+        pk.get_vk()
+            .write(&mut vk_bytes, SerdeFormat::RawBytes)
+            .map_err(io(&vk_path))?;
+        write_atomically(&vk_path, &vk_bytes, "verifying key")?;
+        // The pinning last: its presence marks a complete key set.
         write_atomically(
             &pin_path,
             &serde_json::to_vec_pretty(&pinning).expect("pinning serializes"),
             "pinning",
         )?;
-        let nk = NodeKeys {
+        self.keys.push(NodeKeys {
             vk_digest: crate::keys::vk_digest(&pk),
+            vk: pk.get_vk().clone(),
             name: name.clone(),
-            params: self.params.clone(),
-            pk,
             pinning,
-            cached: false,
-        };
-        self.keys.push((name, nk));
+            pk_path,
+        });
+        self.pk = Some((name, pk));
         Ok(self.keys.len() - 1)
+    }
+
+    /// The proving key of `keys[i]`, read from disk unless it is the one in memory.
+    fn proving_key(&mut self, i: usize) -> Result<&ProvingKey<G1Affine>, PipelineError> {
+        let nk = &self.keys[i];
+        if self.pk.as_ref().map(|(n, _)| n != &nk.name).unwrap_or(true) {
+            self.pk = None;
+            let bytes = std::fs::read(&nk.pk_path).map_err(|source| PipelineError::Io {
+                what: "aggregation proving key",
+                path: nk.pk_path.display().to_string(),
+                source,
+            })?;
+            let pk = ProvingKey::<G1Affine>::read::<_, AggregationCircuit>(
+                &mut bytes.as_slice(),
+                SerdeFormat::RawBytesUnchecked,
+                nk.pinning.params,
+            )
+            .map_err(|source| PipelineError::Io {
+                what: "aggregation proving key",
+                path: nk.pk_path.display().to_string(),
+                source,
+            })?;
+            if crate::keys::vk_digest(&pk) != nk.vk_digest {
+                return Err(PipelineError::Artifact {
+                    path: nk.pk_path.display().to_string(),
+                    reason: "proving key of another verifying key (delete it to regenerate)"
+                        .into(),
+                });
+            }
+            self.pk = Some((nk.name.clone(), pk));
+        }
+        Ok(&self.pk.as_ref().expect("just loaded").1)
     }
 
     /// Proves (or reuses) the node `spec` over `children`; the final node under the EVM
@@ -190,58 +265,63 @@ impl Tree<'_> {
             .collect();
         let expected = combine_native(&spec, &stripped)?;
         let i = self.keys_for(&spec, &children)?;
-        let nk = &self.keys[i].1;
+        let (name, vk_digest) = (self.keys[i].name.clone(), self.keys[i].vk_digest.clone());
         let kids: Vec<&str> = children.iter().map(|c| c.key.as_str()).collect();
-        let mut parts = vec![nk.name.as_str(), nk.vk_digest.as_str()];
+        let mut parts = vec![name.as_str(), vk_digest.as_str()];
         parts.extend(kids);
         let key = digest(&parts);
         let is_final = spec.finalize;
-        let check = |inst: &[Fr], proof: &[u8]| {
-            inst.len() == output.num_instances()
-                && inst[ACC_LIMBS..] == expected[..]
-                && if is_final {
-                    verify_final(&nk.params, nk.pk.get_vk(), proof, inst).is_ok()
-                } else {
-                    verify(&nk.params, nk.pk.get_vk(), proof, inst).is_ok()
-                }
+        let (found, _) = {
+            let (params, vk) = (&self.params, &self.keys[i].vk);
+            let check = |inst: &[Fr], proof: &[u8]| {
+                inst.len() == output.num_instances()
+                    && inst[ACC_LIMBS..] == expected[..]
+                    && if is_final {
+                        verify_final(params, vk, proof, inst).is_ok()
+                    } else {
+                        verify(params, vk, proof, inst).is_ok()
+                    }
+            };
+            self.store.load_keyed(&key, &name, &vk_digest, check)
         };
-        let (found, _) = self.store.load_keyed(&key, &nk.name, &nk.vk_digest, check);
         let t = Instant::now();
         let (instances, proof, reused) = match found {
             Some((inst, proof)) => (inst, proof, true),
             None => {
                 let snarks = children.iter().map(|c| c.snark.clone()).collect();
+                let pinning = self.keys[i].pinning.clone();
                 let nc = build_node(
                     CircuitBuilderStage::Prover,
                     &spec,
-                    &nk.params,
+                    &self.params,
                     snarks,
-                    NodeShape::Pinned(&nk.pinning),
+                    NodeShape::Pinned(&pinning),
                 )?;
                 let instances = nc.instances();
                 assert_eq!(
                     instances[ACC_LIMBS..],
                     expected[..],
-                    "{}: circuit and native twin disagree",
-                    nk.name
+                    "{name}: circuit and native twin disagree"
                 );
-                let what = format!("proving {}", nk.name);
+                let what = format!("proving {name}");
                 let halo2 = |source| PipelineError::Halo2 {
                     what: what.clone(),
                     source,
                 };
+                self.proving_key(i)?;
+                let (params, pk) = (&self.params, &self.pk.as_ref().expect("loaded").1);
                 let proof = if is_final {
-                    prove_evm(&nk.params, &nk.pk, nc.circuit, &instances).map_err(halo2)?
+                    prove_evm(params, pk, nc.circuit, &instances).map_err(halo2)?
                 } else {
-                    prove(&nk.params, &nk.pk, nc.circuit, &instances).map_err(halo2)?
+                    prove(params, pk, nc.circuit, &instances).map_err(halo2)?
                 };
                 self.store
-                    .store_keyed(&key, &nk.name, &nk.vk_digest, &instances, &proof)?;
+                    .store_keyed(&key, &name, &vk_digest, &instances, &proof)?;
                 (instances, proof, false)
             }
         };
         self.outcomes.push(NodeOutcome {
-            circuit: nk.name.clone(),
+            circuit: name,
             key: key.clone(),
             reused,
             seconds: t.elapsed().as_secs_f64(),
@@ -250,10 +330,10 @@ impl Tree<'_> {
         Ok(Proven {
             statement: output,
             key,
-            vk_digest: nk.vk_digest.clone(),
+            vk_digest,
             snark: snark(
-                &nk.params,
-                nk.pk.get_vk(),
+                &self.params,
+                &self.keys[i].vk,
                 instances,
                 proof,
                 Some(aggregation_accumulator_indices()),
@@ -321,6 +401,7 @@ pub fn prove_report(
         params: srs.for_circuit("aggregation", node_k)?,
         store: work.proofs(),
         keys: Vec::new(),
+        pk: None,
         outcomes: Vec::new(),
         progress,
     };
@@ -409,10 +490,11 @@ pub fn prove_report(
         summaries = next;
     }
     let fin = summaries.pop().expect("at least one segment");
-    let (_, nk) = tree
+    tree.pk = None;
+    let nk = tree
         .keys
         .iter()
-        .find(|(_, k)| k.vk_digest == fin.vk_digest)
+        .find(|k| k.vk_digest == fin.vk_digest)
         .expect("final keys");
     let artifact = crate::final_artifact::FinalArtifact::new(
         state,
