@@ -34,4 +34,5 @@ pub const CIRCUITS_VERSION: u32 = 1;
 pub use halo2_base;
 pub use halo2_base::halo2_proofs;
 pub use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
+pub use snark_verifier;
 pub use snark_verifier_sdk;

@@ -14,7 +14,6 @@ use stakeproof_circuits::info::LeafSize;
 use stakeproof_circuits::registry::native::registry_public;
 use stakeproof_circuits::registry::RegistryWitness;
 use stakeproof_circuits::util::circuit::{build_circuit, CircuitLogic, Shape};
-use stakeproof_circuits::util::proving::prove;
 use stakeproof_circuits::Fr;
 use stakeproof_prover::beacon::BeaconState;
 use stakeproof_prover::report::{pool_totals, Pool, PoolTotals};
@@ -202,12 +201,13 @@ fn prove_one(
         "{}: circuit and native twin disagree at range {start}",
         keys.name
     );
-    let proof = prove(&keys.params, &keys.pk, circuit, &instances).map_err(|source| {
-        PipelineError::Halo2 {
-            what: format!("proving {} at {start}", keys.name),
-            source,
-        }
-    })?;
+    let proof = crate::backend::prove(
+        &keys.params,
+        &keys.pk,
+        circuit,
+        &instances,
+        &format!("proving {} at {start}", keys.name),
+    )?;
     let key = store.store(keys, &instances, &proof)?;
     Ok(LeafOutcome {
         circuit: keys.name.clone(),

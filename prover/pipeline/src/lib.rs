@@ -3,12 +3,14 @@
 //!
 //! - [`srs`]: the universal KZG setup, from a ceremony file or generated locally (unsafe);
 //! - [`keys`]: proving keys and pinnings per circuit, generated once and cached;
+//! - [`backend`]: CPU or GPU (`stakeproof-gpu`) for the provers' commitment MSMs;
 //! - [`artifacts`]: content-addressed proof artifacts, verified before reuse;
 //! - [`leaves`]: the leaf stage of a report — plan the ranges, prove them in parallel, resume;
 //! - [`tree`]: the aggregation tree over the leaves, up to the final proof;
 //! - [`final_artifact`]: the versioned final proof file and its native verification.
 
 pub mod artifacts;
+pub mod backend;
 pub mod final_artifact;
 pub mod keys;
 pub mod leaves;
@@ -77,6 +79,9 @@ pub enum PipelineError {
     /// A node spec that is not valid.
     #[error("aggregation: {0}")]
     BadNode(#[from] stakeproof_circuits::aggregation::layout::BadNode),
+    /// The GPU backend failed.
+    #[error("gpu backend: {0}")]
+    Gpu(String),
     /// A leaf proof the tree needs is not in the store.
     #[error("leaf proof missing from the store: {0}")]
     MissingLeaf(String),

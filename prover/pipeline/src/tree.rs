@@ -32,7 +32,7 @@ use stakeproof_circuits::registry::native::registry_public;
 use stakeproof_circuits::snark_verifier_sdk::halo2::aggregation::AggregationCircuit;
 use stakeproof_circuits::snark_verifier_sdk::Snark;
 use stakeproof_circuits::util::proving::{
-    aggregation_accumulator_indices, keygen, prove, prove_evm, snark, verify, verify_final,
+    aggregation_accumulator_indices, keygen, snark, verify, verify_final,
 };
 use stakeproof_circuits::Fr;
 use stakeproof_prover::beacon::BeaconState;
@@ -150,7 +150,10 @@ impl Tree<'_> {
                 drop(bytes);
                 let mut vk_bytes = Vec::new();
                 if pinning.spec == *spec
-                    && pk.get_vk().write(&mut vk_bytes, SerdeFormat::RawBytes).is_ok()
+                    && pk
+                        .get_vk()
+                        .write(&mut vk_bytes, SerdeFormat::RawBytes)
+                        .is_ok()
                 {
                     write_atomically(&vk_path, &vk_bytes, "verifying key")?;
                     self.keys.push(NodeKeys {
@@ -238,8 +241,7 @@ impl Tree<'_> {
             if crate::keys::vk_digest(&pk) != nk.vk_digest {
                 return Err(PipelineError::Artifact {
                     path: nk.pk_path.display().to_string(),
-                    reason: "proving key of another verifying key (delete it to regenerate)"
-                        .into(),
+                    reason: "proving key of another verifying key (delete it to regenerate)".into(),
                 });
             }
             self.pk = Some((nk.name.clone(), pk));
@@ -304,16 +306,12 @@ impl Tree<'_> {
                     "{name}: circuit and native twin disagree"
                 );
                 let what = format!("proving {name}");
-                let halo2 = |source| PipelineError::Halo2 {
-                    what: what.clone(),
-                    source,
-                };
                 self.proving_key(i)?;
                 let (params, pk) = (&self.params, &self.pk.as_ref().expect("loaded").1);
                 let proof = if is_final {
-                    prove_evm(params, pk, nc.circuit, &instances).map_err(halo2)?
+                    crate::backend::prove_evm(params, pk, nc.circuit, &instances, &what)?
                 } else {
-                    prove(params, pk, nc.circuit, &instances).map_err(halo2)?
+                    crate::backend::prove(params, pk, nc.circuit, &instances, &what)?
                 };
                 self.store
                     .store_keyed(&key, &name, &vk_digest, &instances, &proof)?;

@@ -1,0 +1,159 @@
+//! Larger proof trees, `#[ignore]`d by default (each aggregation proof takes minutes and
+//! ~15 GiB); run with
+//!
+//! ```sh
+//! cargo test --release --test deep_trees -- --ignored --nocapture
+//! ```
+//!
+//! - a 20-validator devnet with ranges of 8: four leaves per segment pair (two segments, so
+//!   two aggregation levels above the wraps: segment nodes, then the final join), and a
+//!   later state where one registry range changed and every balance changed, proven again
+//!   reusing the unchanged registry range's leaf and wrap;
+//! - the Sepolia genesis state (1,570 validators, phase0 layout) proven whole against its
+//!   published block root.
+
+use stakeproof::prover::beacon::{BeaconState, Fork, NetworkConfig};
+use stakeproof::prover::devnet::{self, DevnetSpec};
+use stakeproof::prover::report::{pool_report, Pool};
+use stakeproof_pipeline::leaves::{LeafConfig, Silent, WorkDir};
+use stakeproof_pipeline::srs::Srs;
+use stakeproof_pipeline::tree::{prove_report, DEFAULT_NODE_K};
+use std::time::Instant;
+
+fn work() -> (tempfile::TempDir, WorkDir) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = std::env::var_os("STAKEPROOF_E2E_WORK")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| tmp.path().to_path_buf());
+    (tmp, WorkDir { root })
+}
+
+fn peak_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}
+
+#[test]
+#[ignore = "two aggregation levels: about an hour on 2 cores"]
+fn two_segments_two_levels_and_an_incremental_report() {
+    let (_tmp, work) = work();
+    let spec = DevnetSpec {
+        validators: 12,
+        pool_permille: 500,
+        seed: 8,
+        ..Default::default()
+    };
+    let pool = Pool::Address(spec.pool);
+    let cfg = LeafConfig::for_sizes(8, 8).unwrap();
+    let srs = Srs::unsafe_local(DEFAULT_NODE_K, 1, Some(&work.srs())).unwrap();
+    let (vals, bals) = devnet::validators(&spec);
+    let st = BeaconState::decode(
+        devnet::state_ssz(&spec, &vals, &bals),
+        Fork::Electra,
+        &spec.preset,
+    )
+    .unwrap();
+    let t = Instant::now();
+    let first = prove_report(&st, &pool, &cfg, DEFAULT_NODE_K, &srs, &work, &Silent).unwrap();
+    let first_s = t.elapsed().as_secs_f64();
+    assert_eq!(first.leaves.registry.len(), 2);
+    assert_eq!(first.leaves.balance.len(), 2);
+    // 4 wraps, 2 segments, 1 final join.
+    assert_eq!(first.nodes.len(), 7);
+    let native = pool_report(&st, &pool).unwrap();
+    assert_eq!(
+        first.artifact.statement.total_balance_gwei,
+        native.totals.total_balance_gwei
+    );
+    first.artifact.verify(&srs, None).unwrap();
+
+    // A later epoch: validator 9's container changes (range [8, 16)), every balance changes.
+    let later_spec = DevnetSpec {
+        slot: spec.slot + 32,
+        ..spec.clone()
+    };
+    let (mut vals2, mut bals2) = (vals.clone(), bals.clone());
+    vals2[9].slashed = true;
+    for b in bals2.iter_mut() {
+        *b += 1_000;
+    }
+    let st2 = BeaconState::decode(
+        devnet::state_ssz(&later_spec, &vals2, &bals2),
+        Fork::Electra,
+        &spec.preset,
+    )
+    .unwrap();
+    let t = Instant::now();
+    let second = prove_report(&st2, &pool, &cfg, DEFAULT_NODE_K, &srs, &work, &Silent).unwrap();
+    let second_s = t.elapsed().as_secs_f64();
+    let reused_leaves = second
+        .leaves
+        .registry
+        .iter()
+        .chain(&second.leaves.balance)
+        .filter(|o| o.reused)
+        .count();
+    let reused_nodes = second.nodes.iter().filter(|n| n.reused).count();
+    eprintln!(
+        "{}",
+        serde_json::json!({
+            "first_report_s": first_s, "second_report_s": second_s,
+            "leaves_reused": reused_leaves, "nodes_reused": reused_nodes,
+            "nodes": second.nodes.len(), "peak_mib": peak_mib(),
+        })
+    );
+    assert_eq!(reused_leaves, 1, "registry range [0, 8) is unchanged");
+    assert_eq!(reused_nodes, 1, "and so is its wrap");
+    second.artifact.verify(&srs, None).unwrap();
+    assert_eq!(
+        second.artifact.statement.slashed_count,
+        pool_report(&st2, &pool).unwrap().totals.slashed_count
+    );
+}
+
+#[test]
+#[ignore = "the whole Sepolia genesis registry: hours on 2 cores"]
+fn sepolia_genesis_whole_against_its_published_block_root() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/genesis/sepolia");
+    let cfg_net = NetworkConfig::from_yaml_file(&dir.join("config.yaml")).unwrap();
+    let st =
+        BeaconState::decode_any(std::fs::read(dir.join("genesis.ssz")).unwrap(), &cfg_net).unwrap();
+    // A pool of Sepolia genesis depositors: validator 1's credentials.
+    let pool = Pool::from_credentials(st.validator(1).unwrap().withdrawal_credentials);
+    let sizes: Vec<usize> = std::env::var("STAKEPROOF_SEPOLIA_SIZES")
+        .ok()
+        .map(|s| s.split(',').map(|x| x.parse().unwrap()).collect())
+        .unwrap_or_else(|| vec![256, 2048]);
+    let cfg = LeafConfig::for_sizes(sizes[0], sizes[1]).unwrap();
+    let (_tmp, work) = work();
+    let srs = Srs::unsafe_local(DEFAULT_NODE_K.max(cfg.registry_k), 1, Some(&work.srs())).unwrap();
+    let t = Instant::now();
+    let out = prove_report(&st, &pool, &cfg, DEFAULT_NODE_K, &srs, &work, &Silent).unwrap();
+    eprintln!(
+        "{}",
+        serde_json::json!({"seconds": t.elapsed().as_secs_f64(), "peak_mib": peak_mib(),
+            "leaves": out.leaves.registry.len() + out.leaves.balance.len(), "nodes": out.nodes.len()})
+    );
+    let tree = st.tree().unwrap();
+    assert_eq!(
+        out.artifact.statement.block_root,
+        format!("0x{}", hex::encode(tree.block_root()))
+    );
+    let native = pool_report(&st, &pool).unwrap();
+    assert_eq!(
+        out.artifact.statement.validator_count,
+        native.totals.validator_count
+    );
+    assert_eq!(
+        out.artifact.statement.total_balance_gwei,
+        native.totals.total_balance_gwei
+    );
+    out.artifact.verify(&srs, None).unwrap();
+}

@@ -1,0 +1,268 @@
+//! The whole system on a small state, in the default test run: from a state file to a final
+//! proof bound to the beacon block root, checked natively and by the generated Solidity
+//! verifier through the oracle contract in revm, which updates the example LSD's rate.
+//!
+//! Two leaf proofs (one registry range, one balance range of 8; L = 6, so both are partial)
+//! are each wrapped and aggregated into the final proof: three aggregation proofs at k = 20
+//! on an unsafe local setup, about 15–20 min and 15 GiB peak on 2 cores; keys are reused
+//! within the run. `STAKEPROOF_E2E_WORK=DIR` keeps keys, setup and proofs between runs.
+//!
+//! Shown: the final statement equals the native report; the artifact read back from disk
+//! verifies natively and through `stakeproof verify`; tampered copies (statement, block root,
+//! accumulator limb, proof byte) are rejected natively and on-chain; a wrong timestamp (the
+//! root of another block) and a report for another pool revert; a second run reuses every
+//! proof. Verification gas and the verifier's size go to
+//! `target/contract-reports/final-verifier.json`.
+
+use stakeproof::prover::devnet::{self, DevnetSpec};
+use stakeproof::prover::report::{pool_report, Pool};
+use stakeproof_contracts::deployment::{Deployment, OracleConfig, VerifierCode};
+use stakeproof_contracts::{verifier, Report, B256, U256};
+use stakeproof_pipeline::final_artifact::{fr_word, word_fr, FinalArtifact};
+use stakeproof_pipeline::leaves::{LeafConfig, Silent, WorkDir};
+use stakeproof_pipeline::srs::Srs;
+use stakeproof_pipeline::tree::{prove_report, DEFAULT_NODE_K};
+
+#[test]
+fn a_state_file_to_an_lsd_rate_through_one_final_proof() {
+    let keep = std::env::var_os("STAKEPROOF_E2E_WORK").map(std::path::PathBuf::from);
+    let tmp = tempfile::tempdir().unwrap();
+    let work = WorkDir {
+        root: keep.unwrap_or_else(|| tmp.path().to_path_buf()),
+    };
+    let spec = DevnetSpec {
+        validators: 6,
+        pool_permille: 600,
+        seed: 4,
+        ..Default::default()
+    };
+    let state_file = work.root.join("state.ssz");
+    std::fs::create_dir_all(&work.root).unwrap();
+    std::fs::write(&state_file, devnet::build(&spec).unwrap().as_ssz()).unwrap();
+    let st = stakeproof::prover::beacon::BeaconState::decode(
+        std::fs::read(&state_file).unwrap(),
+        spec.fork,
+        &spec.preset,
+    )
+    .unwrap();
+    let pool = Pool::Address(spec.pool);
+    let cfg = LeafConfig::for_sizes(8, 8).unwrap();
+    let srs = Srs::unsafe_local(DEFAULT_NODE_K, 1, Some(&work.srs())).unwrap();
+
+    let out = prove_report(&st, &pool, &cfg, DEFAULT_NODE_K, &srs, &work, &Silent).unwrap();
+    for n in &out.nodes {
+        eprintln!("{} {:.1}s reused={}", n.circuit, n.seconds, n.reused);
+    }
+    assert_eq!(out.leaves.registry.len(), 1);
+    assert_eq!(out.leaves.balance.len(), 1);
+    assert_eq!(out.nodes.len(), 3, "two wraps and the final node");
+
+    // The statement is the native report of the state, at its block root.
+    let native = pool_report(&st, &pool).unwrap();
+    let tree = st.tree().unwrap();
+    let s = &out.artifact.statement;
+    assert_eq!(
+        s.block_root,
+        format!("0x{}", hex::encode(tree.block_root()))
+    );
+    assert_eq!(s.slot, st.slot());
+    assert_eq!(s.registry_length, 6);
+    assert_eq!(s.validator_count, native.totals.validator_count);
+    assert_eq!(s.total_balance_gwei, native.totals.total_balance_gwei);
+    assert_eq!(s.active_count, native.totals.active_count);
+    assert_eq!(s.exited_count, native.totals.exited_count);
+    assert_eq!(s.slashed_count, native.totals.slashed_count);
+    assert!(!s.pool_exact);
+    assert!(native.totals.validator_count > 0);
+
+    // The file on disk verifies natively; tampered copies do not.
+    let art = FinalArtifact::read(&out.path).unwrap();
+    art.verify(&srs, None).expect("the final proof verifies");
+    art.verify(&srs, Some(&art.circuit.vk_digest)).unwrap();
+    assert!(
+        art.verify(&srs, Some("0x00")).is_err(),
+        "another expected key"
+    );
+    let mut bad = art.clone();
+    bad.statement.total_balance_gwei += 1;
+    assert!(bad.verify(&srs, None).is_err(), "statement ≠ public inputs");
+    let mut bad = art.clone();
+    bad.statement.total_balance_gwei += 1;
+    let inst = bad.statement.to_instances().unwrap();
+    bad.instances[20] = fr_word(&inst[8]);
+    let e = bad.verify(&srs, None).unwrap_err();
+    assert!(e.contains("does not verify"), "{e}");
+    let mut bad = art.clone();
+    let mut other = tree.block_root();
+    other[31] ^= 1;
+    bad.statement.block_root = format!("0x{}", hex::encode(other));
+    bad.instances[13] = fr_word(&bad.statement.to_instances().unwrap()[1]);
+    assert!(bad.verify(&srs, None).is_err(), "another block root");
+    let mut bad = art.clone();
+    let mut p = bad.proof_bytes().unwrap();
+    p[100] ^= 1;
+    bad.proof = format!("0x{}", hex::encode(&p));
+    assert!(bad.verify(&srs, None).is_err(), "a flipped proof byte");
+    let mut bad = art.clone();
+    bad.instances[0] =
+        fr_word(&(word_fr(&bad.instances[0]).unwrap() + stakeproof_circuits_fr_one()));
+    assert!(
+        bad.verify(&srs, None).is_err(),
+        "a changed accumulator limb"
+    );
+
+    evm_checks(&art, &srs, &st);
+
+    // Run again: every proof is found in the work directory and re-verified, none redone.
+    let again = prove_report(&st, &pool, &cfg, DEFAULT_NODE_K, &srs, &work, &Silent).unwrap();
+    assert!(again.nodes.iter().all(|n| n.reused));
+    assert_eq!(again.artifact.statement, art.statement);
+}
+
+fn stakeproof_circuits_fr_one() -> stakeproof_circuits::Fr {
+    stakeproof_circuits::Fr::one()
+}
+
+fn evm_checks(art: &FinalArtifact, srs: &Srs, st: &stakeproof::prover::beacon::BeaconState) {
+    let params = srs.for_circuit("final", art.circuit.params.degree).unwrap();
+    let vk = art.verifying_key().unwrap();
+    let source = verifier::export_verifier(
+        &params,
+        &vk,
+        &art.circuit.name,
+        art.instances.len(),
+        Some((0..12).map(|i| (0, i)).collect()),
+        art.setup.unsafe_local,
+    )
+    .unwrap();
+    assert!(source.contains("UNSAFE"));
+    let compiled = verifier::compile_verifier(&source).unwrap();
+    let fits = compiled.deployed_size <= 24_576;
+    let code = if fits {
+        VerifierCode::Creation(compiled.bytecode.clone())
+    } else {
+        VerifierCode::Runtime(compiled.deployed_bytecode.clone())
+    };
+    let s = &art.statement;
+    let creds: [u8; 32] = hex::decode(&s.pool_credentials[2..])
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let mut d = Deployment::new(
+        code,
+        OracleConfig {
+            owner: stakeproof_contracts::deployment::OWNER,
+            pool_exact: s.pool_exact,
+            pool_credentials: B256::from(creds),
+            max_change_bps_per_day: 500,
+        },
+    )
+    .unwrap();
+    let root: [u8; 32] = hex::decode(&s.block_root[2..]).unwrap().try_into().unwrap();
+    let ts = 1_800_000_000u64;
+    d.chain.set_block(1000, ts + 12);
+    d.write_beacon_root(ts, B256::from(root)).unwrap();
+    let mut other_root = root;
+    other_root[0] ^= 1;
+    d.write_beacon_root(ts - 12, B256::from(other_root))
+        .unwrap();
+
+    let report = Report {
+        slot: s.slot,
+        registry_length: s.registry_length,
+        validator_count: s.validator_count,
+        total_balance_gwei: s.total_balance_gwei,
+        active_count: s.active_count,
+        exited_count: s.exited_count,
+        slashed_count: s.slashed_count,
+    };
+    let inst: Vec<U256> = art
+        .instances
+        .iter()
+        .map(|w| verifier::fr_to_u256(&word_fr(w).unwrap()))
+        .collect();
+    let acc: [U256; 12] = inst[..12].try_into().unwrap();
+    let proof = art.proof_bytes().unwrap();
+    // The verifier alone, on the artifact's public inputs.
+    let direct = d
+        .call_verifier(d.verifier, &inst, &proof)
+        .expect("the verifier accepts the proof");
+
+    // Rejections first (nothing is stored by any of them).
+    let revert = |r: Result<stakeproof_contracts::Receipt, stakeproof_contracts::TxError>| {
+        r.expect_err("must revert")
+            .revert_name()
+            .unwrap_or("?")
+            .to_string()
+    };
+    let mut tampered = proof.clone();
+    tampered[64] ^= 1;
+    assert_eq!(
+        revert(d.submit(&report, ts, &acc, &tampered)),
+        "ProofRejected"
+    );
+    let mut more = report;
+    more.total_balance_gwei += 1;
+    assert_eq!(revert(d.submit(&more, ts, &acc, &proof)), "ProofRejected");
+    let mut acc_bad = acc;
+    acc_bad[3] += U256::from(1);
+    assert_eq!(
+        revert(d.submit(&report, ts, &acc_bad, &proof)),
+        "ProofRejected"
+    );
+    // The root of another block (the previous timestamp).
+    assert_eq!(
+        revert(d.submit(&report, ts - 12, &acc, &proof)),
+        "ProofRejected"
+    );
+    // A timestamp with no root at all.
+    assert_eq!(
+        revert(d.submit(&report, ts - 6, &acc, &proof)),
+        "BeaconRootUnavailable"
+    );
+
+    let rate_before = d.lsd_rate().unwrap();
+    d.lsd_deposit(
+        stakeproof_contracts::deployment::SUBMITTER,
+        U256::from(10u128.pow(18)),
+    )
+    .unwrap();
+    let receipt = d
+        .submit(&report, ts, &acc, &proof)
+        .expect("the oracle accepts the report");
+    assert_eq!(d.latest_report().unwrap(), report);
+    d.lsd_sync().unwrap();
+    let rate_after = d.lsd_rate().unwrap();
+    assert_ne!(
+        rate_before, rate_after,
+        "the LSD's rate follows the proven balance"
+    );
+    // The same slot twice.
+    assert_eq!(
+        revert(d.submit(&report, ts, &acc, &proof)),
+        "ReportAlreadySubmitted"
+    );
+    let report_json = serde_json::json!({
+        "machine": "2 vCPU x86-64 dev VM (revm 18, Cancun)",
+        "circuit": art.circuit.name,
+        "k": art.circuit.params.degree,
+        "num_advice": art.circuit.params.num_advice,
+        "public_inputs": art.instances.len(),
+        "proof_bytes": proof.len(),
+        "verifier_runtime_bytes": compiled.deployed_size,
+        "fits_eip170": fits,
+        "verify_tx_gas": direct.gas_used,
+        "submit_report_gas": receipt.gas_used,
+        "slot": st.slot(),
+        "lsd_rate_before": rate_before.to_string(),
+        "lsd_rate_after": rate_after.to_string(),
+    });
+    eprintln!("{report_json:#}");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/contract-reports");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("final-verifier.json"),
+        serde_json::to_vec_pretty(&report_json).unwrap(),
+    )
+    .unwrap();
+}
