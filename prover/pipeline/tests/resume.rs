@@ -39,13 +39,17 @@ fn leaves_resume_reuse_and_recover() {
     let work = WorkDir {
         root: dir.path().to_path_buf(),
     };
-    let srs = Srs::unsafe_local(13, 42, Some(&work.srs())).unwrap();
+    let srs = Srs::unsafe_local(14, 42, Some(&work.srs())).unwrap();
     assert!(srs.unsafe_local);
     let cfg = LeafConfig::small();
 
     let s1 = state(&spec, spec.slot, |_, _| {});
     let first = prove_leaves(&s1, &pool, &cfg, &srs, &work, &Silent).unwrap();
-    assert_eq!(first.registry.len(), 5);
+    assert_eq!(
+        first.registry.len(),
+        8,
+        "every registry range under the two balance ranges"
+    );
     assert_eq!(first.balance.len(), 2);
     assert!(first
         .registry
