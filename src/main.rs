@@ -1,7 +1,12 @@
 //! `stakeproof`: the command line.
 
+mod config;
+mod final_cmds;
+mod onchain;
+
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use config::Config;
 use indicatif::{ProgressBar, ProgressStyle};
 use stakeproof::prover::api::{BeaconClient, BlockId, ClientConfig};
 use stakeproof::prover::beacon::{BeaconState, Fork, NetworkConfig, StateTree};
@@ -12,13 +17,27 @@ use stakeproof::prover::report::{pool_report_with, Pool, PoolReport};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+/// Exit codes, shown by `--help`.
+const EXIT_CODES: &str = "Exit codes:
+  0  success
+  1  bad input or any other failure (the message names what is wrong)
+  2  bad command line (also: a required setting given neither as a flag nor in --config)
+  3  the beacon node failed (unreachable, HTTP error, timeout, inconsistent data)
+  4  proofs disagree with the native report (a bug: please report it)
+  5  a proof artifact does not verify (tampered, foreign key or setup, inconsistent statement)";
+
 #[derive(Parser)]
 #[command(
     name = "stakeproof",
     version,
-    about = "Trustless proofs of a liquid-staking pool's beacon-chain balance"
+    about = "Trustless proofs of a liquid-staking pool's beacon-chain balance",
+    after_help = EXIT_CODES
 )]
 struct Cli {
+    /// A deployment config file (TOML; see stakeproof.example.toml): beacon_url, the pool,
+    /// sizes, node_k, work_dir, srs. Flags override its values.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -26,8 +45,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the embedded default: a deterministic Electra devnet state with a pool among other
-    /// validators; prints the pool report and checks every pool validator's and balance's Merkle
-    /// proof against the block root. No network, no GPU.
+    /// validators; prints the pool report, checks every pool validator's and balance's Merkle
+    /// proof against the block root, proves the report to one final proof (UNSAFE local setup),
+    /// verifies it natively and, with solc-js installed, through the oracle contract in an
+    /// in-memory EVM, which updates the example LSD's rate. No network, no GPU.
+    #[command(after_help = EXIT_CODES)]
     Demo(DemoArgs),
     /// The native pool report (count, Σ balances, active/exited/slashed) at a state.
     Report(ReportArgs),
@@ -41,10 +63,22 @@ enum Command {
     /// Load or generate the KZG setup and the proving keys of the leaf circuits (cached in the
     /// work directory).
     Setup(SetupArgs),
-    /// Prove a report's leaves: every registry and balance range of the state, in parallel,
-    /// reusing every proof already in the work directory (resumable). Aggregation into one
-    /// block-root-bound proof is not built yet.
+    /// Prove a report: every registry and balance range of the state (leaf proofs, in
+    /// parallel), then the aggregation tree up to one final proof bound to the block root,
+    /// written to `{work_dir}/proof-slot-{slot}.json`. Every proof already in the work directory
+    /// is verified and reused (resumable).
+    #[command(after_help = EXIT_CODES)]
     Prove(ProveArgs),
+    /// Verify a final proof file natively and print its statement.
+    #[command(after_help = EXIT_CODES)]
+    Verify(final_cmds::VerifyArgs),
+    /// Write the Solidity verifier of a final proof's circuit (from its verifying key) and its
+    /// ABI (and bytecode, with solc-js installed) to a directory.
+    #[command(after_help = EXIT_CODES)]
+    ExportVerifier(final_cmds::ExportArgs),
+    /// Print the calldata of `BeaconBalanceOracle.submitReport` for a final proof file.
+    #[command(after_help = EXIT_CODES)]
+    Calldata(final_cmds::CalldataArgs),
 }
 
 /// Which layout the state uses.
@@ -82,12 +116,16 @@ enum PresetArg {
 
 #[derive(Args)]
 struct DemoArgs {
-    /// Registry length of the generated state.
+    /// Registry length of the generated state (the default proof covers it with ranges of 64:
+    /// more validators, more aggregation proofs).
     #[arg(long, default_value_t = 64)]
     validators: usize,
-    /// Skip the zero-knowledge leaf proofs (native report and Merkle proofs only).
+    /// Skip the zero-knowledge proofs (native report and Merkle proofs only).
     #[arg(long)]
     no_prove: bool,
+    /// Only the leaf proofs (ranges of 4 and 16), no aggregation: about a minute.
+    #[arg(long, conflicts_with = "no_prove")]
+    leaves_only: bool,
     /// Work directory for the demo's keys and proofs (reused by later runs).
     #[arg(long, default_value = ".stakeproof-work/demo")]
     work_dir: PathBuf,
@@ -100,7 +138,7 @@ struct DemoArgs {
 }
 
 #[derive(Args)]
-#[group(id = "pool", required = true, multiple = false)]
+#[group(id = "pool", multiple = false)]
 struct PoolArgs {
     /// The pool's execution address: validators with 0x01 or 0x02 credentials to it count.
     #[arg(long, value_parser = parse_address, group = "pool")]
@@ -112,12 +150,66 @@ struct PoolArgs {
 }
 
 impl PoolArgs {
-    fn pool(&self) -> Pool {
-        self.withdrawal_address
+    /// The pool from the flags, else from the config file.
+    fn pool(&self, cfg: &Config) -> Result<Pool> {
+        match self
+            .withdrawal_address
             .or(self.withdrawal_credentials)
-            .expect("clap requires one")
+            .or(cfg.pool)
+        {
+            Some(p) => Ok(p),
+            None => Err(usage(
+                "the pool is required: --withdrawal-address 0x<20 bytes> or --withdrawal-credentials 0x<32 bytes> (or withdrawal_address in --config)",
+            )),
+        }
     }
 }
+
+/// A required setting given neither as a flag nor in the config file: exit code 2, like
+/// clap's own errors.
+#[derive(Debug)]
+struct UsageError(String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn usage(msg: &str) -> anyhow::Error {
+    UsageError(msg.to_string()).into()
+}
+
+/// A final proof that does not verify (or an artifact inconsistent with its statement): exit
+/// code 5.
+#[derive(Debug)]
+struct Rejected(String);
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the proof does not verify: {}", self.0)
+    }
+}
+
+impl std::error::Error for Rejected {}
+
+/// The final proof's statement differs from the native report: exit code 4.
+#[derive(Debug)]
+struct Disagree(String);
+
+impl std::fmt::Display for Disagree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the final proof's statement disagrees with the native report ({}): please report this bug",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for Disagree {}
 
 fn parse_address(s: &str) -> Result<Pool, String> {
     Pool::parse_address(s).map_err(|e| e.to_string())
@@ -133,12 +225,8 @@ fn parse_block_id(s: &str) -> Result<BlockId, String> {
 
 #[derive(Args)]
 struct SourceArgs {
-    /// An SSZ BeaconState file.
-    #[arg(
-        long,
-        conflicts_with = "beacon_url",
-        required_unless_present = "beacon_url"
-    )]
+    /// An SSZ BeaconState file (or --beacon-url; or beacon_url in --config).
+    #[arg(long, conflicts_with = "beacon_url")]
     state: Option<PathBuf>,
     /// Layout of `--state` (default: from the state's fork version with `--config`, else the
     /// layout that decodes).
@@ -148,24 +236,24 @@ struct SourceArgs {
     #[arg(long, value_enum, default_value = "mainnet")]
     preset: PresetArg,
     /// A network config.yaml (PRESET_BASE, preset overrides, fork versions).
-    #[arg(long)]
-    config: Option<PathBuf>,
+    #[arg(long, value_name = "YAML")]
+    network_config: Option<PathBuf>,
     /// Beacon node REST API, e.g. http://localhost:5052 (without --slot/--epoch/--block: the
     /// finalized block).
     #[arg(long)]
     beacon_url: Option<String>,
     /// Prove the last block at or before this slot.
-    #[arg(long, requires = "beacon_url", conflicts_with_all = ["epoch", "block"])]
+    #[arg(long, conflicts_with_all = ["state", "epoch", "block"])]
     slot: Option<u64>,
     /// The last block at or before this epoch's first slot.
-    #[arg(long, requires = "beacon_url", conflicts_with = "block")]
+    #[arg(long, conflicts_with_all = ["state", "block"])]
     epoch: Option<u64>,
     /// A block id: `head`, `finalized`, a slot, or a 0x block root.
-    #[arg(long, requires = "beacon_url", value_parser = parse_block_id)]
+    #[arg(long, conflicts_with = "state", value_parser = parse_block_id)]
     block: Option<BlockId>,
-    /// Local content-addressed cache of downloaded states.
-    #[arg(long, default_value = ".stakeproof-cache")]
-    cache_dir: PathBuf,
+    /// Local content-addressed cache of downloaded states [default: .stakeproof-cache].
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
     /// Per-request timeout, seconds.
     #[arg(long, default_value_t = 120)]
     timeout: u64,
@@ -229,32 +317,42 @@ struct ProofArgs {
 
 fn main() {
     let cli = Cli::parse();
-    let result = match cli.command {
+    let result = Config::load(cli.config.as_deref()).and_then(|cfg| match cli.command {
         Command::Demo(a) => demo(a),
-        Command::Report(a) => report(a),
-        Command::Proof(a) => proof(a),
+        Command::Report(a) => report(a, &cfg),
+        Command::Proof(a) => proof(a, &cfg),
         Command::CircuitInfo(a) => circuit_info(a),
-        Command::Setup(a) => setup(a),
-        Command::Prove(a) => prove(a),
-    };
+        Command::Setup(a) => setup(a, &cfg),
+        Command::Prove(a) => prove(a, &cfg),
+        Command::Verify(a) => final_cmds::verify(a, &cfg),
+        Command::ExportVerifier(a) => final_cmds::export_verifier(a, &cfg),
+        Command::Calldata(a) => final_cmds::calldata(a),
+    });
     if let Err(e) = result {
         eprintln!("error: {e:#}");
         std::process::exit(exit_code(&e));
     }
 }
 
-/// Exit codes: 0 success, 1 bad input or any other failure, 2 bad command line (clap),
-/// 3 the beacon node failed (unreachable, HTTP error, timeout, inconsistent data),
-/// 4 proofs disagree with the native computation (never expected: report it).
+/// The exit code of an error: see [`EXIT_CODES`].
 fn exit_code(e: &anyhow::Error) -> i32 {
     for cause in e.chain() {
+        if cause.is::<UsageError>() {
+            return 2;
+        }
         if cause.is::<stakeproof::prover::api::ApiError>() {
             return 3;
+        }
+        if cause.is::<Disagree>() {
+            return 4;
         }
         if let Some(stakeproof_pipeline::PipelineError::Mismatch { .. }) =
             cause.downcast_ref::<stakeproof_pipeline::PipelineError>()
         {
             return 4;
+        }
+        if cause.is::<Rejected>() {
+            return 5;
         }
     }
     1
@@ -272,8 +370,36 @@ fn hex0x(n: &Node) -> String {
     format!("0x{}", hex::encode(n))
 }
 
+impl SourceArgs {
+    /// Fills what the flags leave open from the config file; a state source is required.
+    fn resolve(mut self, cfg: &Config) -> Result<Self> {
+        if self.state.is_none() && self.beacon_url.is_none() {
+            self.beacon_url = cfg.beacon_url.clone();
+        }
+        if self.network_config.is_none() {
+            self.network_config = cfg.network_config.clone();
+        }
+        if self.cache_dir.is_none() {
+            self.cache_dir = cfg.cache_dir.clone();
+        }
+        if self.state.is_none() && self.beacon_url.is_none() {
+            return Err(usage(
+                "a state is required: --state FILE or --beacon-url URL (or beacon_url in --config)",
+            ));
+        }
+        if self.state.is_some()
+            && (self.slot.is_some() || self.epoch.is_some() || self.block.is_some())
+        {
+            return Err(usage(
+                "--slot, --epoch and --block choose a block of the beacon node, not of --state",
+            ));
+        }
+        Ok(self)
+    }
+}
+
 fn network_config(src: &SourceArgs) -> Result<NetworkConfig> {
-    Ok(match &src.config {
+    Ok(match &src.network_config {
         Some(p) => NetworkConfig::from_yaml_file(p)?,
         None => NetworkConfig::for_preset(match src.preset {
             PresetArg::Mainnet => "mainnet",
@@ -312,7 +438,11 @@ fn load_state(src: &SourceArgs) -> Result<(BeaconState, Option<StateTree>)> {
     let mut cfg = ClientConfig::new(url);
     cfg.timeout = Duration::from_secs(src.timeout);
     cfg.retries = src.retries;
-    cfg.cache_dir = Some(src.cache_dir.clone());
+    cfg.cache_dir = Some(
+        src.cache_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(".stakeproof-cache")),
+    );
     let client = BeaconClient::new(cfg, config);
     let pb = spinner(&format!("fetching {id:?} from {url}"));
     let fetched = client
@@ -348,14 +478,15 @@ fn print_report(r: &PoolReport, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn report(a: ReportArgs) -> Result<()> {
-    let (state, tree) = load_state(&a.source)?;
-    let r = pool_report_with(&state, tree.as_ref(), &a.pool.pool())?;
+fn report(a: ReportArgs, cfg: &Config) -> Result<()> {
+    let pool = a.pool.pool(cfg)?;
+    let (state, tree) = load_state(&a.source.resolve(cfg)?)?;
+    let r = pool_report_with(&state, tree.as_ref(), &pool)?;
     print_report(&r, a.json)
 }
 
-fn proof(a: ProofArgs) -> Result<()> {
-    let (state, tree) = load_state(&a.source)?;
+fn proof(a: ProofArgs, cfg: &Config) -> Result<()> {
+    let (state, tree) = load_state(&a.source.resolve(cfg)?)?;
     let Some(tree) = tree else {
         // Surface the precise reason (the state was advanced past its block).
         state.tree()?;
@@ -463,92 +594,147 @@ fn demo(a: DemoArgs) -> Result<()> {
     tree.validators_length_proof().verify(&block_root)?;
     bar.finish_and_clear();
 
-    // Zero-knowledge leaf proofs of the whole registry and every balance, on an unsafe local
-    // setup; their public totals must equal the native report.
-    let leaves = if a.no_prove {
-        None
-    } else {
-        let cfg = stakeproof_pipeline::leaves::LeafConfig::small();
-        let work = stakeproof_pipeline::leaves::WorkDir {
-            root: a.work_dir.clone(),
-        };
-        let pb = spinner("loading the (UNSAFE, local) KZG setup");
-        let srs = stakeproof_pipeline::srs::Srs::unsafe_local(
-            cfg.registry_k.max(cfg.balance_k),
-            UNSAFE_SEED,
-            Some(&work.srs()),
-        )?;
-        pb.finish_and_clear();
-        let bars = Bars {
-            current: std::sync::Mutex::new(None),
-        };
-        let leaves =
-            stakeproof_pipeline::leaves::prove_leaves(&state, &pool, &cfg, &srs, &work, &bars)?;
-        drop(bars);
-        Some(leaves)
+    // Zero-knowledge proofs of the whole registry and every balance on an unsafe local setup
+    // (their public totals must equal the native report), then, by default, the aggregation
+    // tree to one final proof, checked natively and in the EVM.
+    let work = stakeproof_pipeline::leaves::WorkDir {
+        root: a.work_dir.clone(),
     };
-    let elapsed = t0.elapsed();
-    let leaf_summary = leaves.as_ref().map(|l| {
-        let all = l.registry.len() + l.balance.len();
-        let reused = l
-            .registry
-            .iter()
-            .chain(&l.balance)
-            .filter(|o| o.reused)
-            .count();
-        serde_json::json!({
-            "registry_proofs": l.registry.len(),
-            "balance_proofs": l.balance.len(),
-            "generated": all - reused,
-            "reused": reused,
-            "proven_totals": l.totals,
+    let mut leaf_summary = None;
+    let mut final_summary = None;
+    let mut evm_summary = None;
+    if a.leaves_only {
+        let cfg = stakeproof_pipeline::leaves::LeafConfig::small();
+        let srs = load_srs(&SrsChoice::Unsafe, cfg.registry_k.max(cfg.balance_k), &work)?;
+        let bars = Bars::new();
+        let l = stakeproof_pipeline::leaves::prove_leaves(&state, &pool, &cfg, &srs, &work, &bars)?;
+        drop(bars);
+        leaf_summary = Some(demo_leaf_summary(&l));
+    } else if !a.no_prove {
+        let cfg = stakeproof_pipeline::leaves::LeafConfig::for_sizes(DEMO_RANGE, DEMO_RANGE)?;
+        let node_k = stakeproof_pipeline::tree::DEFAULT_NODE_K;
+        let segments = state.validator_count().div_ceil(DEMO_RANGE as u64) as usize;
+        if !a.json {
+            eprintln!(
+                "proving the report: {} leaf proofs, then {} aggregation proofs at k={node_k} (each about 15 GiB and minutes on 2 cores; the first run also makes the setup and the keys; later runs reuse everything in {})",
+                2 * segments,
+                stakeproof_pipeline::tree::node_count(segments, 1),
+                work.root.display()
+            );
+        }
+        let srs = load_srs(
+            &SrsChoice::Unsafe,
+            cfg.registry_k.max(cfg.balance_k).max(node_k),
+            &work,
+        )?;
+        let bars = Bars::new();
+        let out = stakeproof_pipeline::tree::prove_report(
+            &state, &pool, &cfg, node_k, &srs, &work, &bars,
+        )?;
+        drop(bars);
+        check_statement(&out.artifact.statement, &report)?;
+        leaf_summary = Some(demo_leaf_summary(&out.leaves));
+        // Read back from disk and verify, as a user of the file would.
+        let pb = spinner("verifying the final proof natively");
+        let art = stakeproof_pipeline::final_artifact::FinalArtifact::read(&out.path)?;
+        art.verify(&srs, None).map_err(Rejected)?;
+        pb.finish_and_clear();
+        let nodes_reused = out.nodes.iter().filter(|n| n.reused).count();
+        final_summary = Some(serde_json::json!({
+            "artifact": out.path,
+            "statement": art.statement,
+            "verified": true,
+            "circuit": art.circuit.name,
+            "k": art.circuit.params.degree,
+            "vk_digest": art.circuit.vk_digest,
+            "proof_sha256": final_cmds::proof_digest(&art),
+            "proof_bytes": art.proof_bytes().map(|p| p.len()),
+            "nodes": out.nodes.len(),
+            "nodes_generated": out.nodes.len() - nodes_reused,
+            "nodes_reused": nodes_reused,
             "unsafe_srs": true,
-            "aggregated": false,
-        })
-    });
+        }));
+        evm_summary = Some(match onchain::demo_on_chain(&art, &srs)? {
+            Some(e) => e,
+            None => {
+                serde_json::json!({"skipped": format!("solc-js is not installed: {}", stakeproof_contracts::solc::INSTALL_HINT)})
+            }
+        });
+    }
+    let elapsed = t0.elapsed();
     if a.json {
         let out = serde_json::json!({
             "report": report,
             "merkle_proofs_verified": members.len() * 2 + 1,
             "leaf_proofs": leaf_summary,
+            "final_proof": final_summary,
+            "evm": evm_summary,
+            "unsafe_srs": leaf_summary.is_some(),
             "elapsed_ms": elapsed.as_millis() as u64,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
-    } else {
-        println!(
-            "stakeproof demo: deterministic {} devnet ({} validators, {} preset)",
-            spec.fork, spec.validators, spec.preset.name
-        );
-        println!();
-        print_report(&report, false)?;
-        println!();
-        println!(
-            "verified {} Merkle proofs (each pool validator and its balance chunk, and L) against the block root",
-            members.len() * 2 + 1,
-        );
-        match &leaves {
-            Some(l) => {
-                let reused = l
-                    .registry
-                    .iter()
-                    .chain(&l.balance)
-                    .filter(|o| o.reused)
-                    .count();
-                println!(
-                    "zero-knowledge leaf proofs: {} registry + {} balance ({} reused from {}), proven totals equal the report",
-                    l.registry.len(),
-                    l.balance.len(),
-                    reused,
-                    a.work_dir.display()
-                );
-                println!("  setup: UNSAFE local KZG setup (demo only)");
-                println!("  not yet: aggregation into one block-root-bound proof, and its check in the EVM");
-            }
-            None => println!("zero-knowledge leaf proofs skipped (--no-prove)"),
-        }
-        println!("done in {elapsed:.1?}");
+        return Ok(());
     }
+    println!(
+        "stakeproof demo: deterministic {} devnet ({} validators, {} preset)",
+        spec.fork, spec.validators, spec.preset.name
+    );
+    println!();
+    print_report(&report, false)?;
+    println!();
+    println!(
+        "verified {} Merkle proofs (each pool validator and its balance chunk, and L) against the block root",
+        members.len() * 2 + 1,
+    );
+    match &leaf_summary {
+        Some(l) => {
+            println!(
+                "zero-knowledge leaf proofs: {} registry + {} balance ({} reused from {}), proven totals equal the report",
+                l["registry_proofs"],
+                l["balance_proofs"],
+                l["reused"],
+                a.work_dir.display()
+            );
+        }
+        None => println!("zero-knowledge proofs skipped (--no-prove)"),
+    }
+    if let Some(f) = &final_summary {
+        println!(
+            "final proof: {} aggregation proofs ({} reused) at k={}, {} bytes, verified natively",
+            f["nodes"], f["nodes_reused"], f["k"], f["proof_bytes"]
+        );
+        println!(
+            "  statement equals the native report, bound to block root {}",
+            f["statement"]["block_root"].as_str().unwrap_or_default()
+        );
+        println!("  file: {}", f["artifact"].as_str().unwrap_or_default());
+    } else if a.leaves_only {
+        println!("  (--leaves-only: no aggregation into the final proof)");
+    }
+    if let Some(e) = &evm_summary {
+        onchain::print_summary(e);
+    }
+    if leaf_summary.is_some() {
+        println!("setup: UNSAFE local KZG setup with a known seed (demo only: proofs against it can be forged)");
+    }
+    println!("done in {elapsed:.1?}");
     Ok(())
+}
+
+/// Registry and balance range size of the default demo: the 64-validator devnet is one
+/// segment (one registry and one balance leaf, two wraps and the final node).
+const DEMO_RANGE: usize = 64;
+
+fn demo_leaf_summary(l: &stakeproof_pipeline::leaves::LeafReport) -> serde_json::Value {
+    let (generated, reused) = leaf_counts(l);
+    serde_json::json!({
+        "registry_proofs": l.registry.len(),
+        "balance_proofs": l.balance.len(),
+        "generated": generated,
+        "reused": reused,
+        "proven_totals": l.totals,
+        "unsafe_srs": true,
+    })
 }
 
 /// Writes via a temporary file and a rename, so a crash never leaves a partial file behind.
@@ -721,52 +907,94 @@ fn print_circuit_costs(reports: &[stakeproof_circuits::info::CircuitCost]) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// setup / prove: the proving pipeline's leaf stage.
+// setup / prove: the proving pipeline.
 
+/// Where the KZG setup comes from (flags, then the config file).
 #[derive(Args)]
-#[group(id = "srs_source", required = true, multiple = false)]
+#[group(id = "srs_source", multiple = false)]
 struct SrsArgs {
     /// A ceremony KZG setup in halo2's format (perpetual powers of tau, converted).
     #[arg(long, group = "srs_source")]
     srs: Option<PathBuf>,
-    /// Generate a local setup with a known seed. UNSAFE: anyone can forge proofs against it;
-    /// for tests and demos only.
+    /// A locally generated setup with a known seed (`verify`: the one the proof file names).
+    /// UNSAFE: anyone can forge proofs against it; for tests and demos only.
     #[arg(long, group = "srs_source")]
     unsafe_srs: bool,
 }
 
+/// A resolved setup choice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum SrsChoice {
+    /// A ceremony file.
+    File(PathBuf),
+    /// The unsafe local setup.
+    Unsafe,
+}
+
+impl SrsArgs {
+    /// The flags' choice, else the config file's, else `None`.
+    fn choice_opt(&self, cfg: &Config) -> Option<SrsChoice> {
+        match (&self.srs, self.unsafe_srs) {
+            (Some(p), _) => Some(SrsChoice::File(p.clone())),
+            (None, true) => Some(SrsChoice::Unsafe),
+            (None, false) => match (&cfg.srs, cfg.unsafe_srs) {
+                (Some(p), _) => Some(SrsChoice::File(p.clone())),
+                (None, true) => Some(SrsChoice::Unsafe),
+                (None, false) => None,
+            },
+        }
+    }
+
+    /// The choice; a usage error (exit code 2) when there is none.
+    fn choice(&self, cfg: &Config) -> Result<SrsChoice> {
+        self.choice_opt(cfg).ok_or_else(|| {
+            usage("a KZG setup is required: --srs FILE (a ceremony setup in halo2's format) or --unsafe-srs (tests and demos only), or srs / unsafe_srs in --config")
+        })
+    }
+}
+
+/// Leaf sizes and the work directory (flags, then the config file, then the defaults).
 #[derive(Args)]
 struct LeafArgs {
-    /// Validators per registry proof (a power of two).
-    #[arg(long, default_value_t = 4)]
-    registry_size: usize,
-    /// Balances per balance proof (a power of two, a multiple of the registry size).
-    #[arg(long, default_value_t = 16)]
-    balance_size: usize,
-    /// Work directory: keys, proof artifacts, SRS cache.
-    #[arg(long, default_value = ".stakeproof-work")]
-    work_dir: PathBuf,
-    /// At most this many proofs at once (also capped by available memory).
+    /// Validators per registry proof (a power of two) [default: 4].
+    #[arg(long)]
+    registry_size: Option<usize>,
+    /// Balances per balance proof (a power of two, a multiple of the registry size)
+    /// [default: 16].
+    #[arg(long)]
+    balance_size: Option<usize>,
+    /// Work directory: keys, proof artifacts, SRS cache [default: .stakeproof-work].
+    #[arg(long)]
+    work_dir: Option<PathBuf>,
+    /// At most this many leaf proofs at once (also capped by available memory).
     #[arg(long)]
     max_parallel: Option<usize>,
 }
 
 impl LeafArgs {
-    fn config(&self) -> Result<stakeproof_pipeline::leaves::LeafConfig> {
-        let mut cfg = stakeproof_pipeline::leaves::LeafConfig::for_sizes(
-            self.registry_size,
-            self.balance_size,
+    fn config(&self, cfg: &Config) -> Result<stakeproof_pipeline::leaves::LeafConfig> {
+        let mut lc = stakeproof_pipeline::leaves::LeafConfig::for_sizes(
+            self.registry_size.or(cfg.registry_size).unwrap_or(4),
+            self.balance_size.or(cfg.balance_size).unwrap_or(16),
         )?;
-        if let Some(m) = self.max_parallel {
-            cfg.max_parallel = m.max(1);
+        if let Some(m) = self.max_parallel.or(cfg.max_parallel) {
+            lc.max_parallel = m.max(1);
         }
-        Ok(cfg)
+        Ok(lc)
     }
 
-    fn work(&self) -> stakeproof_pipeline::leaves::WorkDir {
-        stakeproof_pipeline::leaves::WorkDir {
-            root: self.work_dir.clone(),
-        }
+    fn work(&self, cfg: &Config) -> stakeproof_pipeline::leaves::WorkDir {
+        work_dir(self.work_dir.as_ref(), cfg)
+    }
+}
+
+/// The work directory: the flag, else the config file's, else `.stakeproof-work`.
+fn work_dir(flag: Option<&PathBuf>, cfg: &Config) -> stakeproof_pipeline::leaves::WorkDir {
+    stakeproof_pipeline::leaves::WorkDir {
+        root: flag
+            .cloned()
+            .or_else(|| cfg.work_dir.clone())
+            .unwrap_or_else(|| PathBuf::from(".stakeproof-work")),
     }
 }
 
@@ -791,6 +1019,13 @@ struct ProveArgs {
     srs: SrsArgs,
     #[command(flatten)]
     leaves: LeafArgs,
+    /// Only the leaf proofs (no aggregation into the final proof).
+    #[arg(long)]
+    leaves_only: bool,
+    /// k of the aggregation nodes (the setup must have at least 2^k points; each node needs
+    /// about 15 GiB at k = 20) [default: 20].
+    #[arg(long, conflicts_with = "leaves_only")]
+    node_k: Option<u32>,
     /// Machine-readable output.
     #[arg(long)]
     json: bool,
@@ -799,17 +1034,28 @@ struct ProveArgs {
 /// Seed of the unsafe local setup (fixed, so keys are reusable across runs).
 const UNSAFE_SEED: u64 = 0x5741_4b45;
 
+/// Prints the unsafe-setup warning.
+fn warn_unsafe() {
+    eprintln!("warning: using an UNSAFE locally generated KZG setup (known seed): proofs against it can be forged");
+}
+
 fn load_srs(
-    a: &SrsArgs,
+    choice: &SrsChoice,
     need_k: u32,
     work: &stakeproof_pipeline::leaves::WorkDir,
 ) -> Result<stakeproof_pipeline::srs::Srs> {
     use stakeproof_pipeline::srs::Srs;
-    match &a.srs {
-        Some(p) => Ok(Srs::load(p)?),
-        None => {
-            eprintln!("warning: using an UNSAFE locally generated KZG setup (known seed): proofs against it can be forged");
-            Ok(Srs::unsafe_local(need_k, UNSAFE_SEED, Some(&work.srs()))?)
+    match choice {
+        SrsChoice::File(p) => Ok(Srs::load(p)?),
+        SrsChoice::Unsafe => {
+            warn_unsafe();
+            let pb = spinner(&format!(
+                "loading the UNSAFE local KZG setup (2^{need_k} points; generated and cached in {} the first time)",
+                work.srs().display()
+            ));
+            let srs = Srs::unsafe_local(need_k, UNSAFE_SEED, Some(&work.srs()))?;
+            pb.finish_and_clear();
+            Ok(srs)
         }
     }
 }
@@ -817,6 +1063,14 @@ fn load_srs(
 /// Progress bars for the pipeline's stages.
 struct Bars {
     current: std::sync::Mutex<Option<ProgressBar>>,
+}
+
+impl Bars {
+    fn new() -> Self {
+        Bars {
+            current: std::sync::Mutex::new(None),
+        }
+    }
 }
 
 impl stakeproof_pipeline::leaves::Progress for Bars {
@@ -831,6 +1085,7 @@ impl stakeproof_pipeline::leaves::Progress for Bars {
                 .expect("template"),
         );
         pb.set_message(name.to_string());
+        pb.enable_steady_tick(Duration::from_secs(1));
         *cur = Some(pb);
     }
 
@@ -849,19 +1104,19 @@ impl Drop for Bars {
     }
 }
 
-fn setup(a: SetupArgs) -> Result<()> {
-    let cfg = a.leaves.config()?;
-    let work = a.leaves.work();
-    let srs = load_srs(&a.srs, cfg.registry_k.max(cfg.balance_k), &work)?;
+fn setup(a: SetupArgs, cfg: &Config) -> Result<()> {
+    let lc = a.leaves.config(cfg)?;
+    let work = a.leaves.work(cfg);
+    let srs = load_srs(&a.srs.choice(cfg)?, lc.registry_k.max(lc.balance_k), &work)?;
     let t = Instant::now();
-    let (rk, bk) = stakeproof_pipeline::leaves::leaf_keys(&cfg, &srs, &work)?;
+    let (rk, bk) = stakeproof_pipeline::leaves::leaf_keys(&lc, &srs, &work)?;
     let out = serde_json::json!({
         "srs": srs.id,
         "unsafe_srs": srs.unsafe_local,
         "srs_k": srs.k(),
         "circuits": [
-            {"circuit": rk.name, "k": cfg.registry_k, "vk_digest": rk.vk_digest, "cached": rk.cached},
-            {"circuit": bk.name, "k": cfg.balance_k, "vk_digest": bk.vk_digest, "cached": bk.cached},
+            {"circuit": rk.name, "k": lc.registry_k, "vk_digest": rk.vk_digest, "cached": rk.cached},
+            {"circuit": bk.name, "k": lc.balance_k, "vk_digest": bk.vk_digest, "cached": bk.cached},
         ],
         "work_dir": work.root,
         "elapsed_ms": t.elapsed().as_millis() as u64,
@@ -878,7 +1133,7 @@ fn setup(a: SetupArgs) -> Result<()> {
                 ""
             }
         );
-        for (k, c) in [(cfg.registry_k, &rk), (cfg.balance_k, &bk)] {
+        for (k, c) in [(lc.registry_k, &rk), (lc.balance_k, &bk)] {
             println!(
                 "  {:<16} k={k:<3} vk {}  {}",
                 c.name,
@@ -891,83 +1146,213 @@ fn setup(a: SetupArgs) -> Result<()> {
     Ok(())
 }
 
-fn prove(a: ProveArgs) -> Result<()> {
-    let cfg = a.leaves.config()?;
-    let work = a.leaves.work();
-    let (state, tree) = load_state(&a.source)?;
+/// How many leaf proofs were generated and reused.
+fn leaf_counts(l: &stakeproof_pipeline::leaves::LeafReport) -> (usize, usize) {
+    let all = l.registry.len() + l.balance.len();
+    let reused = l
+        .registry
+        .iter()
+        .chain(&l.balance)
+        .filter(|o| o.reused)
+        .count();
+    (all - reused, reused)
+}
+
+/// Checks a final statement against the native report of the same state.
+fn check_statement(
+    s: &stakeproof_pipeline::final_artifact::FinalStatement,
+    native: &PoolReport,
+) -> Result<()> {
+    let t = &native.totals;
+    let mut diffs = Vec::new();
+    let mut cmp = |name: &str, proven: u128, native: u128| {
+        if proven != native {
+            diffs.push(format!("{name}: proven {proven}, native {native}"));
+        }
+    };
+    cmp("slot", s.slot.into(), native.slot.into());
+    cmp(
+        "registry_length",
+        s.registry_length.into(),
+        native.registry_length.into(),
+    );
+    cmp(
+        "validator_count",
+        s.validator_count.into(),
+        t.validator_count.into(),
+    );
+    cmp(
+        "total_balance_gwei",
+        s.total_balance_gwei,
+        t.total_balance_gwei,
+    );
+    cmp("active_count", s.active_count.into(), t.active_count.into());
+    cmp("exited_count", s.exited_count.into(), t.exited_count.into());
+    cmp(
+        "slashed_count",
+        s.slashed_count.into(),
+        t.slashed_count.into(),
+    );
+    if let Some(b) = native.block_root {
+        if s.block_root != hex0x(&b) {
+            diffs.push(format!(
+                "block_root: proven {}, native {}",
+                s.block_root,
+                hex0x(&b)
+            ));
+        }
+    }
+    if diffs.is_empty() {
+        Ok(())
+    } else {
+        Err(Disagree(diffs.join("; ")).into())
+    }
+}
+
+fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
+    // Everything that can be refused is refused before the state is loaded.
+    let lc = a.leaves.config(cfg)?;
+    let work = a.leaves.work(cfg);
+    let pool = a.pool.pool(cfg)?;
+    let choice = a.srs.choice(cfg)?;
+    let node_k = a
+        .node_k
+        .or(cfg.node_k)
+        .unwrap_or(stakeproof_pipeline::tree::DEFAULT_NODE_K);
+    let source = a.source.resolve(cfg)?;
+    let (state, tree) = load_state(&source)?;
     let Some(tree) = tree else {
         state.tree()?;
         bail!("the state has no block root");
     };
-    let srs = load_srs(&a.srs, cfg.registry_k.max(cfg.balance_k), &work)?;
-    let pool = a.pool.pool();
+    let leaf_k = lc.registry_k.max(lc.balance_k);
+    let srs = load_srs(
+        &choice,
+        if a.leaves_only {
+            leaf_k
+        } else {
+            leaf_k.max(node_k)
+        },
+        &work,
+    )?;
     let t = Instant::now();
-    let bars = Bars {
-        current: std::sync::Mutex::new(None),
+    let bars = Bars::new();
+    let summary = if a.leaves_only {
+        let leaves =
+            stakeproof_pipeline::leaves::prove_leaves(&state, &pool, &lc, &srs, &work, &bars)?;
+        drop(bars);
+        let (proven, reused) = leaf_counts(&leaves);
+        serde_json::json!({
+            "stage": "leaves",
+            "aggregated": false,
+            "slot": state.slot(),
+            "epoch": state.epoch(),
+            "fork": state.fork().name(),
+            "block_root": hex0x(&tree.block_root()),
+            "pool": pool.to_string(),
+            "registry_length": state.validator_count(),
+            "totals": leaves.totals,
+            "unsafe_srs": srs.unsafe_local,
+            "srs": srs.id,
+            "leaf_config": lc,
+            "proofs_generated": proven,
+            "proofs_reused": reused,
+            "parallel": leaves.parallel,
+            "registry": leaves.registry,
+            "balance": leaves.balance,
+            "elapsed_ms": t.elapsed().as_millis() as u64,
+        })
+    } else {
+        let native = pool_report_with(&state, Some(&tree), &pool)?;
+        let out = stakeproof_pipeline::tree::prove_report(
+            &state, &pool, &lc, node_k, &srs, &work, &bars,
+        )?;
+        drop(bars);
+        check_statement(&out.artifact.statement, &native)?;
+        let (proven, reused) = leaf_counts(&out.leaves);
+        let nodes_reused = out.nodes.iter().filter(|n| n.reused).count();
+        let art = &out.artifact;
+        serde_json::json!({
+            "stage": "final",
+            "aggregated": true,
+            "artifact": out.path,
+            "statement": art.statement,
+            "fork": art.fork,
+            "epoch": art.epoch,
+            "pool": pool.to_string(),
+            "circuit": art.circuit.name,
+            "k": art.circuit.params.degree,
+            "vk_digest": art.circuit.vk_digest,
+            "proof_sha256": final_cmds::proof_digest(art),
+            "proof_bytes": art.proof_bytes().map(|p| p.len()),
+            "public_inputs": art.instances.len(),
+            "unsafe_srs": srs.unsafe_local,
+            "srs": srs.id,
+            "leaf_config": lc,
+            "node_k": node_k,
+            "totals": out.leaves.totals,
+            "proofs_generated": proven,
+            "proofs_reused": reused,
+            "parallel": out.leaves.parallel,
+            "registry": out.leaves.registry,
+            "balance": out.leaves.balance,
+            "nodes_generated": out.nodes.len() - nodes_reused,
+            "nodes_reused": nodes_reused,
+            "nodes": out.nodes,
+            "elapsed_ms": t.elapsed().as_millis() as u64,
+        })
     };
-    let leaves =
-        stakeproof_pipeline::leaves::prove_leaves(&state, &pool, &cfg, &srs, &work, &bars)?;
-    drop(bars);
-    let proven = leaves
-        .registry
-        .iter()
-        .chain(&leaves.balance)
-        .filter(|o| !o.reused)
-        .count();
-    let reused = leaves.registry.len() + leaves.balance.len() - proven;
-    let summary = serde_json::json!({
-        "stage": "leaves",
-        "aggregated": false,
-        "slot": state.slot(),
-        "epoch": state.epoch(),
-        "fork": state.fork().name(),
-        "block_root": hex0x(&tree.block_root()),
-        "pool": pool.to_string(),
-        "registry_length": state.validator_count(),
-        "totals": leaves.totals,
-        "unsafe_srs": srs.unsafe_local,
-        "leaf_config": cfg,
-        "proofs_generated": proven,
-        "proofs_reused": reused,
-        "parallel": leaves.parallel,
-        "registry": leaves.registry,
-        "balance": leaves.balance,
-        "elapsed_ms": t.elapsed().as_millis() as u64,
-    });
     let path = work
         .root
         .join(format!("summary-slot-{}.json", state.slot()));
     write_atomically(&path, serde_json::to_string_pretty(&summary)?.as_bytes())?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
+        return Ok(());
+    }
+    println!(
+        "slot {} ({}), block root {}",
+        state.slot(),
+        state.fork(),
+        hex0x(&tree.block_root())
+    );
+    let totals = &summary["totals"];
+    println!("pool validators     {}", totals["validator_count"]);
+    println!("total balance       {} gwei", totals["total_balance_gwei"]);
+    println!(
+        "active / exited / slashed   {} / {} / {}",
+        totals["active_count"], totals["exited_count"], totals["slashed_count"]
+    );
+    println!(
+        "leaf proofs: {} registry + {} balance, {} generated, {} reused, {} at a time",
+        summary["registry"].as_array().map_or(0, Vec::len),
+        summary["balance"].as_array().map_or(0, Vec::len),
+        summary["proofs_generated"],
+        summary["proofs_reused"],
+        summary["parallel"],
+    );
+    if a.leaves_only {
+        println!("(--leaves-only: no aggregation into the final proof)");
     } else {
         println!(
-            "slot {} ({}), block root {}",
-            state.slot(),
-            state.fork(),
-            hex0x(&tree.block_root())
-        );
-        println!("pool validators     {}", leaves.totals.validator_count);
-        println!(
-            "total balance       {} gwei",
-            leaves.totals.total_balance_gwei
+            "aggregation: {} node proofs at k={node_k}, {} generated, {} reused",
+            summary["nodes"].as_array().map_or(0, Vec::len),
+            summary["nodes_generated"],
+            summary["nodes_reused"],
         );
         println!(
-            "active / exited / slashed   {} / {} / {}",
-            leaves.totals.active_count, leaves.totals.exited_count, leaves.totals.slashed_count
+            "final proof: {} ({} bytes, vk {})",
+            summary["artifact"].as_str().unwrap_or_default(),
+            summary["proof_bytes"],
+            summary["vk_digest"].as_str().unwrap_or_default()
         );
         println!(
-            "leaf proofs: {} registry + {} balance, {proven} generated, {reused} reused, {} at a time, {:.1?}",
-            leaves.registry.len(),
-            leaves.balance.len(),
-            leaves.parallel,
-            t.elapsed()
+            "  its statement equals the native report; check it with `stakeproof verify FILE`"
         );
-        if srs.unsafe_local {
-            println!("setup: UNSAFE local KZG setup (tests and demos only)");
-        }
-        println!("summary: {}", path.display());
-        println!("aggregation into one block-root-bound proof is not built yet: these are the verified leaf proofs");
     }
+    if srs.unsafe_local {
+        println!("setup: UNSAFE local KZG setup (tests and demos only)");
+    }
+    println!("summary: {}  ({:.1?})", path.display(), t.elapsed());
     Ok(())
 }

@@ -24,6 +24,8 @@ fn demo_prints_the_report_and_verifies_proofs() {
         .assert()
         .success();
     let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["leaf_proofs"], Value::Null);
+    assert_eq!(v["final_proof"], Value::Null);
     let r = &v["report"];
     assert_eq!(r["fork"], "electra");
     assert_eq!(r["registry_length"], 1024);
@@ -42,19 +44,29 @@ fn demo_prints_the_report_and_verifies_proofs() {
     let w: Value = serde_json::from_slice(&again.get_output().stdout).unwrap();
     assert_eq!(v["report"], w["report"]);
 
-    // The README's first command: the default demo, with its zero-knowledge leaf proofs.
+    // The demo's quick mode: zero-knowledge leaf proofs only (the default demo also aggregates
+    // them, 15+ minutes: see tests/end_to_end.rs for the same pipeline).
     let out = stakeproof()
-        .args(["demo", "--work-dir"])
+        .args(["demo", "--leaves-only", "--work-dir"])
         .arg(work.path())
         .assert()
         .success()
         .stdout(predicate::str::contains("pool validators"))
         .stdout(predicate::str::contains(
             "zero-knowledge leaf proofs: 16 registry + 4 balance (0 reused",
-        ));
+        ))
+        .stdout(predicate::str::contains("--leaves-only: no aggregation"))
+        .stdout(predicate::str::contains("UNSAFE"));
     drop(out);
     let again = stakeproof()
-        .args(["demo", "--json", "--work-dir"])
+        .args([
+            "demo",
+            "--leaves-only",
+            "--json",
+            "--validators",
+            "64",
+            "--work-dir",
+        ])
         .arg(work.path())
         .assert()
         .success();
@@ -63,6 +75,8 @@ fn demo_prints_the_report_and_verifies_proofs() {
         v["leaf_proofs"]["reused"], 20,
         "a second demo reuses every proof"
     );
+    assert_eq!(v["final_proof"], Value::Null);
+    assert_eq!(v["unsafe_srs"], true);
     for k in [
         "validator_count",
         "total_balance_gwei",
@@ -141,7 +155,7 @@ fn report_on_the_sepolia_genesis_state() {
         .arg("0x00aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
         .arg("--state")
         .arg(dir.join("genesis.ssz"))
-        .arg("--config")
+        .arg("--network-config")
         .arg(dir.join("config.yaml"))
         .assert()
         .success();
@@ -260,4 +274,29 @@ fn bad_input_gets_a_clear_error() {
         .assert()
         .code(3)
         .stderr(predicate::str::contains(format!("127.0.0.1:{port}")));
+    // Block choices belong to a beacon node.
+    stakeproof()
+        .args([
+            "report",
+            "--withdrawal-address",
+            POOL,
+            "--slot",
+            "64",
+            "--state",
+        ])
+        .arg(&state)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--slot"));
+    // Quick and skipped demos do not mix; exit codes are documented.
+    stakeproof()
+        .args(["demo", "--no-prove", "--leaves-only"])
+        .assert()
+        .code(2);
+    stakeproof()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Exit codes"))
+        .stdout(predicate::str::contains("3  the beacon node failed"));
 }

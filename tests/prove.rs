@@ -18,6 +18,7 @@ fn devnet_state(dir: &std::path::Path, n: usize) -> (std::path::PathBuf, Value) 
         .args([
             "demo",
             "--json",
+            "--no-prove",
             "--validators",
             &n.to_string(),
             "--write-state",
@@ -29,10 +30,12 @@ fn devnet_state(dir: &std::path::Path, n: usize) -> (std::path::PathBuf, Value) 
     (state, v["report"].clone())
 }
 
+/// `prove --leaves-only` (the aggregation above the leaves is covered by tests/end_to_end.rs).
 fn prove_json(state: &std::path::Path, work: &std::path::Path) -> Value {
     let out = stakeproof()
         .args([
             "prove",
+            "--leaves-only",
             "--json",
             "--unsafe-srs",
             "--withdrawal-address",
@@ -77,11 +80,15 @@ fn prove_leaves_then_reuse_them() {
         );
     }
     assert_eq!(first["block_root"], report["block_root"]);
-    assert_eq!(first["proofs_generated"], 6 + 2);
+    // 24 validators: 2 balance ranges of 16, each over 4 registry ranges of 4 (the last two
+    // wholly beyond L, proven as empty ranges so that every segment has its full run).
+    assert_eq!(first["registry"].as_array().unwrap().len(), 8);
+    assert_eq!(first["balance"].as_array().unwrap().len(), 2);
+    assert_eq!(first["proofs_generated"], 8 + 2);
     assert_eq!(first["aggregated"], false);
     let again = prove_json(&state, &work);
     assert_eq!(again["proofs_generated"], 0);
-    assert_eq!(again["proofs_reused"], 8);
+    assert_eq!(again["proofs_reused"], 8 + 2);
     assert!(work
         .join(format!("summary-slot-{}.json", report["slot"]))
         .is_file());
@@ -95,6 +102,7 @@ fn a_killed_run_resumes_without_redoing_finished_proofs() {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("stakeproof"))
         .args([
             "prove",
+            "--leaves-only",
             "--unsafe-srs",
             "--max-parallel",
             "1",
@@ -151,6 +159,22 @@ fn prove_refuses_bad_arguments() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--srs").and(predicate::str::contains("--unsafe-srs")));
+    // --leaves-only has no aggregation nodes to size.
+    stakeproof()
+        .args([
+            "prove",
+            "--leaves-only",
+            "--node-k",
+            "20",
+            "--unsafe-srs",
+            "--withdrawal-address",
+            POOL,
+            "--state",
+            "x.ssz",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--node-k"));
     // Sizes that do not nest.
     stakeproof()
         .args([
