@@ -153,11 +153,16 @@ pub fn submission(art: &FinalArtifact) -> Result<Submission> {
     })
 }
 
-/// Parses `unsafe-k{k}-seed{seed}`.
-fn parse_unsafe_id(id: &str) -> Option<(u32, u64)> {
+/// The seed of an unsafe local setup id: `unsafe-seed{seed}` (any size), or the older
+/// `unsafe-k{k}-seed{seed}`.
+fn parse_unsafe_id(id: &str) -> Option<u64> {
+    if let Some(seed) = id.strip_prefix("unsafe-seed") {
+        return seed.parse().ok();
+    }
     let rest = id.strip_prefix("unsafe-k")?;
     let (k, seed) = rest.split_once("-seed")?;
-    Some((k.parse().ok()?, seed.parse().ok()?))
+    k.parse::<u32>().ok()?;
+    seed.parse().ok()
 }
 
 /// The setup to check `art` against: the ceremony file given, or (with `--unsafe-srs`) the
@@ -188,7 +193,7 @@ fn srs_for(
             Ok(srs)
         }
         SrsChoice::Unsafe => {
-            let Some((k, seed)) = parse_unsafe_id(&art.setup.id).filter(|_| art.setup.unsafe_local)
+            let Some(seed) = parse_unsafe_id(&art.setup.id).filter(|_| art.setup.unsafe_local)
             else {
                 bail!(
                     "the proof was made with setup {}, not an unsafe local one: pass it with --srs FILE",
@@ -196,7 +201,8 @@ fn srs_for(
                 );
             };
             let degree = art.circuit.params.degree;
-            if k < degree || k > MAX_UNSAFE_K {
+            let k = degree;
+            if k > MAX_UNSAFE_K {
                 return Err(Rejected(format!(
                     "setup {} cannot hold the circuit's 2^{degree} rows (or is above 2^{MAX_UNSAFE_K})",
                     art.setup.id
@@ -506,7 +512,8 @@ mod tests {
 
     #[test]
     fn unsafe_ids() {
-        assert_eq!(parse_unsafe_id("unsafe-k20-seed1"), Some((20, 1)));
+        assert_eq!(parse_unsafe_id("unsafe-k20-seed1"), Some(1));
+        assert_eq!(parse_unsafe_id("unsafe-seed7"), Some(7));
         assert_eq!(parse_unsafe_id("file-0123"), None);
         assert_eq!(parse_unsafe_id("unsafe-kx-seed1"), None);
     }

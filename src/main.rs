@@ -622,14 +622,15 @@ fn demo(a: DemoArgs) -> Result<()> {
                 work.root.display()
             );
         }
+        let final_k = stakeproof_pipeline::tree::DEFAULT_FINAL_K;
         let srs = load_srs(
             &SrsChoice::Unsafe,
-            cfg.registry_k.max(cfg.balance_k).max(node_k),
+            cfg.registry_k.max(cfg.balance_k).max(node_k).max(final_k),
             &work,
         )?;
         let bars = Bars::new();
-        let out = stakeproof_pipeline::tree::prove_report(
-            &state, &pool, &cfg, node_k, &srs, &work, &bars,
+        let out = stakeproof_pipeline::tree::prove_report_with(
+            &state, &pool, &cfg, node_k, final_k, &srs, &work, &bars,
         )?;
         drop(bars);
         check_statement(&out.artifact.statement, &report)?;
@@ -1026,9 +1027,43 @@ struct ProveArgs {
     /// about 15 GiB at k = 20) [default: 20].
     #[arg(long, conflicts_with = "leaves_only")]
     node_k: Option<u32>,
+    /// k of the final node: more rows and fewer columns than the other nodes, so that its
+    /// Solidity verifier fits the 24,576-byte contract limit.
+    #[arg(long, conflicts_with = "leaves_only", default_value_t = stakeproof_pipeline::tree::DEFAULT_FINAL_K)]
+    final_k: u32,
+    /// Where the provers' commitment MSMs run: `cpu` (halo2's own prover), `cuda[:N]` (a GPU;
+    /// needs a build with `--features cuda`), or `auto` (CUDA when built with it and a device
+    /// is present, else the CPU).
+    #[arg(long, default_value = "auto", value_parser = parse_backend)]
+    backend: stakeproof_gpu::BackendChoice,
     /// Machine-readable output.
     #[arg(long)]
     json: bool,
+}
+
+fn parse_backend(s: &str) -> std::result::Result<stakeproof_gpu::BackendChoice, String> {
+    s.parse()
+        .map_err(|e: stakeproof_gpu::GpuError| e.to_string())
+}
+
+/// Selects the proving backend; routes the pipeline's provers through it unless it is the CPU
+/// (then halo2's own prover runs). Returns what was selected, for the summary.
+fn use_backend(choice: stakeproof_gpu::BackendChoice) -> Result<serde_json::Value> {
+    let selected = stakeproof_gpu::select_backend(choice)?;
+    let report = serde_json::to_value(&selected.report)?;
+    if selected.report.kind == stakeproof_gpu::BackendKind::Cpu {
+        stakeproof_pipeline::backend::set_backend(None);
+    } else {
+        stakeproof_pipeline::backend::set_backend(Some(selected));
+    }
+    Ok(report)
+}
+
+/// The backend's operation counts so far (`null` on halo2's CPU prover).
+fn backend_counts() -> serde_json::Value {
+    stakeproof_pipeline::backend::backend_report()
+        .map(|(_, c)| serde_json::to_value(c).unwrap_or_default())
+        .unwrap_or(serde_json::Value::Null)
 }
 
 /// Seed of the unsafe local setup (fixed, so keys are reusable across runs).
@@ -1226,12 +1261,13 @@ fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
         bail!("the state has no block root");
     };
     let leaf_k = lc.registry_k.max(lc.balance_k);
+    let backend = use_backend(a.backend)?;
     let srs = load_srs(
         &choice,
         if a.leaves_only {
             leaf_k
         } else {
-            leaf_k.max(node_k)
+            leaf_k.max(node_k).max(a.final_k)
         },
         &work,
     )?;
@@ -1257,6 +1293,8 @@ fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
             "leaf_config": lc,
             "proofs_generated": proven,
             "proofs_reused": reused,
+            "backend": backend,
+            "backend_ops": backend_counts(),
             "parallel": leaves.parallel,
             "registry": leaves.registry,
             "balance": leaves.balance,
@@ -1264,8 +1302,8 @@ fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
         })
     } else {
         let native = pool_report_with(&state, Some(&tree), &pool)?;
-        let out = stakeproof_pipeline::tree::prove_report(
-            &state, &pool, &lc, node_k, &srs, &work, &bars,
+        let out = stakeproof_pipeline::tree::prove_report_with(
+            &state, &pool, &lc, node_k, a.final_k, &srs, &work, &bars,
         )?;
         drop(bars);
         check_statement(&out.artifact.statement, &native)?;
@@ -1290,6 +1328,9 @@ fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
             "srs": srs.id,
             "leaf_config": lc,
             "node_k": node_k,
+            "final_k": a.final_k,
+            "backend": backend,
+            "backend_ops": backend_counts(),
             "totals": out.leaves.totals,
             "proofs_generated": proven,
             "proofs_reused": reused,

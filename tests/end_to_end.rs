@@ -21,7 +21,7 @@ use stakeproof_contracts::{verifier, Report, B256, U256};
 use stakeproof_pipeline::final_artifact::{fr_word, word_fr, FinalArtifact};
 use stakeproof_pipeline::leaves::{LeafConfig, Silent, WorkDir};
 use stakeproof_pipeline::srs::Srs;
-use stakeproof_pipeline::tree::{prove_report, DEFAULT_NODE_K};
+use stakeproof_pipeline::tree::{prove_report_with, DEFAULT_FINAL_K, DEFAULT_NODE_K};
 
 #[test]
 fn a_state_file_to_an_lsd_rate_through_one_final_proof() {
@@ -47,9 +47,19 @@ fn a_state_file_to_an_lsd_rate_through_one_final_proof() {
     .unwrap();
     let pool = Pool::Address(spec.pool);
     let cfg = LeafConfig::for_sizes(8, 8).unwrap();
-    let srs = Srs::unsafe_local(DEFAULT_NODE_K, 1, Some(&work.srs())).unwrap();
+    let srs = Srs::unsafe_local(DEFAULT_FINAL_K, 1, Some(&work.srs())).unwrap();
 
-    let out = prove_report(&st, &pool, &cfg, DEFAULT_NODE_K, &srs, &work, &Silent).unwrap();
+    let out = prove_report_with(
+        &st,
+        &pool,
+        &cfg,
+        DEFAULT_NODE_K,
+        DEFAULT_FINAL_K,
+        &srs,
+        &work,
+        &Silent,
+    )
+    .unwrap();
     for n in &out.nodes {
         eprintln!("{} {:.1}s reused={}", n.circuit, n.seconds, n.reused);
     }
@@ -114,7 +124,17 @@ fn a_state_file_to_an_lsd_rate_through_one_final_proof() {
     evm_checks(&art, &srs, &st);
 
     // Run again: every proof is found in the work directory and re-verified, none redone.
-    let again = prove_report(&st, &pool, &cfg, DEFAULT_NODE_K, &srs, &work, &Silent).unwrap();
+    let again = prove_report_with(
+        &st,
+        &pool,
+        &cfg,
+        DEFAULT_NODE_K,
+        DEFAULT_FINAL_K,
+        &srs,
+        &work,
+        &Silent,
+    )
+    .unwrap();
     assert!(again.nodes.iter().all(|n| n.reused));
     assert_eq!(again.artifact.statement, art.statement);
 }

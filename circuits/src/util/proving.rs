@@ -11,7 +11,9 @@ use halo2_base::halo2_proofs::poly::commitment::{Params, ParamsProver};
 use halo2_base::halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
 use halo2_base::halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
 use halo2_base::halo2_proofs::poly::kzg::strategy::SingleStrategy;
-use halo2_base::halo2_proofs::transcript::TranscriptWriterBuffer;
+use halo2_base::halo2_proofs::transcript::{
+    EncodedChallenge, TranscriptWrite, TranscriptWriterBuffer,
+};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use snark_verifier::loader::native::NativeLoader;
@@ -144,15 +146,31 @@ pub fn prove<C: Circuit<Fr>>(
 ) -> Result<Vec<u8>, Error> {
     let mut transcript =
         PoseidonTranscript::<NativeLoader, Vec<u8>>::from_spec(vec![], POSEIDON_SPEC.clone());
-    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+    prove_in(params, pk, circuit, instances, &mut transcript)?;
+    Ok(transcript.finalize())
+}
+
+/// SHPLONK proof of `circuit` written into `transcript`.
+pub fn prove_in<C, E, T>(
+    params: &ParamsKZG<Bn256>,
+    pk: &ProvingKey<G1Affine>,
+    circuit: C,
+    instances: &[Fr],
+    transcript: &mut T,
+) -> Result<(), Error>
+where
+    C: Circuit<Fr>,
+    E: EncodedChallenge<G1Affine>,
+    T: TranscriptWrite<G1Affine, E>,
+{
+    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, E, _, T, C>(
         params,
         pk,
         &[circuit],
         &[&[instances]],
         ChaCha20Rng::from_entropy(),
-        &mut transcript,
-    )?;
-    Ok(transcript.finalize())
+        transcript,
+    )
 }
 
 /// Verifies a proof made by [`prove`] against the verifying key and public `instances`. For an
@@ -183,14 +201,24 @@ pub fn snark(
     proof: Vec<u8>,
     accumulator_indices: Option<Vec<(usize, usize)>>,
 ) -> Snark {
-    let protocol = compile(
+    let protocol = protocol(params, vk, instances.len(), accumulator_indices);
+    Snark::new(protocol, vec![instances], proof)
+}
+
+/// snark-verifier's description of a circuit with one instance column of `n` values.
+fn protocol(
+    params: &ParamsKZG<Bn256>,
+    vk: &VerifyingKey<G1Affine>,
+    n: usize,
+    accumulator_indices: Option<Vec<(usize, usize)>>,
+) -> snark_verifier::verifier::plonk::PlonkProtocol<G1Affine> {
+    compile(
         params,
         vk,
         Config::kzg()
-            .with_num_instance(vec![instances.len()])
+            .with_num_instance(vec![n])
             .with_accumulator_indices(accumulator_indices),
-    );
-    Snark::new(protocol, vec![instances], proof)
+    )
 }
 
 /// Accumulator positions of an aggregation proof's instances (the first 12).
@@ -209,21 +237,7 @@ pub fn prove_evm<C: Circuit<Fr>>(
     instances: &[Fr],
 ) -> Result<Vec<u8>, Error> {
     let mut transcript = TranscriptWriterBuffer::<_, G1Affine, _>::init(Vec::new());
-    create_proof::<
-        KZGCommitmentScheme<Bn256>,
-        ProverSHPLONK<'_, Bn256>,
-        _,
-        _,
-        EvmTranscript<_, _, _, _>,
-        _,
-    >(
-        params,
-        pk,
-        &[circuit],
-        &[&[instances]],
-        ChaCha20Rng::from_entropy(),
-        &mut transcript,
-    )?;
+    prove_in::<_, _, EvmTranscript<_, _, _, _>>(params, pk, circuit, instances, &mut transcript)?;
     Ok(transcript.finalize())
 }
 
@@ -246,12 +260,11 @@ pub fn verify_final(
     proof: &[u8],
     instances: &[Fr],
 ) -> Result<(), FinalProofError> {
-    let protocol = compile(
+    let protocol = protocol(
         params,
         vk,
-        Config::kzg()
-            .with_num_instance(vec![instances.len()])
-            .with_accumulator_indices(Some(aggregation_accumulator_indices())),
+        instances.len(),
+        Some(aggregation_accumulator_indices()),
     );
     let dk: KzgDecidingKey<Bn256> = (params.get_g()[0], params.g2(), params.s_g2()).into();
     let instances = vec![instances.to_vec()];

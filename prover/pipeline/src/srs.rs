@@ -78,9 +78,11 @@ impl Srs {
         seed: u64,
         cache_dir: Option<&Path>,
     ) -> Result<Self, PipelineError> {
-        let id = format!("unsafe-k{k}-seed{seed}");
+        // The id does not depend on k: every size of this setup has the same points (a smaller
+        // one is a prefix), so keys made with one serve all.
+        let id = format!("unsafe-seed{seed}");
         if let Some(dir) = cache_dir {
-            let path = dir.join(format!("{id}.srs"));
+            let path = dir.join(format!("unsafe-k{k}-seed{seed}.srs"));
             if let Ok(bytes) = std::fs::read(&path) {
                 if let Ok(params) = read_checked(&bytes) {
                     if params.k() == k {

@@ -44,6 +44,10 @@ use std::time::Instant;
 /// (17.6–19.5M advice cells, ~15 GiB peak).
 pub const DEFAULT_NODE_K: u32 = 20;
 
+/// `k` of the final node: the same cells in fewer columns, so that its Solidity verifier
+/// (whose size grows with the number of commitments) fits the 24,576-byte contract limit.
+pub const DEFAULT_FINAL_K: u32 = 22;
+
 /// Keys of one aggregation node circuit. The proving key (~3 GB at k = 20) stays on disk
 /// until a node of this circuit must be proven; at most one is held in memory at a time.
 pub struct NodeKeys {
@@ -95,6 +99,8 @@ struct Tree<'a> {
     work: &'a WorkDir,
     k: u32,
     params: ParamsKZG<Bn256>,
+    final_k: u32,
+    final_params: ParamsKZG<Bn256>,
     store: ArtifactStore,
     keys: Vec<NodeKeys>,
     /// The one proving key in memory: (circuit name, key).
@@ -104,7 +110,17 @@ struct Tree<'a> {
 }
 
 impl Tree<'_> {
+    /// The setup and `k` of a node.
+    fn shape(&self, finalize: bool) -> (&ParamsKZG<Bn256>, u32) {
+        if finalize {
+            (&self.final_params, self.final_k)
+        } else {
+            (&self.params, self.k)
+        }
+    }
+
     fn keys_for(&mut self, spec: &NodeSpec, children: &[Proven]) -> Result<usize, PipelineError> {
+        let node_k = self.shape(spec.finalize).1;
         let kids: Vec<&str> = children.iter().map(|c| c.vk_digest.as_str()).collect();
         let name = format!("{}-{}", spec.tag(), &digest(&kids)[..12]);
         if let Some(i) = self.keys.iter().position(|k| k.name == name) {
@@ -112,7 +128,7 @@ impl Tree<'_> {
         }
         let dir = self.work.keys().dir;
         let v = stakeproof_circuits::CIRCUITS_VERSION;
-        let base = format!("{name}.k{}.v{v}.{}", self.k, self.srs.id);
+        let base = format!("{name}.k{node_k}.v{v}.{}", self.srs.id);
         let pk_path = dir.join(format!("{base}.pk"));
         let vk_path = dir.join(format!("{base}.vk"));
         let pin_path = dir.join(format!("{base}.pinning.json"));
@@ -169,15 +185,16 @@ impl Tree<'_> {
             }
         }
         let snarks = children.iter().map(|c| c.snark.clone()).collect();
+        self.pk = None; // free the key in memory before making another
+        let params = self.shape(spec.finalize).0;
         let nc = build_node(
             CircuitBuilderStage::Keygen,
             spec,
-            &self.params,
+            params,
             snarks,
-            NodeShape::K(self.k),
+            NodeShape::K(node_k),
         )?;
-        self.pk = None; // free the key in memory before making another
-        let pk = keygen(&self.params, &nc.circuit).map_err(|source| PipelineError::Halo2 {
+        let pk = keygen(params, &nc.circuit).map_err(|source| PipelineError::Halo2 {
             what: format!("keygen of {name}"),
             source,
         })?;
@@ -274,7 +291,7 @@ impl Tree<'_> {
         let key = digest(&parts);
         let is_final = spec.finalize;
         let (found, _) = {
-            let (params, vk) = (&self.params, &self.keys[i].vk);
+            let (params, vk) = (self.shape(is_final).0, &self.keys[i].vk);
             let check = |inst: &[Fr], proof: &[u8]| {
                 inst.len() == output.num_instances()
                     && inst[ACC_LIMBS..] == expected[..]
@@ -295,7 +312,7 @@ impl Tree<'_> {
                 let nc = build_node(
                     CircuitBuilderStage::Prover,
                     &spec,
-                    &self.params,
+                    self.shape(is_final).0,
                     snarks,
                     NodeShape::Pinned(&pinning),
                 )?;
@@ -307,7 +324,7 @@ impl Tree<'_> {
                 );
                 let what = format!("proving {name}");
                 self.proving_key(i)?;
-                let (params, pk) = (&self.params, &self.pk.as_ref().expect("loaded").1);
+                let (params, pk) = (self.shape(is_final).0, &self.pk.as_ref().expect("loaded").1);
                 let proof = if is_final {
                     crate::backend::prove_evm(params, pk, nc.circuit, &instances, &what)?
                 } else {
@@ -330,7 +347,7 @@ impl Tree<'_> {
             key,
             vk_digest,
             snark: snark(
-                &self.params,
+                self.shape(is_final).0,
                 &self.keys[i].vk,
                 instances,
                 proof,
@@ -374,12 +391,29 @@ pub struct ReportProof {
     pub nodes: Vec<NodeOutcome>,
 }
 
-/// Proves `state` for `pool`: leaves, then the tree, to the final proof.
+/// Proves `state` for `pool`: leaves, then the tree, to the final proof; every node at
+/// `node_k`.
 pub fn prove_report(
     state: &BeaconState,
     pool: &Pool,
     cfg: &LeafConfig,
     node_k: u32,
+    srs: &Srs,
+    work: &WorkDir,
+    progress: &dyn Progress,
+) -> Result<ReportProof, PipelineError> {
+    prove_report_with(state, pool, cfg, node_k, node_k, srs, work, progress)
+}
+
+/// [`prove_report`] with the final node at its own `final_k` (more rows, fewer columns: a
+/// smaller EVM verifier).
+#[allow(clippy::too_many_arguments)]
+pub fn prove_report_with(
+    state: &BeaconState,
+    pool: &Pool,
+    cfg: &LeafConfig,
+    node_k: u32,
+    final_k: u32,
     srs: &Srs,
     work: &WorkDir,
     progress: &dyn Progress,
@@ -397,6 +431,8 @@ pub fn prove_report(
         work,
         k: node_k,
         params: srs.for_circuit("aggregation", node_k)?,
+        final_k,
+        final_params: srs.for_circuit("final aggregation", final_k)?,
         store: work.proofs(),
         keys: Vec::new(),
         pk: None,
