@@ -43,9 +43,13 @@ fn read_checked(bytes: &[u8]) -> std::io::Result<ParamsKZG<Bn256>> {
 #[derive(Clone, Debug)]
 pub struct Srs {
     params: ParamsKZG<Bn256>,
+    /// The seed of an unsafe local setup: smaller sizes are generated directly from it.
+    seed: Option<u64>,
+    /// Setups cut down to smaller sizes, by `k`.
+    smaller: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<u32, ParamsKZG<Bn256>>>>,
     /// Locally generated with a known seed: anyone can forge proofs against it.
     pub unsafe_local: bool,
-    /// Identifier used in key file names: `unsafe-k{k}-seed{seed}` or `file-{sha256 prefix}`.
+    /// Identifier used in key file names: `unsafe-seed{seed}` or `file-{sha256 prefix}`.
     pub id: String,
 }
 
@@ -66,6 +70,8 @@ impl Srs {
         let digest = hex::encode(sha2::Sha256::digest(&bytes));
         Ok(Srs {
             params,
+            seed: None,
+            smaller: Default::default(),
             unsafe_local: false,
             id: format!("file-{}", &digest[..16]),
         })
@@ -88,6 +94,8 @@ impl Srs {
                     if params.k() == k {
                         return Ok(Srs {
                             params,
+                            seed: Some(seed),
+                            smaller: Default::default(),
                             unsafe_local: true,
                             id,
                         });
@@ -107,12 +115,16 @@ impl Srs {
             write_atomically(&path, &bytes, "SRS cache")?;
             return Ok(Srs {
                 params,
+                seed: Some(seed),
+                smaller: Default::default(),
                 unsafe_local: true,
                 id,
             });
         }
         Ok(Srs {
             params: unsafe_setup(k, seed),
+            seed: Some(seed),
+            smaller: Default::default(),
             unsafe_local: true,
             id,
         })
@@ -132,6 +144,16 @@ impl Srs {
                 need: k,
             });
         }
-        Ok(params_for(&self.params, k))
+        if k == self.k() {
+            return Ok(self.params.clone());
+        }
+        let mut smaller = self.smaller.lock().expect("setup cache");
+        let p = smaller.entry(k).or_insert_with(|| match self.seed {
+            // The same points, generated directly (seconds), instead of recomputing the
+            // Lagrange basis of the prefix with a point FFT (minutes at k = 20).
+            Some(seed) => unsafe_setup(k, seed),
+            None => params_for(&self.params, k),
+        });
+        Ok(p.clone())
     }
 }

@@ -119,3 +119,25 @@ fn leaves_resume_reuse_and_recover() {
         .unwrap();
     assert!(k.cached);
 }
+
+#[test]
+fn a_smaller_size_of_the_unsafe_setup_is_the_prefix_of_the_larger() {
+    use stakeproof_circuits::halo2_proofs::poly::commitment::Params;
+    let big = Srs::unsafe_local(10, 5, None).unwrap();
+    let small = big.for_circuit("test", 7).unwrap();
+    let direct = Srs::unsafe_local(7, 5, None)
+        .unwrap()
+        .for_circuit("test", 7)
+        .unwrap();
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    small.write(&mut a).unwrap();
+    direct.write(&mut b).unwrap();
+    assert_eq!(a, b);
+    // And the halo2 way of cutting it down agrees.
+    let mut cut = big.for_circuit("test", 10).unwrap();
+    cut.downsize(7);
+    let mut c = Vec::new();
+    cut.write(&mut c).unwrap();
+    assert_eq!(a, c);
+    assert_eq!(big.id, "unsafe-seed5");
+}
