@@ -218,14 +218,14 @@ impl LeafSize {
             LeafSize::Registry(p) => {
                 LeafWitness::Registry(RegistryWitness::from_state(&state, &pool, 0, p.n())?)
             }
-            LeafSize::Balance(p) => LeafWitness::Balance(BalanceWitness::from_state(
+            LeafSize::Balance(p) => LeafWitness::Balance(Box::new(BalanceWitness::from_state(
                 &state,
                 &state.tree()?,
                 &pool,
                 0,
                 p.n(),
                 p.n_registry(),
-            )?),
+            )?)),
         })
     }
 }
@@ -235,8 +235,8 @@ impl LeafSize {
 pub enum LeafWitness {
     /// A registry proof's witness.
     Registry(RegistryWitness),
-    /// A balance proof's witness.
-    Balance(BalanceWitness),
+    /// A balance proof's witness (boxed: it carries the Merkle paths to the block root).
+    Balance(Box<BalanceWitness>),
 }
 
 impl CircuitLogic for LeafWitness {

@@ -268,7 +268,7 @@ fn foreign_children_are_rejected_by_both_twins() {
             ..Default::default()
         })
         .unwrap(),
-        pool: f.pool.clone(),
+        pool: f.pool,
     };
     let later_seg = combine_native(
         &seg_spec(16, 4, false),

@@ -129,6 +129,9 @@ impl ArtifactStore {
     }
 }
 
+/// A stored proof: its public inputs and bytes.
+pub type StoredProof = (Vec<Fr>, Vec<u8>);
+
 /// Parses [`fr_hex`] back; `None` for anything else.
 pub fn fr_from_hex(s: &str) -> Option<Fr> {
     let b: [u8; 32] = hex::decode(s).ok()?.try_into().ok()?;
@@ -146,7 +149,7 @@ impl ArtifactStore {
         circuit: &str,
         vk_digest: &str,
         check: impl Fn(&[Fr], &[u8]) -> bool,
-    ) -> (Option<(Vec<Fr>, Vec<u8>)>, Option<Rejected>) {
+    ) -> (Option<StoredProof>, Option<Rejected>) {
         let path = self.path(key);
         let Ok(bytes) = std::fs::read(&path) else {
             return (None, None);
