@@ -8,7 +8,8 @@
 //! within the run. `STAKEPROOF_E2E_WORK=DIR` keeps keys, setup and proofs between runs.
 //!
 //! Shown: the final statement equals the native report; the artifact read back from disk
-//! verifies natively and through `stakeproof verify`; tampered copies (statement, block root,
+//! verifies natively and through `stakeproof verify` (a tampered copy exits 5), and the binary
+//! exports its verifier (only with `--allow-unsafe-srs`) and prints the oracle calldata; tampered copies (statement, block root,
 //! accumulator limb, proof byte) are rejected natively and on-chain; a wrong timestamp (the
 //! root of another block) and a report for another pool revert; a second run reuses every
 //! proof. Verification gas and the verifier's size go to
@@ -121,6 +122,7 @@ fn a_state_file_to_an_lsd_rate_through_one_final_proof() {
         "a changed accumulator limb"
     );
 
+    cli_checks(&out.path, &work.root, &art);
     evm_checks(&art, &srs, &st);
 
     // Run again: every proof is found in the work directory and re-verified, none redone.
@@ -285,4 +287,121 @@ fn evm_checks(art: &FinalArtifact, srs: &Srs, st: &stakeproof::prover::beacon::B
         serde_json::to_vec_pretty(&report_json).unwrap(),
     )
     .unwrap();
+}
+
+/// The binary on the real artifact: `verify`, `export-verifier`, `calldata`; a tampered copy
+/// fails `verify` with exit code 5.
+fn cli_checks(path: &std::path::Path, work: &std::path::Path, art: &FinalArtifact) {
+    let bin = || assert_cmd::Command::cargo_bin("stakeproof").unwrap();
+    let w = work.to_str().unwrap();
+    let p = path.to_str().unwrap();
+    let out = bin()
+        .args(["verify", p, "--unsafe-srs", "--work-dir", w, "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verified"], true, "{v}");
+
+    let mut bad = art.clone();
+    let mut proof = bad.proof_bytes().unwrap();
+    proof[200] ^= 1;
+    bad.proof = format!("0x{}", hex::encode(&proof));
+    let bad_path = work.join("tampered-proof.json");
+    bad.write(&bad_path).unwrap();
+    let out = bin()
+        .args([
+            "verify",
+            bad_path.to_str().unwrap(),
+            "--unsafe-srs",
+            "--work-dir",
+            w,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let dir = work.join("exported");
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().unwrap();
+    // Refused without the explicit flag: the setup is unsafe.
+    let refused = bin()
+        .args([
+            "export-verifier",
+            "--proof",
+            p,
+            "--out",
+            d,
+            "--unsafe-srs",
+            "--work-dir",
+            w,
+        ])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(!dir.exists(), "nothing written when refused");
+    let out = bin()
+        .args([
+            "export-verifier",
+            "--proof",
+            p,
+            "--out",
+            d,
+            "--unsafe-srs",
+            "--work-dir",
+            w,
+            "--allow-unsafe-srs",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sol = std::fs::read_to_string(dir.join("Halo2Verifier.sol")).unwrap();
+    assert!(sol.contains("UNSAFE"));
+
+    let out = bin()
+        .args(["calldata", p, "--timestamp", "1800000000"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = &art.statement;
+    let report = Report {
+        slot: s.slot,
+        registry_length: s.registry_length,
+        validator_count: s.validator_count,
+        total_balance_gwei: s.total_balance_gwei,
+        active_count: s.active_count,
+        exited_count: s.exited_count,
+        slashed_count: s.slashed_count,
+    };
+    let acc: [U256; 12] = art.instances[..12]
+        .iter()
+        .map(|w| verifier::fr_to_u256(&word_fr(w).unwrap()))
+        .collect::<Vec<_>>()
+        .try_into()
+        .unwrap();
+    let expected = stakeproof_contracts::calldata::submit_report(
+        &report,
+        1_800_000_000,
+        &acc,
+        &art.proof_bytes().unwrap(),
+    );
+    let printed = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(printed.trim(), format!("0x{}", hex::encode(expected)));
 }
