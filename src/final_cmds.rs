@@ -222,7 +222,7 @@ fn srs_for(
     }
 }
 
-fn read_artifact(path: &Path) -> Result<FinalArtifact> {
+pub(crate) fn read_artifact(path: &Path) -> Result<FinalArtifact> {
     if !path.is_file() {
         bail!("cannot read proof file {}: no such file", path.display());
     }

@@ -3,6 +3,7 @@
 mod config;
 mod final_cmds;
 mod onchain;
+mod submit;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -79,6 +80,10 @@ enum Command {
     /// Print the calldata of `BeaconBalanceOracle.submitReport` for a final proof file.
     #[command(after_help = EXIT_CODES)]
     Calldata(final_cmds::CalldataArgs),
+    /// Send `submitReport` for a final proof file to an oracle contract: an EIP-1559
+    /// transaction signed with a key from a file, over an execution client's JSON-RPC.
+    #[command(after_help = EXIT_CODES)]
+    Submit(submit::SubmitArgs),
 }
 
 /// Which layout the state uses.
@@ -327,6 +332,7 @@ fn main() {
         Command::Verify(a) => final_cmds::verify(a, &cfg),
         Command::ExportVerifier(a) => final_cmds::export_verifier(a, &cfg),
         Command::Calldata(a) => final_cmds::calldata(a),
+        Command::Submit(a) => submit::submit(a),
     });
     if let Err(e) = result {
         eprintln!("error: {e:#}");
