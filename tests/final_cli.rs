@@ -170,12 +170,24 @@ fn verify_names_what_is_wrong_with_a_file() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("--srs FILE"));
-    // An unsafe id naming a setup too small for the circuit.
-    let small = write(dir.path(), "small.json", &artifact("unsafe-k4-seed1"));
+    // An unsafe setup is regenerated at the circuit's size (ids no longer carry k; an older
+    // `unsafe-k4-seed1` id still names seed 1): here the hand-made verifying key is refused.
+    let old_id = write(dir.path(), "old-id.json", &artifact("unsafe-k4-seed1"));
     stakeproof()
         .args(["verify", "--unsafe-srs", "--work-dir"])
         .arg(&work)
-        .arg(&small)
+        .arg(&old_id)
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("verifying key does not decode"));
+    // A circuit too large for a locally generated setup.
+    let mut huge = artifact("unsafe-seed1");
+    huge["circuit"]["params"]["degree"] = 30.into();
+    let huge = write(dir.path(), "huge.json", &huge);
+    stakeproof()
+        .args(["verify", "--unsafe-srs", "--work-dir"])
+        .arg(&work)
+        .arg(&huge)
         .assert()
         .code(5)
         .stderr(predicate::str::contains("cannot hold"));
