@@ -123,6 +123,20 @@ pub struct Submission {
     pub pool_credentials: [u8; 32],
 }
 
+impl Submission {
+    /// The calldata of `submitReport(report, timestamp, accumulator, proof)`.
+    pub fn calldata(&self, timestamp: u64) -> Vec<u8> {
+        let accumulator: [_; NUM_ACCUMULATOR_LIMBS] =
+            std::array::from_fn(|i| verifier::fr_to_u256(&self.inputs[i]));
+        stakeproof_contracts::calldata::submit_report(
+            &self.report,
+            timestamp,
+            &accumulator,
+            &self.proof,
+        )
+    }
+}
+
 /// Checks what can be checked without the setup and splits the artifact into the oracle's
 /// arguments. An inconsistent artifact is [`Rejected`] (exit code 5).
 pub fn submission(art: &FinalArtifact) -> Result<Submission> {
@@ -476,14 +490,7 @@ fn write_dir_atomically(
 pub fn calldata(a: CalldataArgs) -> Result<()> {
     let art = read_artifact(&a.file)?;
     let sub = submission(&art).with_context(|| format!("proof file {}", a.file.display()))?;
-    let accumulator: [_; NUM_ACCUMULATOR_LIMBS] =
-        std::array::from_fn(|i| verifier::fr_to_u256(&sub.inputs[i]));
-    let data = stakeproof_contracts::calldata::submit_report(
-        &sub.report,
-        a.timestamp,
-        &accumulator,
-        &sub.proof,
-    );
+    let data = sub.calldata(a.timestamp);
     let hex_data = format!("0x{}", hex::encode(&data));
     if a.json {
         let out = serde_json::json!({

@@ -8,8 +8,6 @@ use clap::Args;
 use k256::ecdsa::{RecoveryId, SigningKey};
 use serde_json::{json, Value};
 use sha3::{Digest, Keccak256};
-use stakeproof_contracts::calldata::NUM_ACCUMULATOR_LIMBS;
-use stakeproof_contracts::verifier;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -198,14 +196,7 @@ impl Rpc {
 pub fn submit(a: SubmitArgs) -> Result<()> {
     let art = read_artifact(&a.proof)?;
     let sub = submission(&art).with_context(|| format!("proof file {}", a.proof.display()))?;
-    let accumulator: [_; NUM_ACCUMULATOR_LIMBS] =
-        std::array::from_fn(|i| verifier::fr_to_u256(&sub.inputs[i]));
-    let data = stakeproof_contracts::calldata::submit_report(
-        &sub.report,
-        a.timestamp,
-        &accumulator,
-        &sub.proof,
-    );
+    let data = sub.calldata(a.timestamp);
     let key_hex = std::fs::read_to_string(&a.key_file)
         .with_context(|| format!("key file {}", a.key_file.display()))?;
     let key_bytes = hex::decode(key_hex.trim().trim_start_matches("0x"))

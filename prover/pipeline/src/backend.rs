@@ -7,7 +7,9 @@ use crate::PipelineError;
 use stakeproof_circuits::halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
 use stakeproof_circuits::halo2_proofs::plonk::{Circuit, ProvingKey};
 use stakeproof_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
-use stakeproof_circuits::halo2_proofs::transcript::TranscriptWriterBuffer;
+use stakeproof_circuits::halo2_proofs::transcript::{
+    EncodedChallenge, TranscriptWrite, TranscriptWriterBuffer,
+};
 use stakeproof_circuits::snark_verifier::loader::native::NativeLoader;
 use stakeproof_circuits::snark_verifier::system::halo2::transcript::evm::EvmTranscript;
 use stakeproof_circuits::snark_verifier_sdk::halo2::{PoseidonTranscript, POSEIDON_SPEC};
@@ -61,9 +63,44 @@ fn add_counts(c: &OpCounts) {
     }
 }
 
-fn rng() -> rand_chacha::ChaCha20Rng {
-    use rand::SeedableRng;
-    rand_chacha::ChaCha20Rng::from_entropy()
+/// Proves into `transcript`: through the routed backend, or with halo2's own prover.
+fn prove_into<C, E, T>(
+    params: &ParamsKZG<Bn256>,
+    pk: &ProvingKey<G1Affine>,
+    circuit: C,
+    instances: &[Fr],
+    transcript: &mut T,
+    what: &str,
+) -> Result<(), PipelineError>
+where
+    C: Circuit<Fr>,
+    E: EncodedChallenge<G1Affine>,
+    T: TranscriptWrite<G1Affine, E>,
+{
+    match routed() {
+        None => {
+            stakeproof_circuits::util::proving::prove_in(params, pk, circuit, instances, transcript)
+                .map_err(|source| PipelineError::Halo2 {
+                    what: what.to_string(),
+                    source,
+                })
+        }
+        Some(b) => {
+            use rand::SeedableRng;
+            let counts = stakeproof_gpu::halo2::create_proof_in(
+                b,
+                params,
+                pk,
+                &[circuit],
+                &[&[instances]],
+                rand_chacha::ChaCha20Rng::from_entropy(),
+                transcript,
+            )
+            .map_err(|e| PipelineError::Gpu(format!("{what}: {e}")))?;
+            add_counts(&counts);
+            Ok(())
+        }
+    }
 }
 
 /// A Poseidon-transcript proof (every proof that is aggregated).
@@ -74,32 +111,10 @@ pub fn prove<C: Circuit<Fr>>(
     instances: &[Fr],
     what: &str,
 ) -> Result<Vec<u8>, PipelineError> {
-    match routed() {
-        None => stakeproof_circuits::util::proving::prove(params, pk, circuit, instances).map_err(
-            |source| PipelineError::Halo2 {
-                what: what.to_string(),
-                source,
-            },
-        ),
-        Some(b) => {
-            let mut t = PoseidonTranscript::<NativeLoader, Vec<u8>>::from_spec(
-                vec![],
-                POSEIDON_SPEC.clone(),
-            );
-            let counts = stakeproof_gpu::halo2::create_proof_in(
-                b,
-                params,
-                pk,
-                &[circuit],
-                &[&[instances]],
-                rng(),
-                &mut t,
-            )
-            .map_err(|e| PipelineError::Gpu(format!("{what}: {e}")))?;
-            add_counts(&counts);
-            Ok(t.finalize())
-        }
-    }
+    let mut t =
+        PoseidonTranscript::<NativeLoader, Vec<u8>>::from_spec(vec![], POSEIDON_SPEC.clone());
+    prove_into(params, pk, circuit, instances, &mut t, what)?;
+    Ok(t.finalize())
 }
 
 /// An EVM-transcript proof (the final one).
@@ -110,27 +125,7 @@ pub fn prove_evm<C: Circuit<Fr>>(
     instances: &[Fr],
     what: &str,
 ) -> Result<Vec<u8>, PipelineError> {
-    match routed() {
-        None => stakeproof_circuits::util::proving::prove_evm(params, pk, circuit, instances)
-            .map_err(|source| PipelineError::Halo2 {
-                what: what.to_string(),
-                source,
-            }),
-        Some(b) => {
-            let mut t = TranscriptWriterBuffer::<_, G1Affine, _>::init(Vec::new());
-            let counts =
-                stakeproof_gpu::halo2::create_proof_in::<_, EvmTranscript<_, _, _, _>, _, _>(
-                    b,
-                    params,
-                    pk,
-                    &[circuit],
-                    &[&[instances]],
-                    rng(),
-                    &mut t,
-                )
-                .map_err(|e| PipelineError::Gpu(format!("{what}: {e}")))?;
-            add_counts(&counts);
-            Ok(t.finalize())
-        }
-    }
+    let mut t = TranscriptWriterBuffer::<_, G1Affine, _>::init(Vec::new());
+    prove_into::<_, _, EvmTranscript<_, _, _, _>>(params, pk, circuit, instances, &mut t, what)?;
+    Ok(t.finalize())
 }
