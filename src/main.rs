@@ -54,6 +54,10 @@ enum Command {
     Demo(DemoArgs),
     /// The native pool report (count, Σ balances, active/exited/slashed) at a state.
     Report(ReportArgs),
+    /// The report's whole proof tree computed natively, no key or proof: every registry and
+    /// balance leaf and every aggregation node, with its children and public inputs decoded
+    /// (what `prove` will prove, node by node, in the same order).
+    Tree(TreeArgs),
     /// Merkle proofs from a validator, a balance, the registry length or an aligned subtree up
     /// to the block root.
     Proof(ProofArgs),
@@ -310,6 +314,122 @@ fn parse_subtree(s: &str) -> Result<(usize, u64), String> {
 }
 
 #[derive(Args)]
+struct TreeArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    #[command(flatten)]
+    pool: PoolArgs,
+    /// Validators per registry proof (a power of two) [default: 4].
+    #[arg(long)]
+    registry_size: Option<usize>,
+    /// Balances per balance proof (a power of two, a multiple of the registry size)
+    /// [default: 16].
+    #[arg(long)]
+    balance_size: Option<usize>,
+    /// Machine-readable output: every leaf and node with all its public inputs.
+    #[arg(long)]
+    json: bool,
+}
+
+fn native_tree(a: TreeArgs, cfg: &Config) -> Result<()> {
+    use stakeproof_pipeline::tree::{Child, NativeNode};
+    let lc = stakeproof_pipeline::leaves::LeafConfig::for_sizes(
+        a.registry_size.or(cfg.registry_size).unwrap_or(4),
+        a.balance_size.or(cfg.balance_size).unwrap_or(16),
+    )?;
+    let pool = a.pool.pool(cfg)?;
+    let (state, tree) = load_state(&a.source.resolve(cfg)?)?;
+    if tree.is_none() {
+        state.tree()?;
+        bail!("the state has no block root");
+    }
+    let t = stakeproof_pipeline::tree::native_tree(&state, &pool, &lc)?;
+    if a.json {
+        let v = serde_json::json!({
+            "slot": state.slot(),
+            "epoch": state.epoch(),
+            "fork": state.fork().name(),
+            "pool": pool.to_string(),
+            "registry_size": lc.registry_size,
+            "balance_size": lc.balance_size,
+            "tree": t,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let name = |c: &Child| match *c {
+        Child::RegistryLeaf(i) => format!("registry leaf {i}"),
+        Child::BalanceLeaf(j) => format!("balance leaf {j}"),
+        Child::Node(i) => format!("node {i}"),
+    };
+    let brief = |n: &NativeNode| -> String {
+        let f = &n.fields;
+        let g = |k: &str| {
+            f.get(k)
+                .map(|v| v.to_string().trim_matches('"').to_string())
+        };
+        let mut parts = Vec::new();
+        for k in ["start", "end", "fill", "registry_length", "slot"] {
+            if let Some(v) = g(k) {
+                parts.push(format!("{k} {v}"));
+            }
+        }
+        if let Some(r) = f.get("ranges").and_then(|r| r.as_array()) {
+            parts.push(format!("{} ranges", r.len()));
+        }
+        for (k, label) in [
+            ("validator_count", "validators"),
+            ("total_balance_gwei", "gwei"),
+            ("active_count", "active"),
+            ("exited_count", "exited"),
+            ("slashed_count", "slashed"),
+        ] {
+            if let Some(v) = g(k) {
+                parts.push(format!("{label} {v}"));
+            }
+        }
+        for k in ["root", "block_root"] {
+            if let Some(v) = g(k) {
+                parts.push(format!("{k} {}…", &v[..v.len().min(18)]));
+            }
+        }
+        parts.join(", ")
+    };
+    println!(
+        "proof tree at slot {} (epoch {}, {}), pool {}: ranges of {} (registry) and {} (balance)",
+        state.slot(),
+        state.epoch(),
+        state.fork().name(),
+        pool,
+        lc.registry_size,
+        lc.balance_size
+    );
+    println!(
+        "{} registry leaves, {} balance leaves, {} nodes",
+        t.registry_leaves.len(),
+        t.balance_leaves.len(),
+        t.nodes.len()
+    );
+    for n in &t.registry_leaves {
+        println!("  registry leaf {:>4}: {}", n.index, brief(n));
+    }
+    for n in &t.balance_leaves {
+        println!("  balance leaf  {:>4}: {}", n.index, brief(n));
+    }
+    for n in &t.nodes {
+        let kids: Vec<String> = n.children.iter().map(name).collect();
+        println!(
+            "  node {:>4} {} ← {}: {}",
+            n.index,
+            n.circuit,
+            kids.join(" + "),
+            brief(n)
+        );
+    }
+    Ok(())
+}
+
+#[derive(Args)]
 struct ProofArgs {
     #[command(flatten)]
     source: SourceArgs,
@@ -325,6 +445,7 @@ fn main() {
     let result = Config::load(cli.config.as_deref()).and_then(|cfg| match cli.command {
         Command::Demo(a) => demo(a),
         Command::Report(a) => report(a, &cfg),
+        Command::Tree(a) => native_tree(a, &cfg),
         Command::Proof(a) => proof(a, &cfg),
         Command::CircuitInfo(a) => circuit_info(a),
         Command::Setup(a) => setup(a, &cfg),
@@ -635,8 +756,15 @@ fn demo(a: DemoArgs) -> Result<()> {
             &work,
         )?;
         let bars = Bars::new();
-        let out = stakeproof_pipeline::tree::prove_report_with(
-            &state, &pool, &cfg, node_k, final_k, &srs, &work, &bars,
+        // The demo's node proving keys are not kept (several GB each): a second run reuses
+        // every stored proof, which needs only the verifying keys.
+        let opts = stakeproof_pipeline::tree::TreeOptions {
+            node_k,
+            final_k,
+            keep_proving_keys: false,
+        };
+        let out = stakeproof_pipeline::tree::prove_report_opts(
+            &state, &pool, &cfg, &opts, &srs, &work, &bars,
         )?;
         drop(bars);
         check_statement(&out.artifact.statement, &report)?;
@@ -1037,6 +1165,10 @@ struct ProveArgs {
     /// Solidity verifier fits the 24,576-byte contract limit.
     #[arg(long, conflicts_with = "leaves_only", default_value_t = stakeproof_pipeline::tree::DEFAULT_FINAL_K)]
     final_k: u32,
+    /// Do not write aggregation proving keys (~3 GB each at k = 20) to the work directory:
+    /// a later run makes one again (minutes) only if a node of its circuit must be proven.
+    #[arg(long, conflicts_with = "leaves_only")]
+    discard_proving_keys: bool,
     /// Where the provers' commitment MSMs run: `cpu` (halo2's own prover), `cuda[:N]` (a GPU;
     /// needs a build with `--features cuda`), or `auto` (CUDA when built with it and a device
     /// is present, else the CPU).
@@ -1308,8 +1440,13 @@ fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
         })
     } else {
         let native = pool_report_with(&state, Some(&tree), &pool)?;
-        let out = stakeproof_pipeline::tree::prove_report_with(
-            &state, &pool, &lc, node_k, a.final_k, &srs, &work, &bars,
+        let opts = stakeproof_pipeline::tree::TreeOptions {
+            node_k,
+            final_k: a.final_k,
+            keep_proving_keys: !a.discard_proving_keys,
+        };
+        let out = stakeproof_pipeline::tree::prove_report_opts(
+            &state, &pool, &lc, &opts, &srs, &work, &bars,
         )?;
         drop(bars);
         check_statement(&out.artifact.statement, &native)?;

@@ -145,6 +145,59 @@ fn report_from_a_state_file_matches_the_demo() {
     );
     assert_eq!(p["proof"]["branch"].as_array().unwrap().len(), 50);
     assert_eq!(p["block_root"], d["report"]["block_root"]);
+    // The proof tree computed natively: 300 validators in ranges of 64 and 128 make 3
+    // segments (the last partly filled, its last registry range empty); its final node states
+    // the report.
+    let out = stakeproof()
+        .args([
+            "tree",
+            "--json",
+            "--registry-size",
+            "64",
+            "--balance-size",
+            "128",
+        ])
+        .args(["--withdrawal-address", POOL, "--state"])
+        .arg(&state)
+        .assert()
+        .success();
+    let t: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let tree = &t["tree"];
+    assert_eq!(tree["balance_leaves"].as_array().unwrap().len(), 3);
+    let reg = tree["registry_leaves"].as_array().unwrap();
+    assert_eq!(reg.len(), 6);
+    let fills: Vec<u64> = reg
+        .iter()
+        .map(|l| l["fields"]["fill"].as_u64().unwrap())
+        .collect();
+    assert_eq!(fills, [64, 64, 64, 64, 44, 0]);
+    let nodes = tree["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 3 * 5 + 2);
+    let fin = &nodes.last().unwrap()["fields"];
+    assert_eq!(nodes.last().unwrap()["statement"]["kind"], "final");
+    for k in [
+        "validator_count",
+        "active_count",
+        "exited_count",
+        "slashed_count",
+        "block_root",
+    ] {
+        assert_eq!(fin[k], d["report"][k], "{k}");
+    }
+    assert_eq!(
+        fin["total_balance_gwei"].to_string(),
+        d["report"]["total_balance_gwei"].to_string()
+    );
+    // Human output names every node and its children.
+    stakeproof()
+        .args(["tree", "--registry-size", "64", "--balance-size", "128"])
+        .args(["--withdrawal-address", POOL, "--state"])
+        .arg(&state)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "node   16 agg-sum+sum-to-final ← node 15 + node 14",
+        ));
 }
 
 #[test]

@@ -5,7 +5,8 @@
 //! Two leaf proofs (one registry range, one balance range of 8; L = 6, so both are partial)
 //! are each wrapped and aggregated into the final proof: three aggregation proofs at k = 20
 //! on an unsafe local setup, about 15–20 min and 15 GiB peak on 2 cores; keys are reused
-//! within the run. `STAKEPROOF_E2E_WORK=DIR` keeps keys, setup and proofs between runs.
+//! within the run, and node proving keys are not written to disk (a few GB each).
+//! `STAKEPROOF_E2E_WORK=DIR` keeps keys, setup and proofs between runs.
 //!
 //! Shown: the final statement equals the native report; the artifact read back from disk
 //! verifies natively and through `stakeproof verify` (a tampered copy exits 5), and the binary
@@ -22,11 +23,12 @@ use stakeproof_contracts::{verifier, Report, B256, U256};
 use stakeproof_pipeline::final_artifact::{fr_word, word_fr, FinalArtifact};
 use stakeproof_pipeline::leaves::{LeafConfig, Silent, WorkDir};
 use stakeproof_pipeline::srs::Srs;
-use stakeproof_pipeline::tree::{prove_report_with, DEFAULT_FINAL_K, DEFAULT_NODE_K};
+use stakeproof_pipeline::tree::{prove_report_opts, TreeOptions, DEFAULT_FINAL_K};
 
 #[test]
 fn a_state_file_to_an_lsd_rate_through_one_final_proof() {
     let keep = std::env::var_os("STAKEPROOF_E2E_WORK").map(std::path::PathBuf::from);
+    let keep_keys = keep.is_some();
     let tmp = tempfile::tempdir().unwrap();
     let work = WorkDir {
         root: keep.unwrap_or_else(|| tmp.path().to_path_buf()),
@@ -50,17 +52,22 @@ fn a_state_file_to_an_lsd_rate_through_one_final_proof() {
     let cfg = LeafConfig::for_sizes(8, 8).unwrap();
     let srs = Srs::unsafe_local(DEFAULT_FINAL_K, 1, Some(&work.srs())).unwrap();
 
-    let out = prove_report_with(
-        &st,
-        &pool,
-        &cfg,
-        DEFAULT_NODE_K,
-        DEFAULT_FINAL_K,
-        &srs,
-        &work,
-        &Silent,
-    )
-    .unwrap();
+    // Node proving keys (~3 GB each at k = 20, more for the final node) stay in memory only,
+    // unless the work directory is kept: a test run writes little to disk.
+    let opts = TreeOptions {
+        keep_proving_keys: keep_keys,
+        ..TreeOptions::default()
+    };
+    let out = prove_report_opts(&st, &pool, &cfg, &opts, &srs, &work, &Silent).unwrap();
+    if !keep_keys {
+        let agg_pks = std::fs::read_dir(work.root.join("keys"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("agg-") && n.ends_with(".pk"))
+            .count();
+        assert_eq!(agg_pks, 0, "node proving keys are not written");
+    }
     for n in &out.nodes {
         eprintln!("{} {:.1}s reused={}", n.circuit, n.seconds, n.reused);
     }
@@ -126,17 +133,8 @@ fn a_state_file_to_an_lsd_rate_through_one_final_proof() {
     evm_checks(&art, &srs, &st);
 
     // Run again: every proof is found in the work directory and re-verified, none redone.
-    let again = prove_report_with(
-        &st,
-        &pool,
-        &cfg,
-        DEFAULT_NODE_K,
-        DEFAULT_FINAL_K,
-        &srs,
-        &work,
-        &Silent,
-    )
-    .unwrap();
+    // Without proving keys on disk too: verifying keys and pinnings are enough to reuse.
+    let again = prove_report_opts(&st, &pool, &cfg, &opts, &srs, &work, &Silent).unwrap();
     assert!(again.nodes.iter().all(|n| n.reused));
     assert_eq!(again.artifact.statement, art.statement);
 }

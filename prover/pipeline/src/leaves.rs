@@ -245,6 +245,27 @@ pub struct ProvenLeaves {
     pub balance_keys: CircuitKeys,
 }
 
+/// The witnesses of every leaf of a report: every registry range under a balance range,
+/// those wholly beyond L included (fill 0, since the aggregation matches each balance proof
+/// with all of its registry ranges), and every balance range.
+pub fn leaf_witnesses(
+    state: &BeaconState,
+    pool: &Pool,
+    cfg: &LeafConfig,
+) -> Result<(Vec<RegistryWitness>, Vec<BalanceWitness>), PipelineError> {
+    let len = state.validator_count().max(1);
+    let tree = state.tree()?;
+    let n_r = cfg.registry_size;
+    let n_b = cfg.balance_size;
+    let registry: Vec<RegistryWitness> = (0..len.div_ceil(n_b as u64) * (n_b / n_r) as u64)
+        .map(|j| RegistryWitness::from_state(state, pool, j * n_r as u64, n_r))
+        .collect::<Result<_, _>>()?;
+    let balance: Vec<BalanceWitness> = (0..len.div_ceil(n_b as u64))
+        .map(|j| BalanceWitness::from_state(state, &tree, pool, j * n_b as u64, n_b, n_r))
+        .collect::<Result<_, _>>()?;
+    Ok((registry, balance))
+}
+
 /// [`prove_leaves`], also returning the witnesses and keys.
 pub fn prove_leaves_with_keys(
     state: &BeaconState,
@@ -254,18 +275,7 @@ pub fn prove_leaves_with_keys(
     work: &WorkDir,
     progress: &dyn Progress,
 ) -> Result<ProvenLeaves, PipelineError> {
-    let len = state.validator_count().max(1);
-    let tree = state.tree()?;
-    let n_r = cfg.registry_size;
-    let n_b = cfg.balance_size;
-    // Every registry range under a balance range, those wholly beyond L included (fill 0):
-    // the aggregation matches each balance proof with all of its registry ranges.
-    let registry: Vec<RegistryWitness> = (0..len.div_ceil(n_b as u64) * (n_b / n_r) as u64)
-        .map(|j| RegistryWitness::from_state(state, pool, j * n_r as u64, n_r))
-        .collect::<Result<_, _>>()?;
-    let balance: Vec<BalanceWitness> = (0..len.div_ceil(n_b as u64))
-        .map(|j| BalanceWitness::from_state(state, &tree, pool, j * n_b as u64, n_b, n_r))
-        .collect::<Result<_, _>>()?;
+    let (registry, balance) = leaf_witnesses(state, pool, cfg)?;
 
     progress.stage("keys", 2);
     let keys = work.keys();

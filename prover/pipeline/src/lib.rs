@@ -106,6 +106,17 @@ pub fn write_atomically(
     what: &'static str,
 ) -> Result<(), PipelineError> {
     use std::io::Write;
+    write_atomically_with(path, what, |f| f.write_all(bytes))
+}
+
+/// [`write_atomically`] for content written by `fill` through a buffered writer (a proving
+/// key of several GB is streamed to disk instead of being serialized in memory first).
+pub fn write_atomically_with(
+    path: &std::path::Path,
+    what: &'static str,
+    fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> Result<(), PipelineError> {
+    use std::io::Write;
     let io = |source| PipelineError::Io {
         what,
         path: path.display().to_string(),
@@ -119,9 +130,18 @@ pub fn write_atomically(
         std::process::id(),
         std::thread::current().id()
     ));
-    let mut f = std::fs::File::create(&tmp).map_err(io)?;
-    f.write_all(bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(io)
+    let result = (|| {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
+        fill(&mut w)?;
+        w.flush()?;
+        let f = w.into_inner().map_err(|e| e.into_error())?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        // Nothing half-written is left behind (a full disk, an interrupted write).
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io)
 }
