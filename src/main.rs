@@ -740,16 +740,16 @@ fn demo(a: DemoArgs) -> Result<()> {
     } else if !a.no_prove {
         let cfg = stakeproof_pipeline::leaves::LeafConfig::for_sizes(DEMO_RANGE, DEMO_RANGE)?;
         let node_k = stakeproof_pipeline::tree::DEFAULT_NODE_K;
+        let final_k = stakeproof_pipeline::tree::DEFAULT_FINAL_K;
         let segments = state.validator_count().div_ceil(DEMO_RANGE as u64) as usize;
         if !a.json {
             eprintln!(
-                "proving the report: {} leaf proofs, then {} aggregation proofs at k={node_k} (each about 15 GiB and minutes on 2 cores; the first run also makes the setup and the keys; later runs reuse everything in {})",
+                "proving the report: {} leaf proofs, then {} aggregation proofs at k={node_k} and the final one at k={final_k} (each up to ~20 GiB and minutes on 2 cores; the first run also makes the setup and the keys, about half an hour in all; later runs reuse every proof in {})",
                 2 * segments,
-                stakeproof_pipeline::tree::node_count(segments, 1),
+                stakeproof_pipeline::tree::node_count(segments, 1) - 1,
                 work.root.display()
             );
         }
-        let final_k = stakeproof_pipeline::tree::DEFAULT_FINAL_K;
         let srs = load_srs(
             &SrsChoice::Unsafe,
             cfg.registry_k.max(cfg.balance_k).max(node_k).max(final_k),
