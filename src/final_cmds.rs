@@ -8,7 +8,7 @@ use clap::Args;
 use sha2::Digest;
 use stakeproof_contracts::calldata::{Report, NUM_ACCUMULATOR_LIMBS, NUM_PUBLIC_INPUTS};
 use stakeproof_contracts::verifier;
-use stakeproof_pipeline::final_artifact::{FinalArtifact, FinalStatement};
+use stakeproof_pipeline::final_artifact::FinalArtifact;
 use stakeproof_pipeline::srs::Srs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -85,19 +85,6 @@ pub fn proof_digest(art: &FinalArtifact) -> Option<String> {
         .map(|p| format!("0x{}", hex::encode(sha2::Sha256::digest(p))))
 }
 
-/// The oracle's `Report` for a statement.
-pub fn report_of(s: &FinalStatement) -> Report {
-    Report {
-        slot: s.slot,
-        registry_length: s.registry_length,
-        validator_count: s.validator_count,
-        total_balance_gwei: s.total_balance_gwei,
-        active_count: s.active_count,
-        exited_count: s.exited_count,
-        slashed_count: s.slashed_count,
-    }
-}
-
 /// A `0x`-hex 32-byte value.
 pub fn bytes32(s: &str, what: &str) -> Result<[u8; 32]> {
     s.strip_prefix("0x")
@@ -159,7 +146,7 @@ pub fn submission(art: &FinalArtifact) -> Result<Submission> {
         .proof_bytes()
         .ok_or_else(|| rejected("the proof is not hex"))?;
     Ok(Submission {
-        report: report_of(&art.statement),
+        report: stakeproof::oracle_report(&art.statement),
         inputs: frs,
         proof,
         block_root: bytes32(&art.statement.block_root, "block root")?,

@@ -7,3 +7,19 @@
 //! - [`prover`]: beacon data (fork/preset-aware SSZ, merkleization, Merkle proofs to the block
 //!   root, beacon API client and cache) and the native pool report.
 pub use stakeproof_prover as prover;
+
+/// The oracle contract's `Report` (what `submitReport` takes beside the proof) for a final
+/// proof's statement.
+pub fn oracle_report(
+    s: &stakeproof_pipeline::final_artifact::FinalStatement,
+) -> stakeproof_contracts::Report {
+    stakeproof_contracts::Report {
+        slot: s.slot,
+        registry_length: s.registry_length,
+        validator_count: s.validator_count,
+        total_balance_gwei: s.total_balance_gwei,
+        active_count: s.active_count,
+        exited_count: s.exited_count,
+        slashed_count: s.slashed_count,
+    }
+}

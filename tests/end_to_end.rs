@@ -19,7 +19,7 @@
 use stakeproof::prover::devnet::{self, DevnetSpec};
 use stakeproof::prover::report::{pool_report, Pool};
 use stakeproof_contracts::deployment::{Deployment, OracleConfig, VerifierCode};
-use stakeproof_contracts::{verifier, Report, B256, U256};
+use stakeproof_contracts::{verifier, B256, U256};
 use stakeproof_pipeline::final_artifact::{fr_word, word_fr, FinalArtifact};
 use stakeproof_pipeline::leaves::{LeafConfig, Silent, WorkDir};
 use stakeproof_pipeline::srs::Srs;
@@ -187,15 +187,7 @@ fn evm_checks(art: &FinalArtifact, srs: &Srs, st: &stakeproof::prover::beacon::B
     d.write_beacon_root(ts - 12, B256::from(other_root))
         .unwrap();
 
-    let report = Report {
-        slot: s.slot,
-        registry_length: s.registry_length,
-        validator_count: s.validator_count,
-        total_balance_gwei: s.total_balance_gwei,
-        active_count: s.active_count,
-        exited_count: s.exited_count,
-        slashed_count: s.slashed_count,
-    };
+    let report = stakeproof::oracle_report(s);
     let inst: Vec<U256> = art
         .instances
         .iter()
@@ -379,15 +371,7 @@ fn cli_checks(path: &std::path::Path, work: &std::path::Path, art: &FinalArtifac
         String::from_utf8_lossy(&out.stderr)
     );
     let s = &art.statement;
-    let report = Report {
-        slot: s.slot,
-        registry_length: s.registry_length,
-        validator_count: s.validator_count,
-        total_balance_gwei: s.total_balance_gwei,
-        active_count: s.active_count,
-        exited_count: s.exited_count,
-        slashed_count: s.slashed_count,
-    };
+    let report = stakeproof::oracle_report(s);
     let acc: [U256; 12] = art.instances[..12]
         .iter()
         .map(|w| verifier::fr_to_u256(&word_fr(w).unwrap()))

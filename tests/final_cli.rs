@@ -277,15 +277,7 @@ fn calldata_of_submit_report() {
         .stderr(predicate::str::contains("UNSAFE"));
     let printed = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     let s = statement();
-    let report = stakeproof_contracts::Report {
-        slot: s.slot,
-        registry_length: s.registry_length,
-        validator_count: s.validator_count,
-        total_balance_gwei: s.total_balance_gwei,
-        active_count: s.active_count,
-        exited_count: s.exited_count,
-        slashed_count: s.slashed_count,
-    };
+    let report = stakeproof::oracle_report(&s);
     let words: Vec<_> = v["instances"]
         .as_array()
         .unwrap()
