@@ -5,6 +5,9 @@
 //! cargo test --release --test deep_trees -- --ignored --nocapture
 //! ```
 //!
+//! The two tests take a lock and run one after the other: together they would not fit in
+//! 24 GiB.
+//!
 //! - a 20-validator devnet with ranges of 8: four leaves per segment pair (two segments, so
 //!   two aggregation levels above the wraps: segment nodes, then the final join), and a
 //!   later state where one registry range changed and every balance changed, proven again
@@ -28,6 +31,9 @@ fn work() -> (tempfile::TempDir, WorkDir) {
     (tmp, WorkDir { root })
 }
 
+/// One test at a time: each aggregation proof peaks at 13–15 GiB.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn peak_mib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -39,9 +45,21 @@ fn peak_mib() -> u64 {
         .map_or(0, |kb| kb / 1024)
 }
 
+/// Each leaf's and node's circuit, seconds and reuse (the process's peak memory is
+/// `peak_mib`: the high-water mark of everything run so far in this test binary).
+fn detail(p: &stakeproof_pipeline::tree::ReportProof) -> serde_json::Value {
+    let row = |c: &str, s: f64, r: bool| serde_json::json!([c, (s * 10.0).round() / 10.0, r]);
+    serde_json::json!({
+        "leaves": p.leaves.registry.iter().chain(&p.leaves.balance)
+            .map(|l| row(&l.circuit, l.seconds, l.reused)).collect::<Vec<_>>(),
+        "nodes": p.nodes.iter().map(|n| row(&n.circuit, n.seconds, n.reused)).collect::<Vec<_>>(),
+    })
+}
+
 #[test]
 #[ignore = "two aggregation levels: about an hour on 2 cores"]
 fn two_segments_two_levels_and_an_incremental_report() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (_tmp, work) = work();
     let spec = DevnetSpec {
         validators: 12,
@@ -106,6 +124,7 @@ fn two_segments_two_levels_and_an_incremental_report() {
             "first_report_s": first_s, "second_report_s": second_s,
             "leaves_reused": reused_leaves, "nodes_reused": reused_nodes,
             "nodes": second.nodes.len(), "peak_mib": peak_mib(),
+            "first": detail(&first), "second": detail(&second),
         })
     );
     assert_eq!(reused_leaves, 1, "registry range [0, 8) is unchanged");
@@ -120,6 +139,7 @@ fn two_segments_two_levels_and_an_incremental_report() {
 #[test]
 #[ignore = "the whole Sepolia genesis registry: hours on 2 cores"]
 fn sepolia_genesis_whole_against_its_published_block_root() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/genesis/sepolia");
     let cfg_net = NetworkConfig::from_yaml_file(&dir.join("config.yaml")).unwrap();
@@ -139,7 +159,8 @@ fn sepolia_genesis_whole_against_its_published_block_root() {
     eprintln!(
         "{}",
         serde_json::json!({"seconds": t.elapsed().as_secs_f64(), "peak_mib": peak_mib(),
-            "leaves": out.leaves.registry.len() + out.leaves.balance.len(), "nodes": out.nodes.len()})
+            "leaves": out.leaves.registry.len() + out.leaves.balance.len(), "nodes": out.nodes.len(),
+            "detail": detail(&out)})
     );
     let tree = st.tree().unwrap();
     assert_eq!(
