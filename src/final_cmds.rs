@@ -8,8 +8,8 @@ use clap::Args;
 use sha2::Digest;
 use stakeproof_contracts::calldata::{Report, NUM_ACCUMULATOR_LIMBS, NUM_PUBLIC_INPUTS};
 use stakeproof_contracts::verifier;
-use stakeproof_pipeline::final_artifact::FinalArtifact;
-use stakeproof_pipeline::srs::Srs;
+use stakeproof_prover::final_artifact::FinalArtifact;
+use stakeproof_prover::srs::Srs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -171,7 +171,7 @@ fn parse_unsafe_id(id: &str) -> Option<u64> {
 fn srs_for(
     choice: Option<SrsChoice>,
     art: &FinalArtifact,
-    work: &stakeproof_pipeline::leaves::WorkDir,
+    work: &stakeproof_prover::leaves::WorkDir,
 ) -> Result<Srs> {
     let choice = choice.ok_or_else(|| {
         if art.setup.unsafe_local {

@@ -6,12 +6,12 @@
 //!
 //! - [`prover`]: beacon data (fork/preset-aware SSZ, merkleization, Merkle proofs to the block
 //!   root, beacon API client and cache) and the native pool report.
-pub use stakeproof_prover as prover;
+pub use stakeproof_beacon as prover;
 
 /// The oracle contract's `Report` (what `submitReport` takes beside the proof) for a final
 /// proof's statement.
 pub fn oracle_report(
-    s: &stakeproof_pipeline::final_artifact::FinalStatement,
+    s: &stakeproof_prover::final_artifact::FinalStatement,
 ) -> stakeproof_contracts::Report {
     stakeproof_contracts::Report {
         slot: s.slot,

@@ -332,8 +332,8 @@ struct TreeArgs {
 }
 
 fn native_tree(a: TreeArgs, cfg: &Config) -> Result<()> {
-    use stakeproof_pipeline::tree::{Child, NativeNode};
-    let lc = stakeproof_pipeline::leaves::LeafConfig::for_sizes(
+    use stakeproof_prover::tree::{Child, NativeNode};
+    let lc = stakeproof_prover::leaves::LeafConfig::for_sizes(
         a.registry_size.or(cfg.registry_size).unwrap_or(4),
         a.balance_size.or(cfg.balance_size).unwrap_or(16),
     )?;
@@ -343,7 +343,7 @@ fn native_tree(a: TreeArgs, cfg: &Config) -> Result<()> {
         state.tree()?;
         bail!("the state has no block root");
     }
-    let t = stakeproof_pipeline::tree::native_tree(&state, &pool, &lc)?;
+    let t = stakeproof_prover::tree::native_tree(&state, &pool, &lc)?;
     if a.json {
         let v = serde_json::json!({
             "slot": state.slot(),
@@ -473,8 +473,8 @@ fn exit_code(e: &anyhow::Error) -> i32 {
         if cause.is::<Disagree>() {
             return 4;
         }
-        if let Some(stakeproof_pipeline::PipelineError::Mismatch { .. }) =
-            cause.downcast_ref::<stakeproof_pipeline::PipelineError>()
+        if let Some(stakeproof_prover::PipelineError::Mismatch { .. }) =
+            cause.downcast_ref::<stakeproof_prover::PipelineError>()
         {
             return 4;
         }
@@ -724,29 +724,29 @@ fn demo(a: DemoArgs) -> Result<()> {
     // Zero-knowledge proofs of the whole registry and every balance on an unsafe local setup
     // (their public totals must equal the native report), then, by default, the aggregation
     // tree to one final proof, checked natively and in the EVM.
-    let work = stakeproof_pipeline::leaves::WorkDir {
+    let work = stakeproof_prover::leaves::WorkDir {
         root: a.work_dir.clone(),
     };
     let mut leaf_summary = None;
     let mut final_summary = None;
     let mut evm_summary = None;
     if a.leaves_only {
-        let cfg = stakeproof_pipeline::leaves::LeafConfig::small();
+        let cfg = stakeproof_prover::leaves::LeafConfig::small();
         let srs = load_srs(&SrsChoice::Unsafe, cfg.registry_k.max(cfg.balance_k), &work)?;
         let bars = Bars::new();
-        let l = stakeproof_pipeline::leaves::prove_leaves(&state, &pool, &cfg, &srs, &work, &bars)?;
+        let l = stakeproof_prover::leaves::prove_leaves(&state, &pool, &cfg, &srs, &work, &bars)?;
         drop(bars);
         leaf_summary = Some(demo_leaf_summary(&l));
     } else if !a.no_prove {
-        let cfg = stakeproof_pipeline::leaves::LeafConfig::for_sizes(DEMO_RANGE, DEMO_RANGE)?;
-        let node_k = stakeproof_pipeline::tree::DEFAULT_NODE_K;
-        let final_k = stakeproof_pipeline::tree::DEFAULT_FINAL_K;
+        let cfg = stakeproof_prover::leaves::LeafConfig::for_sizes(DEMO_RANGE, DEMO_RANGE)?;
+        let node_k = stakeproof_prover::tree::DEFAULT_NODE_K;
+        let final_k = stakeproof_prover::tree::DEFAULT_FINAL_K;
         let segments = state.validator_count().div_ceil(DEMO_RANGE as u64) as usize;
         if !a.json {
             eprintln!(
                 "proving the report: {} leaf proofs, then {} aggregation proofs at k={node_k} and the final one at k={final_k} (each up to ~20 GiB and minutes on 2 cores; the first run also makes the setup and the keys, about half an hour in all; later runs reuse every proof in {})",
                 2 * segments,
-                stakeproof_pipeline::tree::node_count(segments, 1) - 1,
+                stakeproof_prover::tree::node_count(segments, 1) - 1,
                 work.root.display()
             );
         }
@@ -758,12 +758,12 @@ fn demo(a: DemoArgs) -> Result<()> {
         let bars = Bars::new();
         // The demo's node proving keys are not kept (several GB each): a second run reuses
         // every stored proof, which needs only the verifying keys.
-        let opts = stakeproof_pipeline::tree::TreeOptions {
+        let opts = stakeproof_prover::tree::TreeOptions {
             node_k,
             final_k,
             keep_proving_keys: false,
         };
-        let out = stakeproof_pipeline::tree::prove_report_opts(
+        let out = stakeproof_prover::tree::prove_report_opts(
             &state, &pool, &cfg, &opts, &srs, &work, &bars,
         )?;
         drop(bars);
@@ -771,7 +771,7 @@ fn demo(a: DemoArgs) -> Result<()> {
         leaf_summary = Some(demo_leaf_summary(&out.leaves));
         // Read back from disk and verify, as a user of the file would.
         let pb = spinner("verifying the final proof natively");
-        let art = stakeproof_pipeline::final_artifact::FinalArtifact::read(&out.path)?;
+        let art = stakeproof_prover::final_artifact::FinalArtifact::read(&out.path)?;
         art.verify(&srs, None).map_err(Rejected)?;
         pb.finish_and_clear();
         let nodes_reused = out.nodes.iter().filter(|n| n.reused).count();
@@ -860,7 +860,7 @@ fn demo(a: DemoArgs) -> Result<()> {
 /// segment (one registry and one balance leaf, two wraps and the final node).
 const DEMO_RANGE: usize = 64;
 
-fn demo_leaf_summary(l: &stakeproof_pipeline::leaves::LeafReport) -> serde_json::Value {
+fn demo_leaf_summary(l: &stakeproof_prover::leaves::LeafReport) -> serde_json::Value {
     let (generated, reused) = leaf_counts(l);
     serde_json::json!({
         "registry_proofs": l.registry.len(),
@@ -1107,8 +1107,8 @@ struct LeafArgs {
 }
 
 impl LeafArgs {
-    fn config(&self, cfg: &Config) -> Result<stakeproof_pipeline::leaves::LeafConfig> {
-        let mut lc = stakeproof_pipeline::leaves::LeafConfig::for_sizes(
+    fn config(&self, cfg: &Config) -> Result<stakeproof_prover::leaves::LeafConfig> {
+        let mut lc = stakeproof_prover::leaves::LeafConfig::for_sizes(
             self.registry_size.or(cfg.registry_size).unwrap_or(4),
             self.balance_size.or(cfg.balance_size).unwrap_or(16),
         )?;
@@ -1118,14 +1118,14 @@ impl LeafArgs {
         Ok(lc)
     }
 
-    fn work(&self, cfg: &Config) -> stakeproof_pipeline::leaves::WorkDir {
+    fn work(&self, cfg: &Config) -> stakeproof_prover::leaves::WorkDir {
         work_dir(self.work_dir.as_ref(), cfg)
     }
 }
 
 /// The work directory: the flag, else the config file's, else `.stakeproof-work`.
-fn work_dir(flag: Option<&PathBuf>, cfg: &Config) -> stakeproof_pipeline::leaves::WorkDir {
-    stakeproof_pipeline::leaves::WorkDir {
+fn work_dir(flag: Option<&PathBuf>, cfg: &Config) -> stakeproof_prover::leaves::WorkDir {
+    stakeproof_prover::leaves::WorkDir {
         root: flag
             .cloned()
             .or_else(|| cfg.work_dir.clone())
@@ -1163,7 +1163,7 @@ struct ProveArgs {
     node_k: Option<u32>,
     /// k of the final node: more rows and fewer columns than the other nodes, so that its
     /// Solidity verifier fits the 24,576-byte contract limit.
-    #[arg(long, conflicts_with = "leaves_only", default_value_t = stakeproof_pipeline::tree::DEFAULT_FINAL_K)]
+    #[arg(long, conflicts_with = "leaves_only", default_value_t = stakeproof_prover::tree::DEFAULT_FINAL_K)]
     final_k: u32,
     /// Do not write aggregation proving keys (~3 GB each at k = 20) to the work directory:
     /// a later run makes one again (minutes) only if a node of its circuit must be proven.
@@ -1190,16 +1190,16 @@ fn use_backend(choice: stakeproof_gpu::BackendChoice) -> Result<serde_json::Valu
     let selected = stakeproof_gpu::select_backend(choice)?;
     let report = serde_json::to_value(&selected.report)?;
     if selected.report.kind == stakeproof_gpu::BackendKind::Cpu {
-        stakeproof_pipeline::backend::set_backend(None);
+        stakeproof_prover::backend::set_backend(None);
     } else {
-        stakeproof_pipeline::backend::set_backend(Some(selected));
+        stakeproof_prover::backend::set_backend(Some(selected));
     }
     Ok(report)
 }
 
 /// The backend's operation counts so far (`null` on halo2's CPU prover).
 fn backend_counts() -> serde_json::Value {
-    stakeproof_pipeline::backend::backend_report()
+    stakeproof_prover::backend::backend_report()
         .map(|(_, c)| serde_json::to_value(c).unwrap_or_default())
         .unwrap_or(serde_json::Value::Null)
 }
@@ -1215,9 +1215,9 @@ fn warn_unsafe() {
 fn load_srs(
     choice: &SrsChoice,
     need_k: u32,
-    work: &stakeproof_pipeline::leaves::WorkDir,
-) -> Result<stakeproof_pipeline::srs::Srs> {
-    use stakeproof_pipeline::srs::Srs;
+    work: &stakeproof_prover::leaves::WorkDir,
+) -> Result<stakeproof_prover::srs::Srs> {
+    use stakeproof_prover::srs::Srs;
     match choice {
         SrsChoice::File(p) => Ok(Srs::load(p)?),
         SrsChoice::Unsafe => {
@@ -1246,7 +1246,7 @@ impl Bars {
     }
 }
 
-impl stakeproof_pipeline::leaves::Progress for Bars {
+impl stakeproof_prover::leaves::Progress for Bars {
     fn stage(&self, name: &str, total: usize) {
         let mut cur = self.current.lock().expect("progress lock");
         if let Some(pb) = cur.take() {
@@ -1282,7 +1282,7 @@ fn setup(a: SetupArgs, cfg: &Config) -> Result<()> {
     let work = a.leaves.work(cfg);
     let srs = load_srs(&a.srs.choice(cfg)?, lc.registry_k.max(lc.balance_k), &work)?;
     let t = Instant::now();
-    let (rk, bk) = stakeproof_pipeline::leaves::leaf_keys(&lc, &srs, &work)?;
+    let (rk, bk) = stakeproof_prover::leaves::leaf_keys(&lc, &srs, &work)?;
     let out = serde_json::json!({
         "srs": srs.id,
         "unsafe_srs": srs.unsafe_local,
@@ -1320,7 +1320,7 @@ fn setup(a: SetupArgs, cfg: &Config) -> Result<()> {
 }
 
 /// How many leaf proofs were generated and reused.
-fn leaf_counts(l: &stakeproof_pipeline::leaves::LeafReport) -> (usize, usize) {
+fn leaf_counts(l: &stakeproof_prover::leaves::LeafReport) -> (usize, usize) {
     let all = l.registry.len() + l.balance.len();
     let reused = l
         .registry
@@ -1333,7 +1333,7 @@ fn leaf_counts(l: &stakeproof_pipeline::leaves::LeafReport) -> (usize, usize) {
 
 /// Checks a final statement against the native report of the same state.
 fn check_statement(
-    s: &stakeproof_pipeline::final_artifact::FinalStatement,
+    s: &stakeproof_prover::final_artifact::FinalStatement,
     native: &PoolReport,
 ) -> Result<()> {
     let t = &native.totals;
@@ -1391,7 +1391,7 @@ fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
     let node_k = a
         .node_k
         .or(cfg.node_k)
-        .unwrap_or(stakeproof_pipeline::tree::DEFAULT_NODE_K);
+        .unwrap_or(stakeproof_prover::tree::DEFAULT_NODE_K);
     let source = a.source.resolve(cfg)?;
     let (state, tree) = load_state(&source)?;
     let Some(tree) = tree else {
@@ -1413,7 +1413,7 @@ fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
     let bars = Bars::new();
     let summary = if a.leaves_only {
         let leaves =
-            stakeproof_pipeline::leaves::prove_leaves(&state, &pool, &lc, &srs, &work, &bars)?;
+            stakeproof_prover::leaves::prove_leaves(&state, &pool, &lc, &srs, &work, &bars)?;
         drop(bars);
         let (proven, reused) = leaf_counts(&leaves);
         serde_json::json!({
@@ -1440,12 +1440,12 @@ fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
         })
     } else {
         let native = pool_report_with(&state, Some(&tree), &pool)?;
-        let opts = stakeproof_pipeline::tree::TreeOptions {
+        let opts = stakeproof_prover::tree::TreeOptions {
             node_k,
             final_k: a.final_k,
             keep_proving_keys: !a.discard_proving_keys,
         };
-        let out = stakeproof_pipeline::tree::prove_report_opts(
+        let out = stakeproof_prover::tree::prove_report_opts(
             &state, &pool, &lc, &opts, &srs, &work, &bars,
         )?;
         drop(bars);

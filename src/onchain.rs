@@ -8,8 +8,8 @@ use stakeproof_contracts::deployment::{Deployment, OracleConfig, VerifierCode, O
 use stakeproof_contracts::evm::MAX_CODE_SIZE;
 use stakeproof_contracts::solc::{Solc, SolcError};
 use stakeproof_contracts::verifier::{self, fr_to_u256};
-use stakeproof_pipeline::final_artifact::FinalArtifact;
-use stakeproof_pipeline::srs::Srs;
+use stakeproof_prover::final_artifact::FinalArtifact;
+use stakeproof_prover::srs::Srs;
 
 /// The execution-block timestamp under which the demo writes the proven block root.
 const DEMO_TIMESTAMP: u64 = 1_800_000_000;

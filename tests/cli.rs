@@ -10,8 +10,8 @@ fn stakeproof() -> Command {
     Command::cargo_bin("stakeproof").expect("binary built")
 }
 
-fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data")
+fn testdata() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata")
 }
 
 const POOL: &str = "0x57a4e0005a4e0000000000000000000000000001";
@@ -202,7 +202,7 @@ fn report_from_a_state_file_matches_the_demo() {
 
 #[test]
 fn report_on_the_sepolia_genesis_state() {
-    let dir = shared().join("genesis/sepolia");
+    let dir = testdata().join("genesis/sepolia");
     let out = stakeproof()
         .args(["report", "--json", "--withdrawal-credentials"])
         .arg("0x00aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")

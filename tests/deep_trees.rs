@@ -18,9 +18,9 @@
 use stakeproof::prover::beacon::{BeaconState, Fork, NetworkConfig};
 use stakeproof::prover::devnet::{self, DevnetSpec};
 use stakeproof::prover::report::{pool_report, Pool};
-use stakeproof_pipeline::leaves::{LeafConfig, Silent, WorkDir};
-use stakeproof_pipeline::srs::Srs;
-use stakeproof_pipeline::tree::{prove_report, DEFAULT_NODE_K};
+use stakeproof_prover::leaves::{LeafConfig, Silent, WorkDir};
+use stakeproof_prover::srs::Srs;
+use stakeproof_prover::tree::{prove_report, DEFAULT_NODE_K};
 use std::time::Instant;
 
 fn work() -> (tempfile::TempDir, WorkDir) {
@@ -47,7 +47,7 @@ fn peak_mib() -> u64 {
 
 /// Each leaf's and node's circuit, seconds and reuse (the process's peak memory is
 /// `peak_mib`: the high-water mark of everything run so far in this test binary).
-fn detail(p: &stakeproof_pipeline::tree::ReportProof) -> serde_json::Value {
+fn detail(p: &stakeproof_prover::tree::ReportProof) -> serde_json::Value {
     let row = |c: &str, s: f64, r: bool| serde_json::json!([c, (s * 10.0).round() / 10.0, r]);
     serde_json::json!({
         "leaves": p.leaves.registry.iter().chain(&p.leaves.balance)
@@ -140,8 +140,7 @@ fn two_segments_two_levels_and_an_incremental_report() {
 #[ignore = "the whole Sepolia genesis registry: hours on 2 cores"]
 fn sepolia_genesis_whole_against_its_published_block_root() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/genesis/sepolia");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/genesis/sepolia");
     let cfg_net = NetworkConfig::from_yaml_file(&dir.join("config.yaml")).unwrap();
     let st =
         BeaconState::decode_any(std::fs::read(dir.join("genesis.ssz")).unwrap(), &cfg_net).unwrap();

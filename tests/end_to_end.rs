@@ -20,10 +20,10 @@ use stakeproof::prover::devnet::{self, DevnetSpec};
 use stakeproof::prover::report::{pool_report, Pool};
 use stakeproof_contracts::deployment::{Deployment, OracleConfig, VerifierCode};
 use stakeproof_contracts::{verifier, B256, U256};
-use stakeproof_pipeline::final_artifact::{fr_word, word_fr, FinalArtifact};
-use stakeproof_pipeline::leaves::{LeafConfig, Silent, WorkDir};
-use stakeproof_pipeline::srs::Srs;
-use stakeproof_pipeline::tree::{prove_report_opts, TreeOptions, DEFAULT_FINAL_K};
+use stakeproof_prover::final_artifact::{fr_word, word_fr, FinalArtifact};
+use stakeproof_prover::leaves::{LeafConfig, Silent, WorkDir};
+use stakeproof_prover::srs::Srs;
+use stakeproof_prover::tree::{prove_report_opts, TreeOptions, DEFAULT_FINAL_K};
 
 #[test]
 fn a_state_file_to_an_lsd_rate_through_one_final_proof() {

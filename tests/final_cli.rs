@@ -7,7 +7,7 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::{json, Value};
-use stakeproof_pipeline::final_artifact::{fr_word, word_fr, FinalStatement};
+use stakeproof_prover::final_artifact::{fr_word, word_fr, FinalStatement};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 use sha3::{Digest, Keccak256};
-use stakeproof_pipeline::final_artifact::{fr_word, FinalStatement};
+use stakeproof_prover::final_artifact::{fr_word, FinalStatement};
 use std::sync::{Arc, Mutex};
 
 const KEY: &str = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";

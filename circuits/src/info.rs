@@ -29,9 +29,9 @@ use halo2_base::halo2_proofs::plonk::{Circuit, ConstraintSystem, ProvingKey};
 use halo2_base::halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use halo2_base::{AssignedValue, Context};
 use serde::{Deserialize, Serialize};
-use stakeproof_prover::beacon::StateError;
-use stakeproof_prover::devnet::{self, DevnetSpec};
-use stakeproof_prover::report::Pool;
+use stakeproof_beacon::beacon::StateError;
+use stakeproof_beacon::devnet::{self, DevnetSpec};
+use stakeproof_beacon::report::Pool;
 use std::time::Instant;
 use zkevm_hashes::sha256::vanilla::columns::Sha256CircuitConfig;
 

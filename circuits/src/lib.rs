@@ -1,7 +1,7 @@
 #![warn(missing_docs)]
 //! # stakeproof-circuits
 //!
-//! The leaves of stakeproof's proof tree (see `../shared/DESIGN.md`), as halo2 circuits over
+//! The leaves of stakeproof's proof tree (see `docs/ARCHITECTURE.md`), as halo2 circuits over
 //! BN254 with KZG, built with `halo2-base` and `zkevm-hashes`' SHA-256 circuit:
 //!
 //! - [`registry`]: for an aligned range of `n_r` validators, the SSZ root of that subtree of

@@ -1,6 +1,6 @@
 //! The pool as the circuits see it: 32 credential bytes and a mode.
 
-use stakeproof_prover::report::Pool;
+use stakeproof_beacon::report::Pool;
 
 /// A pool in circuit form. Address pools are `0x01‖0×11‖address` with `exact = false`: any
 /// credential whose bytes 1..32 equal these and whose prefix is `0x01` or `0x02` belongs.

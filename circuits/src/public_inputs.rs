@@ -44,8 +44,8 @@
 use crate::gadgets::node_limbs;
 use crate::pool::PoolSpec;
 use crate::Fr;
-use stakeproof_prover::hash::Node;
-use stakeproof_prover::report::PoolTotals;
+use stakeproof_beacon::hash::Node;
+use stakeproof_beacon::report::PoolTotals;
 
 /// Number of registry-proof instances.
 pub const REGISTRY_INSTANCES: usize = 8;

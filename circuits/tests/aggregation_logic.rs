@@ -6,6 +6,9 @@
 use halo2_base::gates::circuit::builder::BaseCircuitBuilder;
 use halo2_base::gates::circuit::CircuitBuilderStage;
 use halo2_base::halo2_proofs::dev::MockProver;
+use stakeproof_beacon::beacon::BeaconState;
+use stakeproof_beacon::devnet::{self, DevnetSpec};
+use stakeproof_beacon::report::{pool_totals, Pool};
 use stakeproof_circuits::aggregation::constraints::combine;
 use stakeproof_circuits::aggregation::layout::{NodeSpec, Statement};
 use stakeproof_circuits::aggregation::native::combine_native;
@@ -14,9 +17,6 @@ use stakeproof_circuits::balance::BalanceWitness;
 use stakeproof_circuits::registry::native::registry_public;
 use stakeproof_circuits::registry::RegistryWitness;
 use stakeproof_circuits::Fr;
-use stakeproof_prover::beacon::BeaconState;
-use stakeproof_prover::devnet::{self, DevnetSpec};
-use stakeproof_prover::report::{pool_totals, Pool};
 
 const K: usize = 12;
 

@@ -2,6 +2,8 @@
 //! verify; a tampered public input fails verification.
 
 use halo2_base::gates::circuit::CircuitBuilderStage;
+use stakeproof_beacon::devnet::{self, DevnetSpec};
+use stakeproof_beacon::report::Pool;
 use stakeproof_circuits::balance::native::balance_public;
 use stakeproof_circuits::balance::BalanceWitness;
 use stakeproof_circuits::registry::native::registry_public;
@@ -11,8 +13,6 @@ use stakeproof_circuits::util::circuit::{
 };
 use stakeproof_circuits::util::proving::{keygen, prove, unsafe_setup, verify};
 use stakeproof_circuits::Fr;
-use stakeproof_prover::devnet::{self, DevnetSpec};
-use stakeproof_prover::report::Pool;
 
 fn prove_and_verify<W: CircuitLogic>(k: usize, keygen_witness: &W, witness: &W, native: Vec<Fr>) {
     let params = unsafe_setup(k as u32, 7);

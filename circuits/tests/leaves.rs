@@ -3,15 +3,15 @@
 
 use halo2_base::gates::circuit::CircuitBuilderStage;
 use halo2_base::halo2_proofs::dev::MockProver;
+use stakeproof_beacon::beacon::{BeaconState, NetworkConfig};
+use stakeproof_beacon::devnet::{self, DevnetSpec};
+use stakeproof_beacon::report::{pool_totals, Pool};
 use stakeproof_circuits::balance::native::balance_public;
 use stakeproof_circuits::balance::BalanceWitness;
 use stakeproof_circuits::registry::native::registry_public;
 use stakeproof_circuits::registry::RegistryWitness;
 use stakeproof_circuits::util::circuit::{build_circuit, CircuitLogic, ShaCircuit, Shape};
 use stakeproof_circuits::Fr;
-use stakeproof_prover::beacon::{BeaconState, NetworkConfig};
-use stakeproof_prover::devnet::{self, DevnetSpec};
-use stakeproof_prover::report::{pool_totals, Pool};
 use std::path::PathBuf;
 
 const N_R: usize = 4;
@@ -22,7 +22,7 @@ const K_BALANCE: usize = 14;
 fn data() -> PathBuf {
     std::env::var("STAKEPROOF_DATA_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"))
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata"))
 }
 
 fn sepolia() -> BeaconState {

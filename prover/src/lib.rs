@@ -1,58 +1,124 @@
 #![warn(missing_docs)]
 //! # stakeproof-prover
 //!
-//! Beacon data and native computation for stakeproof: a fork- and preset-aware BeaconState
-//! codec ([`beacon`]), SHA-NI/rayon merkleization ([`hash`], [`merkle`]), Merkle proofs from
-//! validators and balances up to the beacon block root, a beacon API client with a
-//! content-addressed cache ([`api`]), and the native pool report ([`report`]) that the circuits
-//! must reproduce. [`devnet`] builds deterministic synthetic states for demos, tests and benches.
+//! - [`srs`]: the universal KZG setup, from a ceremony file or generated locally (unsafe);
+//! - [`keys`]: proving keys and pinnings per circuit, generated once and cached;
+//! - [`backend`]: CPU or GPU (`stakeproof-gpu`) for the provers' commitment MSMs;
+//! - [`artifacts`]: content-addressed proof artifacts, verified before reuse;
+//! - [`leaves`]: the leaf stage of a report — plan the ranges, prove them in parallel, resume;
+//! - [`tree`]: the aggregation tree over the leaves, up to the final proof;
+//! - [`final_artifact`]: the versioned final proof file and its native verification.
 
-pub mod api;
-pub mod beacon;
-pub mod devnet;
-pub mod hash;
-pub mod merkle;
-pub mod report;
-pub mod ssz;
+pub mod artifacts;
+pub mod backend;
+pub mod final_artifact;
+pub mod keys;
+pub mod leaves;
+pub mod srs;
+pub mod tree;
 
-/// Serde helpers: 32-byte nodes as `0x`-prefixed hex strings.
-pub mod hex32 {
-    use serde::{Deserialize, Deserializer, Serializer};
+/// Errors of the pipeline.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// A file could not be read or written.
+    #[error("{what} {path}: {source}")]
+    Io {
+        /// What the file is.
+        what: &'static str,
+        /// Its path.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The SRS is too small for a circuit.
+    #[error("the setup has 2^{have} points but {circuit} needs 2^{need}")]
+    SrsTooSmall {
+        /// Circuit name.
+        circuit: String,
+        /// log2 of the setup size.
+        have: u32,
+        /// k the circuit needs.
+        need: u32,
+    },
+    /// Leaf sizes that are not a valid shape.
+    #[error("bad leaf sizes: {0}")]
+    BadSize(String),
+    /// Building a circuit failed.
+    #[error(transparent)]
+    Circuit(#[from] stakeproof_circuits::util::circuit::CircuitError),
+    /// A witness could not be built.
+    #[error(transparent)]
+    Witness(#[from] stakeproof_circuits::registry::witness::WitnessError),
+    /// halo2 failed (keygen, proving, or a proof that does not verify).
+    #[error("{what}: {source}")]
+    Halo2 {
+        /// What was being done.
+        what: String,
+        /// The halo2 error.
+        #[source]
+        source: stakeproof_circuits::halo2_proofs::plonk::Error,
+    },
+    /// Leaf proofs disagree with the native report.
+    #[error("leaf proofs sum to {proven:?} but the native report says {native:?}")]
+    Mismatch {
+        /// Summed from the proofs' public inputs.
+        proven: stakeproof_beacon::report::PoolTotals,
+        /// The native report.
+        native: stakeproof_beacon::report::PoolTotals,
+    },
+    /// The state's trees could not be built.
+    #[error(transparent)]
+    State(#[from] stakeproof_beacon::beacon::StateError),
+    /// Children that do not combine into a node (caught before proving).
+    #[error("aggregation: {0}")]
+    Combine(#[from] stakeproof_circuits::aggregation::native::CombineError),
+    /// A node that cannot be built.
+    #[error("aggregation node: {0}")]
+    Node(#[from] stakeproof_circuits::aggregation::circuit::NodeError),
+    /// A node spec that is not valid.
+    #[error("aggregation: {0}")]
+    BadNode(#[from] stakeproof_circuits::aggregation::layout::BadNode),
+    /// The GPU backend failed.
+    #[error("gpu backend: {0}")]
+    Gpu(String),
+    /// A leaf proof the tree needs is not in the store.
+    #[error("leaf proof missing from the store: {0}")]
+    MissingLeaf(String),
+    /// A final proof artifact that is malformed, foreign or does not verify.
+    #[error("proof artifact {path}: {reason}")]
+    Artifact {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A native report failed.
+    #[error(transparent)]
+    Report(#[from] stakeproof_beacon::report::ReportError),
+}
 
-    /// Serializes a 32-byte node as `0x…`.
-    pub fn serialize<S: Serializer>(v: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format!("0x{}", hex::encode(v)))
-    }
+/// Writes `bytes` to `path` atomically ([`stakeproof_beacon::atomic::write_file`]), naming
+/// `what` in the error.
+pub fn write_atomically(
+    path: &std::path::Path,
+    bytes: &[u8],
+    what: &'static str,
+) -> Result<(), PipelineError> {
+    use std::io::Write;
+    write_atomically_with(path, what, |f| f.write_all(bytes))
+}
 
-    /// Parses `0x…` (or bare hex) into a 32-byte node.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
-        let s = String::deserialize(d)?;
-        parse(&s).map_err(serde::de::Error::custom)
-    }
-
-    /// Parses `0x…` (or bare hex) into 32 bytes.
-    pub fn parse(s: &str) -> Result<[u8; 32], String> {
-        let b =
-            hex::decode(s.trim().trim_start_matches("0x")).map_err(|e| format!("{s:?}: {e}"))?;
-        b.try_into()
-            .map_err(|b: Vec<u8>| format!("{s:?}: expected 32 bytes, found {}", b.len()))
-    }
-
-    /// The same for vectors of nodes.
-    pub mod vec {
-        use serde::{Deserialize, Deserializer, Serializer};
-
-        /// Serializes nodes as a list of `0x…` strings.
-        pub fn serialize<S: Serializer>(v: &[[u8; 32]], s: S) -> Result<S::Ok, S::Error> {
-            s.collect_seq(v.iter().map(|n| format!("0x{}", hex::encode(n))))
-        }
-
-        /// Parses a list of `0x…` strings.
-        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<[u8; 32]>, D::Error> {
-            let v = Vec::<String>::deserialize(d)?;
-            v.iter()
-                .map(|s| super::parse(s).map_err(serde::de::Error::custom))
-                .collect()
-        }
-    }
+/// [`write_atomically`] for content written by `fill` through a buffered writer (a proving
+/// key of several GB is streamed to disk instead of being serialized in memory first).
+pub fn write_atomically_with(
+    path: &std::path::Path,
+    what: &'static str,
+    fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> Result<(), PipelineError> {
+    stakeproof_beacon::atomic::write_file_with(path, fill).map_err(|source| PipelineError::Io {
+        what,
+        path: path.display().to_string(),
+        source,
+    })
 }

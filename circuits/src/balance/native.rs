@@ -3,9 +3,9 @@
 use super::witness::BalanceWitness;
 use crate::poseidon::commit_native;
 use crate::public_inputs::BalancePublic;
-use stakeproof_prover::hash::{hash_pair, merkleize, Node};
-use stakeproof_prover::report::PoolTotals;
-use stakeproof_prover::ssz::pack;
+use stakeproof_beacon::hash::{hash_pair, merkleize, Node};
+use stakeproof_beacon::report::PoolTotals;
+use stakeproof_beacon::ssz::pack;
 
 fn length_chunk(len: u64) -> Node {
     let mut c = [0u8; 32];

@@ -4,9 +4,9 @@
 use crate::pool::PoolSpec;
 use crate::poseidon::Account;
 use crate::registry::witness::{account_of, check_aligned, WitnessError};
-use stakeproof_prover::beacon::{BeaconState, StateTree, Validator};
-use stakeproof_prover::hash::{hash_pair, zero_hashes, Node};
-use stakeproof_prover::report::Pool;
+use stakeproof_beacon::beacon::{BeaconState, StateTree, Validator};
+use stakeproof_beacon::hash::{hash_pair, zero_hashes, Node};
+use stakeproof_beacon::report::Pool;
 
 /// Depth of the `validators` data tree (`VALIDATOR_REGISTRY_LIMIT = 2^40`, every preset).
 pub const VALIDATORS_DEPTH: u32 = 40;

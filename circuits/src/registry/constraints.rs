@@ -124,7 +124,7 @@ pub(crate) struct ContainerBytes {
 fn load_container(
     ctx: &mut Context<Fr>,
     range: &RangeChip<Fr>,
-    v: &stakeproof_prover::beacon::Validator,
+    v: &stakeproof_beacon::beacon::Validator,
 ) -> ContainerBytes {
     ContainerBytes {
         pubkey: witness_bytes(ctx, range, &v.pubkey),

@@ -3,7 +3,7 @@
 use super::RegistryWitness;
 use crate::poseidon::commit_native;
 use crate::public_inputs::RegistryPublic;
-use stakeproof_prover::hash::merkleize;
+use stakeproof_beacon::hash::merkleize;
 
 /// The registry proof's public inputs for `w`, computed natively.
 pub fn registry_public(w: &RegistryWitness) -> RegistryPublic {

@@ -2,8 +2,8 @@
 
 use crate::pool::PoolSpec;
 use crate::poseidon::Account;
-use stakeproof_prover::beacon::{BeaconState, Validator};
-use stakeproof_prover::report::Pool;
+use stakeproof_beacon::beacon::{BeaconState, Validator};
+use stakeproof_beacon::report::Pool;
 
 /// A witness that cannot be built.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]

@@ -103,16 +103,14 @@ impl Pinning {
         serde_json::from_str(&text).map_err(|e| err(e.to_string()))
     }
 
-    /// Writes the pinning as JSON (via a temporary file and a rename).
+    /// Writes the pinning as JSON, atomically ([`stakeproof_beacon::atomic`]).
     pub fn save(&self, path: &Path) -> Result<(), CircuitError> {
         let err = |why: String| CircuitError::Pinning {
             path: path.display().to_string(),
             why,
         };
-        let tmp = path.with_extension("json.tmp");
         let text = serde_json::to_string_pretty(self).map_err(|e| err(e.to_string()))?;
-        std::fs::write(&tmp, text).map_err(|e| err(e.to_string()))?;
-        std::fs::rename(&tmp, path).map_err(|e| err(e.to_string()))
+        stakeproof_beacon::atomic::write_file(path, text.as_bytes()).map_err(|e| err(e.to_string()))
     }
 }
 

@@ -1,0 +1,313 @@
+//! The final proof artifact: a versioned JSON file with the proof, its public inputs (raw and
+//! decoded), the final circuit's verifying key and parameters, and the setup it needs; and its
+//! native verification (`stakeproof verify FILE`).
+
+use crate::leaves::LeafConfig;
+use crate::srs::Srs;
+use crate::tree::NodeKeys;
+use crate::{write_atomically, PipelineError};
+use stakeproof_beacon::beacon::BeaconState;
+use stakeproof_circuits::aggregation::layout::{ACC_LIMBS, FINAL_LEN};
+use stakeproof_circuits::gadgets::{fr_u128, node_limbs};
+use stakeproof_circuits::halo2_proofs::halo2curves::bn256::G1Affine;
+use stakeproof_circuits::halo2_proofs::plonk::VerifyingKey;
+use stakeproof_circuits::halo2_proofs::SerdeFormat;
+use stakeproof_circuits::snark_verifier_sdk::halo2::aggregation::{
+    AggregationCircuit, AggregationConfigParams,
+};
+use stakeproof_circuits::util::proving::verify_final;
+use stakeproof_circuits::Fr;
+use std::path::Path;
+
+/// Format name in every final artifact.
+pub const FORMAT: &str = "stakeproof-final-proof";
+/// Format version.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The statement of a final proof, decoded.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FinalStatement {
+    /// Beacon block root, `0x`-hex.
+    pub block_root: String,
+    /// Slot of the block.
+    pub slot: u64,
+    /// Whether the pool is an exact-credential pool (else an address pool, 0x01/0x02).
+    pub pool_exact: bool,
+    /// The pool's 32 credential bytes (address pools: the 0x01 form), `0x`-hex.
+    pub pool_credentials: String,
+    /// Registry length L.
+    pub registry_length: u64,
+    /// Pool validators.
+    pub validator_count: u64,
+    /// Σ balances of the pool's validators (gwei).
+    pub total_balance_gwei: u128,
+    /// Active at the block's epoch.
+    pub active_count: u64,
+    /// Exited by the block's epoch.
+    pub exited_count: u64,
+    /// Slashed.
+    pub slashed_count: u64,
+}
+
+fn parse32(s: &str) -> Option<[u8; 32]> {
+    hex::decode(s.strip_prefix("0x")?).ok()?.try_into().ok()
+}
+
+impl FinalStatement {
+    /// The 12 statement instances (after the accumulator), in circuit order.
+    pub fn to_instances(&self) -> Option<Vec<Fr>> {
+        let (bh, bl) = node_limbs(&parse32(&self.block_root)?);
+        let (ph, pl) = node_limbs(&parse32(&self.pool_credentials)?);
+        Some(vec![
+            bh,
+            bl,
+            Fr::from(self.slot),
+            Fr::from(self.pool_exact as u64),
+            ph,
+            pl,
+            Fr::from(self.registry_length),
+            Fr::from(self.validator_count),
+            fr_u128(self.total_balance_gwei),
+            Fr::from(self.active_count),
+            Fr::from(self.exited_count),
+            Fr::from(self.slashed_count),
+        ])
+    }
+
+    /// Decodes the statement instances (after the accumulator).
+    pub fn from_instances(x: &[Fr]) -> Option<Self> {
+        if x.len() != FINAL_LEN {
+            return None;
+        }
+        let u = |f: &Fr| -> Option<u128> {
+            let b = f.to_bytes();
+            b[16..]
+                .iter()
+                .all(|&z| z == 0)
+                .then(|| u128::from_le_bytes(b[..16].try_into().expect("16")))
+        };
+        let u64_ = |f: &Fr| u(f).and_then(|v| u64::try_from(v).ok());
+        let node = |hi: &Fr, lo: &Fr| -> Option<String> {
+            let mut n = [0u8; 32];
+            n[..16].copy_from_slice(&u(hi)?.to_be_bytes());
+            n[16..].copy_from_slice(&u(lo)?.to_be_bytes());
+            Some(format!("0x{}", hex::encode(n)))
+        };
+        Some(FinalStatement {
+            block_root: node(&x[0], &x[1])?,
+            slot: u64_(&x[2])?,
+            pool_exact: match u64_(&x[3])? {
+                0 => false,
+                1 => true,
+                _ => return None,
+            },
+            pool_credentials: node(&x[4], &x[5])?,
+            registry_length: u64_(&x[6])?,
+            validator_count: u64_(&x[7])?,
+            total_balance_gwei: u(&x[8])?,
+            active_count: u64_(&x[9])?,
+            exited_count: u64_(&x[10])?,
+            slashed_count: u64_(&x[11])?,
+        })
+    }
+}
+
+/// The final circuit: what a verifier needs besides the setup.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct FinalCircuit {
+    /// Circuit name.
+    pub name: String,
+    /// `k` and columns.
+    pub params: AggregationConfigParams,
+    /// Verifying key (halo2 raw bytes), `0x`-hex.
+    pub vk: String,
+    /// Digest of the verifying key.
+    pub vk_digest: String,
+    /// Version of the circuits.
+    pub circuits_version: u32,
+    /// Leaf sizes.
+    pub leaves: LeafConfig,
+}
+
+/// The setup the proof was made with.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SetupInfo {
+    /// Identifier (`unsafe-k20-seed1`, `file-<digest>`).
+    pub id: String,
+    /// A locally generated setup: **not for production**.
+    pub unsafe_local: bool,
+}
+
+/// A final proof file.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct FinalArtifact {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// [`FORMAT_VERSION`].
+    pub version: u32,
+    /// The statement, decoded.
+    pub statement: FinalStatement,
+    /// Fork of the state.
+    pub fork: String,
+    /// Epoch of the counts.
+    pub epoch: u64,
+    /// All public inputs as the EVM verifier reads them: 32-byte big-endian words, `0x`-hex
+    /// (12 accumulator limbs, then the statement).
+    pub instances: Vec<String>,
+    /// The proof (Keccak transcript), `0x`-hex.
+    pub proof: String,
+    /// The final circuit.
+    pub circuit: FinalCircuit,
+    /// The setup.
+    pub setup: SetupInfo,
+    /// Seconds the whole report took to prove.
+    pub prover_seconds: f64,
+}
+
+/// An instance as a big-endian 32-byte word, `0x`-hex.
+pub fn fr_word(x: &Fr) -> String {
+    let mut b = x.to_bytes();
+    b.reverse();
+    format!("0x{}", hex::encode(b))
+}
+
+/// Parses [`fr_word`].
+pub fn word_fr(s: &str) -> Option<Fr> {
+    let mut b = parse32(s)?;
+    b.reverse();
+    Option::from(Fr::from_bytes(&b))
+}
+
+impl FinalArtifact {
+    /// Assembles the artifact of a final proof.
+    pub fn new(
+        state: &BeaconState,
+        keys: &NodeKeys,
+        srs: &Srs,
+        leaves: &LeafConfig,
+        instances: &[Fr],
+        proof: &[u8],
+        seconds: f64,
+    ) -> Result<Self, PipelineError> {
+        let statement =
+            FinalStatement::from_instances(&instances[ACC_LIMBS..]).ok_or_else(|| {
+                PipelineError::Artifact {
+                    path: "(new)".into(),
+                    reason: "final instances do not decode".into(),
+                }
+            })?;
+        let mut vk = Vec::new();
+        keys.vk
+            .write(&mut vk, SerdeFormat::RawBytes)
+            .expect("vk serializes to memory");
+        Ok(FinalArtifact {
+            format: FORMAT.into(),
+            version: FORMAT_VERSION,
+            statement,
+            fork: state.fork().name().into(),
+            epoch: state.epoch(),
+            instances: instances.iter().map(fr_word).collect(),
+            proof: format!("0x{}", hex::encode(proof)),
+            circuit: FinalCircuit {
+                name: keys.name.clone(),
+                params: keys.pinning.params,
+                vk: format!("0x{}", hex::encode(vk)),
+                vk_digest: keys.vk_digest.clone(),
+                circuits_version: stakeproof_circuits::CIRCUITS_VERSION,
+                leaves: *leaves,
+            },
+            setup: SetupInfo {
+                id: srs.id.clone(),
+                unsafe_local: srs.unsafe_local,
+            },
+            prover_seconds: seconds,
+        })
+    }
+
+    /// Writes the artifact atomically (no partial file under `path`, ever).
+    pub fn write(&self, path: &Path) -> Result<(), PipelineError> {
+        let json = serde_json::to_vec_pretty(self).expect("artifact serializes");
+        write_atomically(path, &json, "final proof artifact")
+    }
+
+    /// Reads an artifact, checking its format and version.
+    pub fn read(path: &Path) -> Result<Self, PipelineError> {
+        let err = |reason: String| PipelineError::Artifact {
+            path: path.display().to_string(),
+            reason,
+        };
+        let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+        let a: FinalArtifact = serde_json::from_slice(&bytes)
+            .map_err(|e| err(format!("not a proof artifact: {e}")))?;
+        if a.format != FORMAT || a.version != FORMAT_VERSION {
+            return Err(err(format!(
+                "format {} v{} (expected {FORMAT} v{FORMAT_VERSION})",
+                a.format, a.version
+            )));
+        }
+        Ok(a)
+    }
+
+    /// The public inputs, parsed.
+    pub fn instance_values(&self) -> Option<Vec<Fr>> {
+        self.instances.iter().map(|s| word_fr(s)).collect()
+    }
+
+    /// The proof bytes.
+    pub fn proof_bytes(&self) -> Option<Vec<u8>> {
+        hex::decode(self.proof.strip_prefix("0x")?).ok()
+    }
+
+    /// The verifying key.
+    pub fn verifying_key(&self) -> Option<VerifyingKey<G1Affine>> {
+        let bytes = hex::decode(self.circuit.vk.strip_prefix("0x")?).ok()?;
+        VerifyingKey::read::<_, AggregationCircuit>(
+            &mut bytes.as_slice(),
+            SerdeFormat::RawBytes,
+            self.circuit.params,
+        )
+        .ok()
+    }
+
+    /// Verifies the artifact natively against `srs`: the decoded statement equals the public
+    /// inputs, the verifying key is the one named (and `expected_vk` if given), and the proof
+    /// with its accumulator passes the pairing check.
+    pub fn verify(&self, srs: &Srs, expected_vk: Option<&str>) -> Result<(), String> {
+        let inst = self
+            .instance_values()
+            .ok_or("public inputs are not 32-byte field elements")?;
+        if inst.len() != ACC_LIMBS + FINAL_LEN {
+            return Err(format!(
+                "{} public inputs, the final statement has {}",
+                inst.len(),
+                ACC_LIMBS + FINAL_LEN
+            ));
+        }
+        if self.statement.to_instances().as_deref() != Some(&inst[ACC_LIMBS..]) {
+            return Err("the decoded statement does not match the public inputs".into());
+        }
+        let vk = self
+            .verifying_key()
+            .ok_or("the verifying key does not decode")?;
+        let digest = format!("{:?}", vk.transcript_repr());
+        if digest != self.circuit.vk_digest {
+            return Err("the verifying key's digest is not the one recorded".into());
+        }
+        if let Some(e) = expected_vk {
+            if e != digest {
+                return Err(format!("verifying key {digest} is not the expected {e}"));
+            }
+        }
+        if srs.id != self.setup.id {
+            return Err(format!(
+                "the proof was made with setup {}, not {}",
+                self.setup.id, srs.id
+            ));
+        }
+        let params = srs
+            .for_circuit(&self.circuit.name, self.circuit.params.degree)
+            .map_err(|e| e.to_string())?;
+        let proof = self.proof_bytes().ok_or("the proof is not hex")?;
+        verify_final(&params, &vk, &proof, &inst).map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,396 @@
+//! The leaf stage of a report: every registry and balance range of a state, proven in parallel
+//! (never more proofs at once than memory allows), each skipped when its statement is already
+//! proven in the artifact store.
+
+use crate::artifacts::{ArtifactStore, Rejected};
+use crate::keys::{CircuitKeys, KeyStore};
+use crate::srs::Srs;
+use crate::PipelineError;
+use rayon::prelude::*;
+use stakeproof_beacon::beacon::BeaconState;
+use stakeproof_beacon::report::{pool_totals, Pool, PoolTotals};
+use stakeproof_circuits::balance::native::balance_public;
+use stakeproof_circuits::balance::BalanceWitness;
+use stakeproof_circuits::halo2_base::gates::circuit::CircuitBuilderStage;
+use stakeproof_circuits::info::LeafSize;
+use stakeproof_circuits::registry::native::registry_public;
+use stakeproof_circuits::registry::RegistryWitness;
+use stakeproof_circuits::util::circuit::{build_circuit, CircuitLogic, Shape};
+use stakeproof_circuits::Fr;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Sizes of the leaf proofs.
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
+pub struct LeafConfig {
+    /// Validators per registry proof (a power of two).
+    pub registry_size: usize,
+    /// `k` of the registry circuit.
+    pub registry_k: u32,
+    /// Balances per balance proof (a multiple of `registry_size`).
+    pub balance_size: usize,
+    /// `k` of the balance circuit.
+    pub balance_k: u32,
+    /// Upper bound on concurrent proofs (also capped by memory).
+    pub max_parallel: usize,
+}
+
+impl LeafConfig {
+    /// Sizes `n_r` and `n_b` at the smallest `k` that fits each circuit's SHA-256 rows.
+    pub fn for_sizes(registry_size: usize, balance_size: usize) -> Result<Self, PipelineError> {
+        if !registry_size.is_power_of_two()
+            || !balance_size.is_power_of_two()
+            || balance_size < 4
+            || balance_size % registry_size != 0
+        {
+            return Err(PipelineError::Witness(
+                stakeproof_circuits::registry::witness::WitnessError::BadGrouping {
+                    n_b: balance_size,
+                    n_r: registry_size,
+                },
+            ));
+        }
+        let registry = LeafSize::registry(registry_size, None).map_err(size_error)?;
+        // The deeper (Electra) layout: its k holds the depth-5 layout too.
+        let balance = LeafSize::balance(balance_size, registry_size, None).map_err(size_error)?;
+        Ok(LeafConfig {
+            registry_size,
+            registry_k: registry.k(),
+            balance_size,
+            balance_k: balance.k(),
+            max_parallel: rayon::current_num_threads(),
+        })
+    }
+
+    /// The smallest sizes (registry-4 at k=13, balance-16 at k=14): the tests' and demo's.
+    pub fn small() -> Self {
+        Self::for_sizes(4, 16).expect("4 and 16 nest")
+    }
+}
+
+fn size_error(e: stakeproof_circuits::info::InfoError) -> PipelineError {
+    PipelineError::BadSize(e.to_string())
+}
+
+/// One proven (or reused) leaf.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LeafOutcome {
+    /// Circuit name.
+    pub circuit: String,
+    /// First index of the range.
+    pub start: u64,
+    /// Artifact key.
+    pub key: String,
+    /// Reused from an earlier run (statement already proven).
+    pub reused: bool,
+    /// Why a stored artifact was discarded, if one was.
+    pub discarded: Option<String>,
+    /// Seconds spent proving (0 when reused).
+    pub seconds: f64,
+}
+
+/// The leaf stage's result.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LeafReport {
+    /// Registry proofs, by range.
+    pub registry: Vec<LeafOutcome>,
+    /// Balance proofs, by range.
+    pub balance: Vec<LeafOutcome>,
+    /// Totals summed from the balance proofs' public inputs (equal to the native report).
+    pub totals: PoolTotals,
+    /// Proofs run concurrently.
+    pub parallel: usize,
+}
+
+/// Progress callbacks (the CLI draws bars from them).
+pub trait Progress: Sync {
+    /// A stage starts with `total` items.
+    fn stage(&self, name: &str, total: usize);
+    /// One item of the current stage finished.
+    fn tick(&self);
+}
+
+/// No progress output.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn stage(&self, _: &str, _: usize) {}
+    fn tick(&self) {}
+}
+
+/// Where the pipeline keeps its state.
+pub struct WorkDir {
+    /// Root directory: `keys/`, `proofs/`, `srs/` below it.
+    pub root: PathBuf,
+}
+
+impl WorkDir {
+    /// The key store.
+    pub fn keys(&self) -> KeyStore {
+        KeyStore {
+            dir: self.root.join("keys"),
+        }
+    }
+
+    /// The artifact store.
+    pub fn proofs(&self) -> ArtifactStore {
+        ArtifactStore {
+            dir: self.root.join("proofs"),
+        }
+    }
+
+    /// The SRS cache directory.
+    pub fn srs(&self) -> PathBuf {
+        self.root.join("srs")
+    }
+}
+
+/// Estimated peak memory of one leaf proof at `k` (bytes). Measured on this project's leaves
+/// (~120 advice columns): 181–225 MiB at k=12–13, 703–792 MiB at k=14–15, growing with the
+/// rows; 320 MiB · 2^(k−13) bounds those with margin (10 GiB at k=18).
+pub fn estimated_proof_memory(k: u32) -> u64 {
+    let k = k.clamp(1, 40);
+    if k >= 13 {
+        (320u64 << 20) << (k - 13)
+    } else {
+        (320u64 << 20) >> (13 - k)
+    }
+}
+
+/// Available memory from /proc/meminfo (bytes), if readable.
+pub fn available_memory() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = s.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn prove_one(
+    keys: &CircuitKeys,
+    store: &ArtifactStore,
+    logic: &impl CircuitLogic,
+    start: u64,
+    native: Vec<Fr>,
+) -> Result<LeafOutcome, PipelineError> {
+    let (found, rejected) = store.load(keys, &native);
+    let discarded = rejected.map(|r| match r {
+        Rejected::Unreadable(e) => format!("unreadable: {e}"),
+        Rejected::Foreign => "another statement".into(),
+        Rejected::BadProof => "proof does not verify".into(),
+    });
+    if found.is_some() {
+        let key = crate::artifacts::statement_key(&keys.name, &keys.vk_digest, &native);
+        return Ok(LeafOutcome {
+            circuit: keys.name.clone(),
+            start,
+            key,
+            reused: true,
+            discarded,
+            seconds: 0.0,
+        });
+    }
+    let t = Instant::now();
+    let circuit = build_circuit(
+        CircuitBuilderStage::Prover,
+        logic,
+        Shape::Pinned(&keys.pinning),
+    )?;
+    let instances = circuit.instances();
+    assert_eq!(
+        instances, native,
+        "{}: circuit and native twin disagree at range {start}",
+        keys.name
+    );
+    let proof = crate::backend::prove(
+        &keys.params,
+        &keys.pk,
+        circuit,
+        &instances,
+        &format!("proving {} at {start}", keys.name),
+    )?;
+    let key = store.store(keys, &instances, &proof)?;
+    Ok(LeafOutcome {
+        circuit: keys.name.clone(),
+        start,
+        key,
+        reused: false,
+        discarded,
+        seconds: t.elapsed().as_secs_f64(),
+    })
+}
+
+/// Proves every registry and balance range of `state` for `pool` at the state's epoch.
+pub fn prove_leaves(
+    state: &BeaconState,
+    pool: &Pool,
+    cfg: &LeafConfig,
+    srs: &Srs,
+    work: &WorkDir,
+    progress: &dyn Progress,
+) -> Result<LeafReport, PipelineError> {
+    Ok(prove_leaves_with_keys(state, pool, cfg, srs, work, progress)?.report)
+}
+
+/// The leaf stage with what the aggregation needs from it.
+pub struct ProvenLeaves {
+    /// The stage's report.
+    pub report: LeafReport,
+    /// Registry witnesses, by range.
+    pub registry: Vec<RegistryWitness>,
+    /// Balance witnesses, by range.
+    pub balance: Vec<BalanceWitness>,
+    /// Keys of the registry circuit.
+    pub registry_keys: CircuitKeys,
+    /// Keys of the balance circuit.
+    pub balance_keys: CircuitKeys,
+}
+
+/// The witnesses of every leaf of a report: every registry range under a balance range,
+/// those wholly beyond L included (fill 0, since the aggregation matches each balance proof
+/// with all of its registry ranges), and every balance range.
+pub fn leaf_witnesses(
+    state: &BeaconState,
+    pool: &Pool,
+    cfg: &LeafConfig,
+) -> Result<(Vec<RegistryWitness>, Vec<BalanceWitness>), PipelineError> {
+    let len = state.validator_count().max(1);
+    let tree = state.tree()?;
+    let n_r = cfg.registry_size;
+    let n_b = cfg.balance_size;
+    let registry: Vec<RegistryWitness> = (0..len.div_ceil(n_b as u64) * (n_b / n_r) as u64)
+        .map(|j| RegistryWitness::from_state(state, pool, j * n_r as u64, n_r))
+        .collect::<Result<_, _>>()?;
+    let balance: Vec<BalanceWitness> = (0..len.div_ceil(n_b as u64))
+        .map(|j| BalanceWitness::from_state(state, &tree, pool, j * n_b as u64, n_b, n_r))
+        .collect::<Result<_, _>>()?;
+    Ok((registry, balance))
+}
+
+/// [`prove_leaves`], also returning the witnesses and keys.
+pub fn prove_leaves_with_keys(
+    state: &BeaconState,
+    pool: &Pool,
+    cfg: &LeafConfig,
+    srs: &Srs,
+    work: &WorkDir,
+    progress: &dyn Progress,
+) -> Result<ProvenLeaves, PipelineError> {
+    let (registry, balance) = leaf_witnesses(state, pool, cfg)?;
+
+    progress.stage("keys", 2);
+    let keys = work.keys();
+    let rkeys = keys.get(srs, &registry[0], cfg.registry_k)?;
+    progress.tick();
+    let bkeys = keys.get(srs, &balance[0], cfg.balance_k)?;
+    progress.tick();
+    let report = prove_ranges(
+        state,
+        pool,
+        cfg,
+        work,
+        progress,
+        (&registry, &rkeys),
+        (&balance, &bkeys),
+    )?;
+    Ok(ProvenLeaves {
+        report,
+        registry,
+        balance,
+        registry_keys: rkeys,
+        balance_keys: bkeys,
+    })
+}
+
+/// The proving keys of both leaf circuits (from the cache or generated), built on a small
+/// devnet witness of the configured shape (Electra layout, mainnet preset; other layouts get
+/// their keys when first proven).
+pub fn leaf_keys(
+    cfg: &LeafConfig,
+    srs: &Srs,
+    work: &WorkDir,
+) -> Result<(CircuitKeys, CircuitKeys), PipelineError> {
+    let st = stakeproof_beacon::devnet::build(&stakeproof_beacon::devnet::DevnetSpec {
+        validators: cfg.balance_size,
+        ..Default::default()
+    })
+    .expect("devnet state decodes");
+    let pool = Pool::Address(stakeproof_beacon::devnet::DEFAULT_POOL);
+    let r = RegistryWitness::from_state(&st, &pool, 0, cfg.registry_size)?;
+    let b = BalanceWitness::from_state(
+        &st,
+        &st.tree()?,
+        &pool,
+        0,
+        cfg.balance_size,
+        cfg.registry_size,
+    )?;
+    let keys = work.keys();
+    Ok((
+        keys.get(srs, &r, cfg.registry_k)?,
+        keys.get(srs, &b, cfg.balance_k)?,
+    ))
+}
+
+fn prove_ranges(
+    state: &BeaconState,
+    pool: &Pool,
+    cfg: &LeafConfig,
+    work: &WorkDir,
+    progress: &dyn Progress,
+    (registry, rkeys): (&[RegistryWitness], &CircuitKeys),
+    (balance, bkeys): (&[BalanceWitness], &CircuitKeys),
+) -> Result<LeafReport, PipelineError> {
+    let epoch = state.epoch();
+
+    let mem_cap = available_memory()
+        .map(|m| (m / estimated_proof_memory(cfg.registry_k.max(cfg.balance_k))).max(1) as usize)
+        .unwrap_or(1);
+    let parallel = cfg.max_parallel.min(mem_cap).max(1);
+    let pool_threads = rayon::ThreadPoolBuilder::new()
+        .num_threads(parallel)
+        .build()
+        .expect("thread pool");
+    let store = work.proofs();
+
+    progress.stage("registry proofs", registry.len());
+    let reg_out: Vec<LeafOutcome> = pool_threads.install(|| {
+        registry
+            .par_iter()
+            .map(|w| {
+                let r = prove_one(rkeys, &store, w, w.start, registry_public(w).to_instances());
+                progress.tick();
+                r
+            })
+            .collect::<Result<_, _>>()
+    })?;
+    progress.stage("balance proofs", balance.len());
+    // Each range's public inputs are computed once: they key its proof and carry its totals.
+    let natives: Vec<_> = balance.par_iter().map(balance_public).collect();
+    let bal_out: Vec<LeafOutcome> = pool_threads.install(|| {
+        balance
+            .par_iter()
+            .zip(&natives)
+            .map(|(w, native)| {
+                let r = prove_one(bkeys, &store, w, w.start, native.to_instances());
+                progress.tick();
+                r
+            })
+            .collect::<Result<_, _>>()
+    })?;
+    let totals = natives
+        .iter()
+        .fold(PoolTotals::default(), |acc, n| acc.merge(n.totals));
+    let native = pool_totals(state, pool, epoch, 0..state.validator_count())?;
+    if totals != native {
+        return Err(PipelineError::Mismatch {
+            proven: totals,
+            native,
+        });
+    }
+    Ok(LeafReport {
+        registry: reg_out,
+        balance: bal_out,
+        totals,
+        parallel,
+    })
+}
