@@ -5,7 +5,7 @@
 //! silently falls back to a default. See `stakeproof.example.toml`.
 
 use anyhow::{bail, Context, Result};
-use stakeproof::prover::report::Pool;
+use stakeproof::beacon::report::Pool;
 use std::path::{Path, PathBuf};
 
 /// The file as written (every key optional).

@@ -4,9 +4,11 @@
 //! Trustless proofs of a liquid-staking pool's beacon-chain balance. This facade crate holds
 //! the `stakeproof` command line and re-exports the workspace's libraries:
 //!
-//! - [`prover`]: beacon data (fork/preset-aware SSZ, merkleization, Merkle proofs to the block
-//!   root, beacon API client and cache) and the native pool report.
-pub use stakeproof_beacon as prover;
+//! - [`beacon`]: beacon data (fork/preset-aware SSZ, merkleization, Merkle proofs to the block
+//!   root, beacon API client and cache) and the native pool report;
+//! - [`prover`]: the proving pipeline (SRS, keys, artifacts, leaf stage, proof tree, final proof).
+pub use stakeproof_beacon as beacon;
+pub use stakeproof_prover as prover;
 
 /// The oracle contract's `Report` (what `submitReport` takes beside the proof) for a final
 /// proof's statement.

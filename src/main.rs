@@ -9,12 +9,12 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use config::Config;
 use indicatif::{ProgressBar, ProgressStyle};
-use stakeproof::prover::api::{BeaconClient, BlockId, ClientConfig};
-use stakeproof::prover::beacon::{BeaconState, Fork, NetworkConfig, StateTree};
-use stakeproof::prover::devnet::{self, DevnetSpec};
-use stakeproof::prover::hash::Node;
-use stakeproof::prover::merkle::MerkleProof;
-use stakeproof::prover::report::{pool_report_with, Pool, PoolReport};
+use stakeproof::beacon::api::{BeaconClient, BlockId, ClientConfig};
+use stakeproof::beacon::beacon::{BeaconState, Fork, NetworkConfig, StateTree};
+use stakeproof::beacon::devnet::{self, DevnetSpec};
+use stakeproof::beacon::hash::Node;
+use stakeproof::beacon::merkle::MerkleProof;
+use stakeproof::beacon::report::{pool_report_with, Pool, PoolReport};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -467,7 +467,7 @@ fn exit_code(e: &anyhow::Error) -> i32 {
         if cause.is::<UsageError>() {
             return 2;
         }
-        if cause.is::<stakeproof::prover::api::ApiError>() {
+        if cause.is::<stakeproof::beacon::api::ApiError>() {
             return 3;
         }
         if cause.is::<Disagree>() {

@@ -15,9 +15,9 @@
 //! - the Sepolia genesis state (1,570 validators, phase0 layout) proven whole against its
 //!   published block root.
 
-use stakeproof::prover::beacon::{BeaconState, Fork, NetworkConfig};
-use stakeproof::prover::devnet::{self, DevnetSpec};
-use stakeproof::prover::report::{pool_report, Pool};
+use stakeproof::beacon::beacon::{BeaconState, Fork, NetworkConfig};
+use stakeproof::beacon::devnet::{self, DevnetSpec};
+use stakeproof::beacon::report::{pool_report, Pool};
 use stakeproof_prover::leaves::{LeafConfig, Silent, WorkDir};
 use stakeproof_prover::srs::Srs;
 use stakeproof_prover::tree::{prove_report, DEFAULT_NODE_K};

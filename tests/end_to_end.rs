@@ -16,8 +16,8 @@
 //! proof. Verification gas and the verifier's size go to
 //! `target/contract-reports/final-verifier.json`.
 
-use stakeproof::prover::devnet::{self, DevnetSpec};
-use stakeproof::prover::report::{pool_report, Pool};
+use stakeproof::beacon::devnet::{self, DevnetSpec};
+use stakeproof::beacon::report::{pool_report, Pool};
 use stakeproof_contracts::deployment::{Deployment, OracleConfig, VerifierCode};
 use stakeproof_contracts::{verifier, B256, U256};
 use stakeproof_prover::final_artifact::{fr_word, word_fr, FinalArtifact};
@@ -42,7 +42,7 @@ fn a_state_file_to_an_lsd_rate_through_one_final_proof() {
     let state_file = work.root.join("state.ssz");
     std::fs::create_dir_all(&work.root).unwrap();
     std::fs::write(&state_file, devnet::build(&spec).unwrap().as_ssz()).unwrap();
-    let st = stakeproof::prover::beacon::BeaconState::decode(
+    let st = stakeproof::beacon::beacon::BeaconState::decode(
         std::fs::read(&state_file).unwrap(),
         spec.fork,
         &spec.preset,
@@ -143,7 +143,7 @@ fn stakeproof_circuits_fr_one() -> stakeproof_circuits::Fr {
     stakeproof_circuits::Fr::one()
 }
 
-fn evm_checks(art: &FinalArtifact, srs: &Srs, st: &stakeproof::prover::beacon::BeaconState) {
+fn evm_checks(art: &FinalArtifact, srs: &Srs, st: &stakeproof::beacon::beacon::BeaconState) {
     let params = srs.for_circuit("final", art.circuit.params.degree).unwrap();
     let vk = art.verifying_key().unwrap();
     let source = verifier::export_verifier(
