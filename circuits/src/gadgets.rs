@@ -124,7 +124,55 @@ pub fn node_limbs(n: &[u8; 32]) -> (Fr, Fr) {
     (fr_u128(hi), fr_u128(lo))
 }
 
+/// Native: the 32-byte node of `(hi, lo)` limbs (the inverse of [`node_limbs`]); `None` when a
+/// limb is not below 2^128.
+pub fn node_from_limbs(hi: &Fr, lo: &Fr) -> Option<[u8; 32]> {
+    let mut n = [0u8; 32];
+    n[..16].copy_from_slice(&u128_from_fr(hi)?.to_be_bytes());
+    n[16..].copy_from_slice(&u128_from_fr(lo)?.to_be_bytes());
+    Some(n)
+}
+
 /// A `u128` as a field element.
 pub fn fr_u128(x: u128) -> Fr {
     Fr::from((x >> 64) as u64) * Fr::from(1u64 << 32) * Fr::from(1u64 << 32) + Fr::from(x as u64)
+}
+
+/// Native: the one decoder of a field element holding an integer (the inverse of
+/// [`fr_u128`]); `None` when it is 2^128 or more. Callers decide what that means (an error, a
+/// refused artifact, a value shown as a field element); nothing here panics on input.
+pub fn u128_from_fr(f: &Fr) -> Option<u128> {
+    let b = f.to_bytes();
+    let mut lo = [0u8; 16];
+    lo.copy_from_slice(&b[..16]);
+    b[16..]
+        .iter()
+        .all(|&z| z == 0)
+        .then(|| u128::from_le_bytes(lo))
+}
+
+/// Native: [`u128_from_fr`] narrowed to a `u64` (`None` above `u64::MAX`).
+pub fn u64_from_fr(f: &Fr) -> Option<u64> {
+    u128_from_fr(f).and_then(|v| u64::try_from(v).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_and_node_codecs_round_trip_and_refuse_wide_values() {
+        for x in [0u128, 1, u64::MAX as u128, u64::MAX as u128 + 1, u128::MAX] {
+            assert_eq!(u128_from_fr(&fr_u128(x)), Some(x));
+        }
+        assert_eq!(u128_from_fr(&(fr_u128(u128::MAX) + Fr::one())), None);
+        assert_eq!(u128_from_fr(&-Fr::one()), None);
+        assert_eq!(u64_from_fr(&fr_u128(u64::MAX as u128 + 1)), None);
+        let mut n = [0u8; 32];
+        n[0] = 0xab;
+        n[31] = 7;
+        let (hi, lo) = node_limbs(&n);
+        assert_eq!(node_from_limbs(&hi, &lo), Some(n));
+        assert_eq!(node_from_limbs(&-Fr::one(), &lo), None);
+    }
 }

@@ -45,7 +45,34 @@ use crate::gadgets::node_limbs;
 use crate::pool::PoolSpec;
 use crate::Fr;
 use stakeproof_beacon::hash::Node;
+use stakeproof_beacon::hexfmt::{self, HexError};
 use stakeproof_beacon::report::PoolTotals;
+
+/// A public input as text: the 32-byte big-endian word an EVM verifier reads, `0x`-hex. The
+/// one display form of a field element (final artifacts, the native tree's commitments).
+pub fn fr_hex(x: &Fr) -> String {
+    let mut b = x.to_bytes();
+    b.reverse();
+    hexfmt::encode(b)
+}
+
+/// A field element that is not a public input's text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FrHexError {
+    /// Not 32 bytes of hex.
+    #[error(transparent)]
+    Hex(#[from] HexError),
+    /// 32 bytes, but not below the field modulus.
+    #[error("{0:?}: not below the scalar field modulus")]
+    NotCanonical(String),
+}
+
+/// Parses [`fr_hex`] (the `0x` is optional, as for every hex input).
+pub fn fr_from_hex(s: &str) -> Result<Fr, FrHexError> {
+    let mut b = hexfmt::parse_fixed::<32>(s)?;
+    b.reverse();
+    Option::from(Fr::from_bytes(&b)).ok_or_else(|| FrHexError::NotCanonical(s.into()))
+}
 
 /// Number of registry-proof instances.
 pub const REGISTRY_INSTANCES: usize = 8;
@@ -133,5 +160,24 @@ impl BalancePublic {
             Fr::from(self.totals.slashed_count),
         ]);
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fr_hex_is_the_big_endian_word_and_parses_back() {
+        let x = Fr::from(0x0102u64);
+        let h = fr_hex(&x);
+        assert_eq!(h, format!("0x{}0102", "0".repeat(60)));
+        assert_eq!(fr_from_hex(&h), Ok(x));
+        assert_eq!(fr_from_hex(&h[2..]), Ok(x));
+        assert!(matches!(
+            fr_from_hex(&format!("0x{}", "f".repeat(64))),
+            Err(FrHexError::NotCanonical(_))
+        ));
+        assert!(matches!(fr_from_hex("0x01"), Err(FrHexError::Hex(_))));
     }
 }

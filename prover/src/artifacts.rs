@@ -9,6 +9,7 @@
 use crate::keys::CircuitKeys;
 use crate::{write_atomically, PipelineError};
 use sha2::{Digest, Sha256};
+use stakeproof_beacon::hexfmt;
 use stakeproof_circuits::util::proving::verify;
 use stakeproof_circuits::Fr;
 use std::path::{Path, PathBuf};
@@ -25,15 +26,23 @@ pub struct ProofArtifact {
     pub circuit: String,
     /// Verifying-key digest.
     pub vk_digest: String,
-    /// Public inputs, as 32-byte little-endian hex field elements.
+    /// Public inputs, each its canonical representation (32 bytes, little-endian) in bare hex:
+    /// the store's own encoding, kept so that existing stores stay valid (the display form of a
+    /// field element is [`stakeproof_circuits::public_inputs::fr_hex`]).
     pub instances: Vec<String>,
     /// The proof, hex.
     pub proof: String,
 }
 
-/// Hex of a field element (32 bytes, little-endian canonical form).
-pub fn fr_hex(x: &Fr) -> String {
+/// A stored instance: the canonical little-endian representation, bare hex.
+fn repr_hex(x: &Fr) -> String {
     hex::encode(x.to_bytes())
+}
+
+/// Parses [`repr_hex`]; `None` for anything else.
+fn repr_from_hex(s: &str) -> Option<Fr> {
+    let b = hexfmt::parse_fixed::<32>(s).ok()?;
+    Option::from(Fr::from_bytes(&b))
 }
 
 /// The content address of a statement.
@@ -91,7 +100,7 @@ impl ArtifactStore {
             Ok(a) => a,
             Err(e) => return reject(Rejected::Unreadable(e.to_string()), &path),
         };
-        let expected: Vec<String> = instances.iter().map(fr_hex).collect();
+        let expected: Vec<String> = instances.iter().map(repr_hex).collect();
         if art.version != ARTIFACT_VERSION
             || art.circuit != keys.name
             || art.vk_digest != keys.vk_digest
@@ -99,7 +108,7 @@ impl ArtifactStore {
         {
             return reject(Rejected::Foreign, &path);
         }
-        let Ok(proof) = hex::decode(&art.proof) else {
+        let Ok(proof) = hexfmt::parse(&art.proof) else {
             return reject(Rejected::Unreadable("proof is not hex".into()), &path);
         };
         if verify(&keys.params, keys.pk.get_vk(), &proof, instances).is_err() {
@@ -120,7 +129,7 @@ impl ArtifactStore {
             version: ARTIFACT_VERSION,
             circuit: keys.name.clone(),
             vk_digest: keys.vk_digest.clone(),
-            instances: instances.iter().map(fr_hex).collect(),
+            instances: instances.iter().map(repr_hex).collect(),
             proof: hex::encode(proof),
         };
         let json = serde_json::to_vec_pretty(&art).expect("artifact serializes");
@@ -131,12 +140,6 @@ impl ArtifactStore {
 
 /// A stored proof: its public inputs and bytes.
 pub type StoredProof = (Vec<Fr>, Vec<u8>);
-
-/// Parses [`fr_hex`] back; `None` for anything else.
-pub fn fr_from_hex(s: &str) -> Option<Fr> {
-    let b: [u8; 32] = hex::decode(s).ok()?.try_into().ok()?;
-    Option::from(Fr::from_bytes(&b))
-}
 
 impl ArtifactStore {
     /// An artifact stored under an explicit `key` (aggregation proofs, whose instances are only
@@ -165,8 +168,8 @@ impl ArtifactStore {
         if art.version != ARTIFACT_VERSION || art.circuit != circuit || art.vk_digest != vk_digest {
             return reject(Rejected::Foreign);
         }
-        let instances: Option<Vec<Fr>> = art.instances.iter().map(|s| fr_from_hex(s)).collect();
-        let (Some(instances), Ok(proof)) = (instances, hex::decode(&art.proof)) else {
+        let instances: Option<Vec<Fr>> = art.instances.iter().map(|s| repr_from_hex(s)).collect();
+        let (Some(instances), Ok(proof)) = (instances, hexfmt::parse(&art.proof)) else {
             return reject(Rejected::Unreadable("not hex".into()));
         };
         if !check(&instances, &proof) {
@@ -188,7 +191,7 @@ impl ArtifactStore {
             version: ARTIFACT_VERSION,
             circuit: circuit.to_string(),
             vk_digest: vk_digest.to_string(),
-            instances: instances.iter().map(fr_hex).collect(),
+            instances: instances.iter().map(repr_hex).collect(),
             proof: hex::encode(proof),
         };
         let json = serde_json::to_vec_pretty(&art).expect("artifact serializes");

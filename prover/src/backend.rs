@@ -2,6 +2,9 @@
 //! commitment MSM of the prover is routed through (`stakeproof prove --backend cpu|cuda|auto`).
 //! FFTs and the quotient's gate evaluation stay in halo2 on the CPU either way (halo2-axiom has
 //! no hook for them). Proofs are the same KZG SHPLONK proofs and verify with the same keys.
+//!
+//! The backend is a value, [`ProvingBackend`], passed in each run's options; the
+//! process-wide [`set_backend`] remains only for the compatibility entry points.
 
 use crate::PipelineError;
 use stakeproof_circuits::halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
@@ -17,115 +20,158 @@ use stakeproof_circuits::Fr;
 use stakeproof_gpu::{Backend, BackendReport, OpCounts};
 use std::sync::{Arc, Mutex};
 
+/// Where a run's proofs are computed: halo2's own CPU prover (the default), or a selected
+/// `stakeproof-gpu` backend every commitment MSM is routed through. Passed to the leaf stage
+/// and the tree in [`crate::options::ProveOptions`]; clones share one set of operation counts,
+/// so the caller reads what its run routed with [`ProvingBackend::report`].
+#[derive(Clone, Debug, Default)]
+pub struct ProvingBackend {
+    routed: Option<Arc<Routed>>,
+}
+
+#[derive(Debug)]
 struct Routed {
     backend: Arc<dyn Backend>,
     report: BackendReport,
-    counts: OpCounts,
+    counts: Mutex<OpCounts>,
 }
 
-static ROUTED: Mutex<Option<Routed>> = Mutex::new(None);
-
-/// Routes every later proof of this process through `backend` (`None`: halo2's CPU prover).
-pub fn set_backend(backend: Option<stakeproof_gpu::SelectedBackend>) {
-    *ROUTED.lock().expect("backend lock") = backend.map(|b| Routed {
-        backend: b.backend,
-        report: b.report,
-        counts: OpCounts::default(),
-    });
-}
-
-/// The backend in use and the operations routed through it so far (`None`: halo2's CPU
-/// prover, nothing routed).
-pub fn backend_report() -> Option<(BackendReport, OpCounts)> {
-    ROUTED
-        .lock()
-        .expect("backend lock")
-        .as_ref()
-        .map(|r| (r.report.clone(), r.counts))
-}
-
-fn routed() -> Option<Arc<dyn Backend>> {
-    ROUTED
-        .lock()
-        .expect("backend lock")
-        .as_ref()
-        .map(|r| r.backend.clone())
-}
-
-fn add_counts(c: &OpCounts) {
-    if let Some(r) = ROUTED.lock().expect("backend lock").as_mut() {
-        r.counts.msm_calls += c.msm_calls;
-        r.counts.msm_points += c.msm_points;
-        r.counts.ntt_calls += c.ntt_calls;
-        r.counts.ntt_points += c.ntt_points;
-        r.counts.bases_loaded += c.bases_loaded;
-        r.counts.cpu_fallbacks += c.cpu_fallbacks;
+impl ProvingBackend {
+    /// halo2's own CPU prover: nothing routed, nothing counted.
+    pub fn halo2() -> Self {
+        Self::default()
     }
-}
 
-/// Proves into `transcript`: through the routed backend, or with halo2's own prover.
-fn prove_into<C, E, T>(
-    params: &ParamsKZG<Bn256>,
-    pk: &ProvingKey<G1Affine>,
-    circuit: C,
-    instances: &[Fr],
-    transcript: &mut T,
-    what: &str,
-) -> Result<(), PipelineError>
-where
-    C: Circuit<Fr>,
-    E: EncodedChallenge<G1Affine>,
-    T: TranscriptWrite<G1Affine, E>,
-{
-    match routed() {
-        None => {
-            stakeproof_circuits::util::proving::prove_in(params, pk, circuit, instances, transcript)
-                .map_err(|source| PipelineError::Halo2 {
-                    what: what.to_string(),
-                    source,
-                })
+    /// Every proof routed through `selected` (its CPU backend included: counted, for tests).
+    pub fn routed(selected: stakeproof_gpu::SelectedBackend) -> Self {
+        ProvingBackend {
+            routed: Some(Arc::new(Routed {
+                backend: selected.backend,
+                report: selected.report,
+                counts: Mutex::new(OpCounts::default()),
+            })),
         }
-        Some(b) => {
-            use rand::SeedableRng;
-            let counts = stakeproof_gpu::halo2::create_proof_in(
-                b,
-                params,
-                pk,
-                &[circuit],
-                &[&[instances]],
-                rand_chacha::ChaCha20Rng::from_entropy(),
-                transcript,
+    }
+
+    /// What the CLI's `--backend` means: halo2's prover when the selection is the CPU,
+    /// otherwise routed through the selected backend.
+    pub fn for_selection(selected: stakeproof_gpu::SelectedBackend) -> Self {
+        if selected.report.kind == stakeproof_gpu::BackendKind::Cpu {
+            Self::halo2()
+        } else {
+            Self::routed(selected)
+        }
+    }
+
+    /// The backend routed through and the operations counted so far (`None`: halo2's CPU
+    /// prover, nothing routed).
+    pub fn report(&self) -> Option<(BackendReport, OpCounts)> {
+        self.routed.as_ref().map(|r| {
+            (
+                r.report.clone(),
+                *r.counts.lock().unwrap_or_else(|p| p.into_inner()),
             )
-            .map_err(|e| PipelineError::Gpu(format!("{what}: {e}")))?;
-            add_counts(&counts);
-            Ok(())
-        }
+        })
+    }
+
+    /// A Poseidon-transcript proof (every proof that is aggregated).
+    pub fn prove<C: Circuit<Fr>>(
+        &self,
+        params: &ParamsKZG<Bn256>,
+        pk: &ProvingKey<G1Affine>,
+        circuit: C,
+        instances: &[Fr],
+        what: &str,
+    ) -> Result<Vec<u8>, PipelineError> {
+        let mut t =
+            PoseidonTranscript::<NativeLoader, Vec<u8>>::from_spec(vec![], POSEIDON_SPEC.clone());
+        self.prove_into(params, pk, circuit, instances, &mut t, what)?;
+        Ok(t.finalize())
+    }
+
+    /// An EVM-transcript proof (the final one).
+    pub fn prove_evm<C: Circuit<Fr>>(
+        &self,
+        params: &ParamsKZG<Bn256>,
+        pk: &ProvingKey<G1Affine>,
+        circuit: C,
+        instances: &[Fr],
+        what: &str,
+    ) -> Result<Vec<u8>, PipelineError> {
+        let mut t = TranscriptWriterBuffer::<_, G1Affine, _>::init(Vec::new());
+        self.prove_into::<_, _, EvmTranscript<_, _, _, _>>(
+            params, pk, circuit, instances, &mut t, what,
+        )?;
+        Ok(t.finalize())
+    }
+
+    /// Proves into `transcript`: through the routed backend, or with halo2's own prover.
+    fn prove_into<C, E, T>(
+        &self,
+        params: &ParamsKZG<Bn256>,
+        pk: &ProvingKey<G1Affine>,
+        circuit: C,
+        instances: &[Fr],
+        transcript: &mut T,
+        what: &str,
+    ) -> Result<(), PipelineError>
+    where
+        C: Circuit<Fr>,
+        E: EncodedChallenge<G1Affine>,
+        T: TranscriptWrite<G1Affine, E>,
+    {
+        let Some(r) = &self.routed else {
+            return stakeproof_circuits::util::proving::prove_in(
+                params, pk, circuit, instances, transcript,
+            )
+            .map_err(|source| PipelineError::Halo2 {
+                what: what.to_string(),
+                source,
+            });
+        };
+        use rand::SeedableRng;
+        let c = stakeproof_gpu::halo2::create_proof_in(
+            r.backend.clone(),
+            params,
+            pk,
+            &[circuit],
+            &[&[instances]],
+            rand_chacha::ChaCha20Rng::from_entropy(),
+            transcript,
+        )
+        .map_err(|e| PipelineError::Gpu(format!("{what}: {e}")))?;
+        let mut n = r.counts.lock().unwrap_or_else(|p| p.into_inner());
+        n.msm_calls += c.msm_calls;
+        n.msm_points += c.msm_points;
+        n.ntt_calls += c.ntt_calls;
+        n.ntt_points += c.ntt_points;
+        n.bases_loaded += c.bases_loaded;
+        n.cpu_fallbacks += c.cpu_fallbacks;
+        Ok(())
     }
 }
 
-/// A Poseidon-transcript proof (every proof that is aggregated).
-pub fn prove<C: Circuit<Fr>>(
-    params: &ParamsKZG<Bn256>,
-    pk: &ProvingKey<G1Affine>,
-    circuit: C,
-    instances: &[Fr],
-    what: &str,
-) -> Result<Vec<u8>, PipelineError> {
-    let mut t =
-        PoseidonTranscript::<NativeLoader, Vec<u8>>::from_spec(vec![], POSEIDON_SPEC.clone());
-    prove_into(params, pk, circuit, instances, &mut t, what)?;
-    Ok(t.finalize())
+/// The process-wide backend of the compatibility entry points only
+/// ([`crate::leaves::prove_leaves`], [`crate::tree::prove_report`],
+/// [`crate::tree::prove_report_opts`]), which take no options. Transitional: remove with them.
+static LEGACY: Mutex<Option<ProvingBackend>> = Mutex::new(None);
+
+/// Compatibility: the backend of the entry points that take no options (`None`: halo2's
+/// prover). New code passes a [`ProvingBackend`] in [`crate::options::ProveOptions`].
+pub fn set_backend(backend: Option<stakeproof_gpu::SelectedBackend>) {
+    *LEGACY.lock().unwrap_or_else(|p| p.into_inner()) = backend.map(ProvingBackend::routed);
 }
 
-/// An EVM-transcript proof (the final one).
-pub fn prove_evm<C: Circuit<Fr>>(
-    params: &ParamsKZG<Bn256>,
-    pk: &ProvingKey<G1Affine>,
-    circuit: C,
-    instances: &[Fr],
-    what: &str,
-) -> Result<Vec<u8>, PipelineError> {
-    let mut t = TranscriptWriterBuffer::<_, G1Affine, _>::init(Vec::new());
-    prove_into::<_, _, EvmTranscript<_, _, _, _>>(params, pk, circuit, instances, &mut t, what)?;
-    Ok(t.finalize())
+/// Compatibility: [`ProvingBackend::report`] of the backend set by [`set_backend`].
+pub fn backend_report() -> Option<(BackendReport, OpCounts)> {
+    legacy().report()
+}
+
+/// The backend set by [`set_backend`] (halo2's prover if none).
+pub(crate) fn legacy() -> ProvingBackend {
+    LEGACY
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+        .unwrap_or_default()
 }

@@ -2,16 +2,17 @@
 //! decoded), the final circuit's verifying key and parameters, and the setup it needs; and its
 //! native verification (`stakeproof verify FILE`).
 
-use crate::leaves::LeafConfig;
+use crate::keys::NodeKeys;
+use crate::options::LeafConfig;
 use crate::srs::Srs;
-use crate::tree::NodeKeys;
 use crate::{write_atomically, PipelineError};
 use stakeproof_beacon::beacon::BeaconState;
+use stakeproof_beacon::hexfmt;
 use stakeproof_circuits::aggregation::layout::{ACC_LIMBS, FINAL_LEN};
-use stakeproof_circuits::gadgets::{fr_u128, node_limbs};
 use stakeproof_circuits::halo2_proofs::halo2curves::bn256::G1Affine;
 use stakeproof_circuits::halo2_proofs::plonk::VerifyingKey;
 use stakeproof_circuits::halo2_proofs::SerdeFormat;
+use stakeproof_circuits::public_inputs::fr_from_hex;
 use stakeproof_circuits::snark_verifier_sdk::halo2::aggregation::{
     AggregationCircuit, AggregationConfigParams,
 };
@@ -19,98 +20,16 @@ use stakeproof_circuits::util::proving::verify_final;
 use stakeproof_circuits::Fr;
 use std::path::Path;
 
+/// The statement of a final proof, decoded: the codec is the circuits' own, beside the layout.
+pub use stakeproof_circuits::aggregation::layout::FinalStatement;
+/// An instance as a big-endian 32-byte word, `0x`-hex: the one display form of a field
+/// element, [`stakeproof_circuits::public_inputs::fr_hex`].
+pub use stakeproof_circuits::public_inputs::fr_hex as fr_word;
+
 /// Format name in every final artifact.
 pub const FORMAT: &str = "stakeproof-final-proof";
 /// Format version.
 pub const FORMAT_VERSION: u32 = 1;
-
-/// The statement of a final proof, decoded.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct FinalStatement {
-    /// Beacon block root, `0x`-hex.
-    pub block_root: String,
-    /// Slot of the block.
-    pub slot: u64,
-    /// Whether the pool is an exact-credential pool (else an address pool, 0x01/0x02).
-    pub pool_exact: bool,
-    /// The pool's 32 credential bytes (address pools: the 0x01 form), `0x`-hex.
-    pub pool_credentials: String,
-    /// Registry length L.
-    pub registry_length: u64,
-    /// Pool validators.
-    pub validator_count: u64,
-    /// Σ balances of the pool's validators (gwei).
-    pub total_balance_gwei: u128,
-    /// Active at the block's epoch.
-    pub active_count: u64,
-    /// Exited by the block's epoch.
-    pub exited_count: u64,
-    /// Slashed.
-    pub slashed_count: u64,
-}
-
-fn parse32(s: &str) -> Option<[u8; 32]> {
-    hex::decode(s.strip_prefix("0x")?).ok()?.try_into().ok()
-}
-
-impl FinalStatement {
-    /// The 12 statement instances (after the accumulator), in circuit order.
-    pub fn to_instances(&self) -> Option<Vec<Fr>> {
-        let (bh, bl) = node_limbs(&parse32(&self.block_root)?);
-        let (ph, pl) = node_limbs(&parse32(&self.pool_credentials)?);
-        Some(vec![
-            bh,
-            bl,
-            Fr::from(self.slot),
-            Fr::from(self.pool_exact as u64),
-            ph,
-            pl,
-            Fr::from(self.registry_length),
-            Fr::from(self.validator_count),
-            fr_u128(self.total_balance_gwei),
-            Fr::from(self.active_count),
-            Fr::from(self.exited_count),
-            Fr::from(self.slashed_count),
-        ])
-    }
-
-    /// Decodes the statement instances (after the accumulator).
-    pub fn from_instances(x: &[Fr]) -> Option<Self> {
-        if x.len() != FINAL_LEN {
-            return None;
-        }
-        let u = |f: &Fr| -> Option<u128> {
-            let b = f.to_bytes();
-            b[16..]
-                .iter()
-                .all(|&z| z == 0)
-                .then(|| u128::from_le_bytes(b[..16].try_into().expect("16")))
-        };
-        let u64_ = |f: &Fr| u(f).and_then(|v| u64::try_from(v).ok());
-        let node = |hi: &Fr, lo: &Fr| -> Option<String> {
-            let mut n = [0u8; 32];
-            n[..16].copy_from_slice(&u(hi)?.to_be_bytes());
-            n[16..].copy_from_slice(&u(lo)?.to_be_bytes());
-            Some(format!("0x{}", hex::encode(n)))
-        };
-        Some(FinalStatement {
-            block_root: node(&x[0], &x[1])?,
-            slot: u64_(&x[2])?,
-            pool_exact: match u64_(&x[3])? {
-                0 => false,
-                1 => true,
-                _ => return None,
-            },
-            pool_credentials: node(&x[4], &x[5])?,
-            registry_length: u64_(&x[6])?,
-            validator_count: u64_(&x[7])?,
-            total_balance_gwei: u(&x[8])?,
-            active_count: u64_(&x[9])?,
-            exited_count: u64_(&x[10])?,
-            slashed_count: u64_(&x[11])?,
-        })
-    }
-}
 
 /// The final circuit: what a verifier needs besides the setup.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -164,18 +83,9 @@ pub struct FinalArtifact {
     pub prover_seconds: f64,
 }
 
-/// An instance as a big-endian 32-byte word, `0x`-hex.
-pub fn fr_word(x: &Fr) -> String {
-    let mut b = x.to_bytes();
-    b.reverse();
-    format!("0x{}", hex::encode(b))
-}
-
-/// Parses [`fr_word`].
+/// Parses [`fr_word`]; `None` for anything but 32 bytes of hex below the field modulus.
 pub fn word_fr(s: &str) -> Option<Fr> {
-    let mut b = parse32(s)?;
-    b.reverse();
-    Option::from(Fr::from_bytes(&b))
+    fr_from_hex(s).ok()
 }
 
 impl FinalArtifact {
@@ -207,11 +117,11 @@ impl FinalArtifact {
             fork: state.fork().name().into(),
             epoch: state.epoch(),
             instances: instances.iter().map(fr_word).collect(),
-            proof: format!("0x{}", hex::encode(proof)),
+            proof: hexfmt::encode(proof),
             circuit: FinalCircuit {
                 name: keys.name.clone(),
                 params: keys.pinning.params,
-                vk: format!("0x{}", hex::encode(vk)),
+                vk: hexfmt::encode(vk),
                 vk_digest: keys.vk_digest.clone(),
                 circuits_version: stakeproof_circuits::CIRCUITS_VERSION,
                 leaves: *leaves,
@@ -255,12 +165,12 @@ impl FinalArtifact {
 
     /// The proof bytes.
     pub fn proof_bytes(&self) -> Option<Vec<u8>> {
-        hex::decode(self.proof.strip_prefix("0x")?).ok()
+        hexfmt::parse(&self.proof).ok()
     }
 
     /// The verifying key.
     pub fn verifying_key(&self) -> Option<VerifyingKey<G1Affine>> {
-        let bytes = hex::decode(self.circuit.vk.strip_prefix("0x")?).ok()?;
+        let bytes = hexfmt::parse(&self.circuit.vk).ok()?;
         VerifyingKey::read::<_, AggregationCircuit>(
             &mut bytes.as_slice(),
             SerdeFormat::RawBytes,
@@ -289,7 +199,7 @@ impl FinalArtifact {
         let vk = self
             .verifying_key()
             .ok_or("the verifying key does not decode")?;
-        let digest = format!("{:?}", vk.transcript_repr());
+        let digest = crate::keys::vk_digest_of(&vk);
         if digest != self.circuit.vk_digest {
             return Err("the verifying key's digest is not the one recorded".into());
         }

@@ -1,7 +1,10 @@
-//! Proving keys per circuit, generated once per (circuit, setup) and cached with the pinning.
+//! Proving keys per circuit, generated once per (circuit, setup) and cached with the pinning:
+//! the leaves' [`CircuitKeys`] (with their [`KeyStore`]) and the aggregation nodes'
+//! [`NodeKeys`] (cached by the tree, see [`crate::tree`]).
 
 use crate::srs::Srs;
 use crate::{write_atomically, PipelineError};
+use stakeproof_circuits::aggregation::circuit::NodePinning;
 use stakeproof_circuits::halo2_base::gates::circuit::CircuitBuilderStage;
 use stakeproof_circuits::halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
 use stakeproof_circuits::halo2_proofs::plonk::{ProvingKey, VerifyingKey};
@@ -25,6 +28,21 @@ pub struct CircuitKeys {
     pub vk_digest: String,
     /// Whether the keys were read from the cache.
     pub cached: bool,
+}
+
+/// Keys of one aggregation node circuit. The proving key (~3 GB at k = 20) stays on disk
+/// until a node of this circuit must be proven; at most one is held in memory at a time.
+pub struct NodeKeys {
+    /// Name: node tag and a digest of the children's verifying keys.
+    pub name: String,
+    /// Verifying key.
+    pub vk: VerifyingKey<G1Affine>,
+    /// Shape fixed at keygen.
+    pub pinning: NodePinning,
+    /// Verifying-key digest.
+    pub vk_digest: String,
+    /// Where the proving key is cached.
+    pub pk_path: PathBuf,
 }
 
 /// Where keys are cached: `{dir}/{circuit}.v{CIRCUITS_VERSION}.{srs id}.pk` and `.pinning.json`.

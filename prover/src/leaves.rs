@@ -3,7 +3,9 @@
 //! proven in the artifact store.
 
 use crate::artifacts::{ArtifactStore, Rejected};
+use crate::backend::ProvingBackend;
 use crate::keys::{CircuitKeys, KeyStore};
+use crate::options::ProveOptions;
 use crate::srs::Srs;
 use crate::PipelineError;
 use rayon::prelude::*;
@@ -12,7 +14,6 @@ use stakeproof_beacon::report::{pool_totals, Pool, PoolTotals};
 use stakeproof_circuits::balance::native::balance_public;
 use stakeproof_circuits::balance::BalanceWitness;
 use stakeproof_circuits::halo2_base::gates::circuit::CircuitBuilderStage;
-use stakeproof_circuits::info::LeafSize;
 use stakeproof_circuits::registry::native::registry_public;
 use stakeproof_circuits::registry::RegistryWitness;
 use stakeproof_circuits::util::circuit::{build_circuit, CircuitLogic, Shape};
@@ -20,57 +21,7 @@ use stakeproof_circuits::Fr;
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// Sizes of the leaf proofs.
-#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
-pub struct LeafConfig {
-    /// Validators per registry proof (a power of two).
-    pub registry_size: usize,
-    /// `k` of the registry circuit.
-    pub registry_k: u32,
-    /// Balances per balance proof (a multiple of `registry_size`).
-    pub balance_size: usize,
-    /// `k` of the balance circuit.
-    pub balance_k: u32,
-    /// Upper bound on concurrent proofs (also capped by memory).
-    pub max_parallel: usize,
-}
-
-impl LeafConfig {
-    /// Sizes `n_r` and `n_b` at the smallest `k` that fits each circuit's SHA-256 rows.
-    pub fn for_sizes(registry_size: usize, balance_size: usize) -> Result<Self, PipelineError> {
-        if !registry_size.is_power_of_two()
-            || !balance_size.is_power_of_two()
-            || balance_size < 4
-            || balance_size % registry_size != 0
-        {
-            return Err(PipelineError::Witness(
-                stakeproof_circuits::registry::witness::WitnessError::BadGrouping {
-                    n_b: balance_size,
-                    n_r: registry_size,
-                },
-            ));
-        }
-        let registry = LeafSize::registry(registry_size, None).map_err(size_error)?;
-        // The deeper (Electra) layout: its k holds the depth-5 layout too.
-        let balance = LeafSize::balance(balance_size, registry_size, None).map_err(size_error)?;
-        Ok(LeafConfig {
-            registry_size,
-            registry_k: registry.k(),
-            balance_size,
-            balance_k: balance.k(),
-            max_parallel: rayon::current_num_threads(),
-        })
-    }
-
-    /// The smallest sizes (registry-4 at k=13, balance-16 at k=14): the tests' and demo's.
-    pub fn small() -> Self {
-        Self::for_sizes(4, 16).expect("4 and 16 nest")
-    }
-}
-
-fn size_error(e: stakeproof_circuits::info::InfoError) -> PipelineError {
-    PipelineError::BadSize(e.to_string())
-}
+pub use crate::options::{LeafConfig, Progress, Silent};
 
 /// One proven (or reused) leaf.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -100,22 +51,6 @@ pub struct LeafReport {
     pub totals: PoolTotals,
     /// Proofs run concurrently.
     pub parallel: usize,
-}
-
-/// Progress callbacks (the CLI draws bars from them).
-pub trait Progress: Sync {
-    /// A stage starts with `total` items.
-    fn stage(&self, name: &str, total: usize);
-    /// One item of the current stage finished.
-    fn tick(&self);
-}
-
-/// No progress output.
-pub struct Silent;
-
-impl Progress for Silent {
-    fn stage(&self, _: &str, _: usize) {}
-    fn tick(&self) {}
 }
 
 /// Where the pipeline keeps its state.
@@ -166,6 +101,7 @@ pub fn available_memory() -> Option<u64> {
 }
 
 fn prove_one(
+    backend: &ProvingBackend,
     keys: &CircuitKeys,
     store: &ArtifactStore,
     logic: &impl CircuitLogic,
@@ -201,7 +137,7 @@ fn prove_one(
         "{}: circuit and native twin disagree at range {start}",
         keys.name
     );
-    let proof = crate::backend::prove(
+    let proof = backend.prove(
         &keys.params,
         &keys.pk,
         circuit,
@@ -219,7 +155,8 @@ fn prove_one(
     })
 }
 
-/// Proves every registry and balance range of `state` for `pool` at the state's epoch.
+/// Compatibility: [`prove`] with `cfg`, the backend of [`crate::backend::set_backend`] and
+/// `progress`, returning the report only. Transitional, for callers outside this crate.
 pub fn prove_leaves(
     state: &BeaconState,
     pool: &Pool,
@@ -228,7 +165,12 @@ pub fn prove_leaves(
     work: &WorkDir,
     progress: &dyn Progress,
 ) -> Result<LeafReport, PipelineError> {
-    Ok(prove_leaves_with_keys(state, pool, cfg, srs, work, progress)?.report)
+    let opts = ProveOptions {
+        backend: crate::backend::legacy(),
+        progress,
+        ..ProveOptions::new(*cfg)
+    };
+    Ok(prove(state, pool, srs, work, &opts)?.report)
 }
 
 /// The leaf stage with what the aggregation needs from it.
@@ -266,15 +208,17 @@ pub fn leaf_witnesses(
     Ok((registry, balance))
 }
 
-/// [`prove_leaves`], also returning the witnesses and keys.
-pub fn prove_leaves_with_keys(
+/// The leaf stage: proves every registry and balance range of `state` for `pool` at the
+/// state's epoch (sizes `opts.leaves`, through `opts.backend`), reusing every proof already in
+/// the work directory's store; returns the report with the witnesses and keys the tree needs.
+pub fn prove(
     state: &BeaconState,
     pool: &Pool,
-    cfg: &LeafConfig,
     srs: &Srs,
     work: &WorkDir,
-    progress: &dyn Progress,
+    opts: &ProveOptions,
 ) -> Result<ProvenLeaves, PipelineError> {
+    let (cfg, progress) = (&opts.leaves, opts.progress);
     let (registry, balance) = leaf_witnesses(state, pool, cfg)?;
 
     progress.stage("keys", 2);
@@ -286,9 +230,8 @@ pub fn prove_leaves_with_keys(
     let report = prove_ranges(
         state,
         pool,
-        cfg,
         work,
-        progress,
+        opts,
         (&registry, &rkeys),
         (&balance, &bkeys),
     )?;
@@ -334,12 +277,12 @@ pub fn leaf_keys(
 fn prove_ranges(
     state: &BeaconState,
     pool: &Pool,
-    cfg: &LeafConfig,
     work: &WorkDir,
-    progress: &dyn Progress,
+    opts: &ProveOptions,
     (registry, rkeys): (&[RegistryWitness], &CircuitKeys),
     (balance, bkeys): (&[BalanceWitness], &CircuitKeys),
 ) -> Result<LeafReport, PipelineError> {
+    let (cfg, progress, backend) = (&opts.leaves, opts.progress, &opts.backend);
     let epoch = state.epoch();
 
     let mem_cap = available_memory()
@@ -357,7 +300,8 @@ fn prove_ranges(
         registry
             .par_iter()
             .map(|w| {
-                let r = prove_one(rkeys, &store, w, w.start, registry_public(w).to_instances());
+                let native = registry_public(w).to_instances();
+                let r = prove_one(backend, rkeys, &store, w, w.start, native);
                 progress.tick();
                 r
             })
@@ -371,7 +315,7 @@ fn prove_ranges(
             .par_iter()
             .zip(&natives)
             .map(|(w, native)| {
-                let r = prove_one(bkeys, &store, w, w.start, native.to_instances());
+                let r = prove_one(backend, bkeys, &store, w, w.start, native.to_instances());
                 progress.tick();
                 r
             })

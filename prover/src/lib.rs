@@ -2,18 +2,24 @@
 //! # stakeproof-prover
 //!
 //! - [`srs`]: the universal KZG setup, from a ceremony file or generated locally (unsafe);
-//! - [`keys`]: proving keys and pinnings per circuit, generated once and cached;
-//! - [`backend`]: CPU or GPU (`stakeproof-gpu`) for the provers' commitment MSMs;
+//! - [`keys`]: proving keys and pinnings per circuit (leaves) and per aggregation node,
+//!   generated once and cached;
+//! - [`backend`]: CPU or GPU (`stakeproof-gpu`) for the provers' commitment MSMs, as a value;
+//! - [`options`]: what a run is told ([`options::ProveOptions`]: leaf sizes, tree sizes,
+//!   backend, progress);
 //! - [`artifacts`]: content-addressed proof artifacts, verified before reuse;
 //! - [`leaves`]: the leaf stage of a report — plan the ranges, prove them in parallel, resume;
 //! - [`tree`]: the aggregation tree over the leaves, up to the final proof;
-//! - [`final_artifact`]: the versioned final proof file and its native verification.
+//! - [`final_artifact`]: the versioned final proof file and its native verification;
+//! - [`circuit_cost`]: what a leaf circuit costs (shape, keygen/proof time and memory).
 
 pub mod artifacts;
 pub mod backend;
+pub mod circuit_cost;
 pub mod final_artifact;
 pub mod keys;
 pub mod leaves;
+pub mod options;
 pub mod srs;
 pub mod tree;
 

@@ -6,8 +6,9 @@
 use stakeproof_beacon::devnet::{self, DevnetSpec};
 use stakeproof_beacon::report::{pool_report, Pool};
 use stakeproof_gpu::{select_backend, BackendChoice, BackendKind};
-use stakeproof_prover::backend::{backend_report, set_backend};
-use stakeproof_prover::leaves::{prove_leaves, LeafConfig, Silent, WorkDir};
+use stakeproof_prover::backend::ProvingBackend;
+use stakeproof_prover::leaves::{prove, LeafConfig, WorkDir};
+use stakeproof_prover::options::ProveOptions;
 use stakeproof_prover::srs::Srs;
 
 #[test]
@@ -27,15 +28,18 @@ fn leaf_proofs_through_the_backend_are_counted_and_verify() {
 
     let selected = select_backend(BackendChoice::Cpu).unwrap();
     assert_eq!(selected.report.kind, BackendKind::Cpu);
-    set_backend(Some(selected));
-    let first = prove_leaves(&st, &pool, &cfg, &srs, &work, &Silent).unwrap();
+    let opts = ProveOptions {
+        backend: ProvingBackend::routed(selected),
+        ..ProveOptions::new(cfg)
+    };
+    let first = prove(&st, &pool, &srs, &work, &opts).unwrap().report;
     let proofs = first.registry.len() + first.balance.len();
     assert_eq!(
         proofs, 5,
         "four registry ranges of 4 (the last two beyond L), one balance range of 16"
     );
     assert_eq!(first.totals, pool_report(&st, &pool).unwrap().totals);
-    let (report, counts) = backend_report().expect("a backend is set");
+    let (report, counts) = opts.backend.report().expect("a backend is set");
     assert_eq!(report.kind, BackendKind::Cpu);
     // Every commitment of every proof is an MSM through the backend: at least one per advice
     // column (~120 per leaf), none redone on the CPU behind its back.
@@ -49,13 +53,14 @@ fn leaf_proofs_through_the_backend_are_counted_and_verify() {
 
     // The stored proofs verify with the ordinary verifier: a second run reuses all of them,
     // and routes nothing more.
-    let again = prove_leaves(&st, &pool, &cfg, &srs, &work, &Silent).unwrap();
+    let again = prove(&st, &pool, &srs, &work, &opts).unwrap().report;
     assert!(again
         .registry
         .iter()
         .chain(&again.balance)
         .all(|o| o.reused));
-    assert_eq!(backend_report().unwrap().1, counts);
-    set_backend(None);
-    assert!(backend_report().is_none());
+    assert_eq!(opts.backend.report().unwrap().1, counts);
+    // The backend is the run's, not the process's: halo2's own prover counts nothing.
+    assert!(ProvingBackend::halo2().report().is_none());
+    assert!(ProveOptions::new(cfg).backend.report().is_none());
 }

@@ -5,7 +5,8 @@
 use stakeproof_beacon::beacon::{BeaconState, Fork};
 use stakeproof_beacon::devnet::{self, DevnetSpec};
 use stakeproof_beacon::report::{pool_report, Pool};
-use stakeproof_prover::leaves::{prove_leaves, LeafConfig, Silent, WorkDir};
+use stakeproof_prover::leaves::{prove, LeafConfig, WorkDir};
+use stakeproof_prover::options::ProveOptions;
 use stakeproof_prover::srs::Srs;
 
 /// The registry of `spec`, edited, in a state at `slot`.
@@ -41,10 +42,10 @@ fn leaves_resume_reuse_and_recover() {
     };
     let srs = Srs::unsafe_local(14, 42, Some(&work.srs())).unwrap();
     assert!(srs.unsafe_local);
-    let cfg = LeafConfig::small();
+    let opts = ProveOptions::new(LeafConfig::small());
 
     let s1 = state(&spec, spec.slot, |_, _| {});
-    let first = prove_leaves(&s1, &pool, &cfg, &srs, &work, &Silent).unwrap();
+    let first = prove(&s1, &pool, &srs, &work, &opts).unwrap().report;
     assert_eq!(
         first.registry.len(),
         8,
@@ -59,7 +60,7 @@ fn leaves_resume_reuse_and_recover() {
     assert_eq!(first.totals, pool_report(&s1, &pool).unwrap().totals);
 
     // Killed and restarted, or simply run again: nothing is proven twice.
-    let again = prove_leaves(&s1, &pool, &cfg, &srs, &work, &Silent).unwrap();
+    let again = prove(&s1, &pool, &srs, &work, &opts).unwrap().report;
     assert!(again
         .registry
         .iter()
@@ -74,7 +75,7 @@ fn leaves_resume_reuse_and_recover() {
             *b += 1_000;
         }
     });
-    let next = prove_leaves(&s2, &pool, &cfg, &srs, &work, &Silent).unwrap();
+    let next = prove(&s2, &pool, &srs, &work, &opts).unwrap().report;
     let reproven: Vec<u64> = next
         .registry
         .iter()
@@ -101,7 +102,7 @@ fn leaves_resume_reuse_and_recover() {
     let at = bytes.len() / 2;
     bytes[at] = if bytes[at] == b'0' { b'1' } else { b'0' };
     std::fs::write(&victim, bytes).unwrap();
-    let healed = prove_leaves(&s2, &pool, &cfg, &srs, &work, &Silent).unwrap();
+    let healed = prove(&s2, &pool, &srs, &work, &opts).unwrap().report;
     assert!(!healed.registry[0].reused);
     assert!(healed.registry[0].discarded.is_some());
     assert!(healed.registry[1..].iter().all(|o| o.reused));

@@ -2,13 +2,43 @@
 //!
 //! Only what this crate's contracts need: static words, static tuples and arrays inline, and
 //! `bytes` arguments in the tail.
+//!
+//! The public-input layout is the circuits' (`stakeproof_circuits::aggregation::layout`: the
+//! accumulator, then the final statement, `FinalStatement::to_instances`). A proof's own
+//! public inputs reach the verifier already encoded ([`verifier_calldata`] takes the words of
+//! a final artifact); what is written out here is only [`public_inputs`], the Rust mirror of
+//! `BeaconBalanceOracle.publicInputs` (Solidity), which this crate's tests check against the
+//! deployed contract. This crate does not depend on the circuits, so the positions are named
+//! once, in [`inputs_at`].
 
 use revm::primitives::{keccak256, Address, B256, U256};
 
+/// Number of KZG accumulator limbs at the front of the public inputs (four coordinates of
+/// [`crate::verifier::LIMBS`] limbs).
+pub const NUM_ACCUMULATOR_LIMBS: usize = 4 * crate::verifier::LIMBS;
+/// Number of public inputs of the final statement, after the accumulator.
+pub const NUM_STATEMENT_INPUTS: usize = 12;
 /// Number of public inputs of the report verifier.
-pub const NUM_PUBLIC_INPUTS: usize = 24;
-/// Number of KZG accumulator limbs at the front of the public inputs.
-pub const NUM_ACCUMULATOR_LIMBS: usize = 12;
+pub const NUM_PUBLIC_INPUTS: usize = NUM_ACCUMULATOR_LIMBS + NUM_STATEMENT_INPUTS;
+
+/// Positions in the report verifier's public inputs: the circuits' `final_at` positions after
+/// the [`NUM_ACCUMULATOR_LIMBS`] limbs. A root or the pool's credentials is two words, the
+/// high then the low 128 bits.
+pub mod inputs_at {
+    use super::NUM_ACCUMULATOR_LIMBS as ACC;
+    /// Block root (hi, lo).
+    pub const BLOCK_ROOT: usize = ACC;
+    /// Slot of the block.
+    pub const SLOT: usize = ACC + 2;
+    /// Pool mode (1: exact credentials).
+    pub const POOL_EXACT: usize = ACC + 3;
+    /// Pool credentials (hi, lo).
+    pub const POOL: usize = ACC + 4;
+    /// Registry length.
+    pub const REGISTRY_LENGTH: usize = ACC + 6;
+    /// Validator count, total balance (gwei), active, exited and slashed counts.
+    pub const TOTALS: usize = ACC + 7;
+}
 
 /// Solidity signature of `BeaconBalanceOracle.submitReport`.
 pub const SUBMIT_REPORT_SIGNATURE: &str =
@@ -167,10 +197,10 @@ pub fn oracle_constructor_args(
     ])
 }
 
-/// The verifier's public inputs for a report, exactly as `BeaconBalanceOracle` builds them:
-/// `[0..12)` accumulator limbs, 12/13 block root high/low 128 bits, 14 slot, 15 pool-exact
-/// flag, 16/17 pool credentials high/low 128 bits, 18..23 registry length, validator count,
-/// total balance (gwei), active, exited and slashed counts.
+/// The verifier's public inputs for a report, exactly as `BeaconBalanceOracle` builds them
+/// (positions: [`inputs_at`]): `[0..12)` accumulator limbs, 12/13 block root high/low 128
+/// bits, 14 slot, 15 pool-exact flag, 16/17 pool credentials high/low 128 bits, 18..23
+/// registry length, validator count, total balance (gwei), active, exited and slashed counts.
 pub fn public_inputs(
     report: &Report,
     block_root: B256,
@@ -180,20 +210,18 @@ pub fn public_inputs(
 ) -> [U256; NUM_PUBLIC_INPUTS] {
     let hi = |b: B256| U256::from_be_slice(&b[..16]);
     let lo = |b: B256| U256::from_be_slice(&b[16..]);
+    use inputs_at as at;
     let mut inputs = [U256::ZERO; NUM_PUBLIC_INPUTS];
     inputs[..NUM_ACCUMULATOR_LIMBS].copy_from_slice(accumulator);
-    inputs[12] = hi(block_root);
-    inputs[13] = lo(block_root);
-    inputs[14] = U256::from(report.slot);
-    inputs[15] = bool_word(pool_exact);
-    inputs[16] = hi(pool_credentials);
-    inputs[17] = lo(pool_credentials);
-    inputs[18] = U256::from(report.registry_length);
-    inputs[19] = U256::from(report.validator_count);
-    inputs[20] = U256::from(report.total_balance_gwei);
-    inputs[21] = U256::from(report.active_count);
-    inputs[22] = U256::from(report.exited_count);
-    inputs[23] = U256::from(report.slashed_count);
+    inputs[at::BLOCK_ROOT] = hi(block_root);
+    inputs[at::BLOCK_ROOT + 1] = lo(block_root);
+    inputs[at::SLOT] = U256::from(report.slot);
+    inputs[at::POOL_EXACT] = bool_word(pool_exact);
+    inputs[at::POOL] = hi(pool_credentials);
+    inputs[at::POOL + 1] = lo(pool_credentials);
+    inputs[at::REGISTRY_LENGTH] = U256::from(report.registry_length);
+    // The totals in the order of the oracle's `Report` tuple (its last five words).
+    inputs[at::TOTALS..at::TOTALS + 5].copy_from_slice(&report.to_words()[2..]);
     inputs
 }
 
@@ -268,5 +296,19 @@ mod tests {
         assert_eq!(inputs[12], U256::from(1));
         assert_eq!(inputs[13], U256::from(2));
         assert_eq!(inputs[15], U256::from(1));
+        assert_eq!(NUM_PUBLIC_INPUTS, 24);
+        let r = Report {
+            slot: 1,
+            registry_length: 2,
+            validator_count: 3,
+            total_balance_gwei: 4,
+            active_count: 5,
+            exited_count: 6,
+            slashed_count: 7,
+        };
+        let inputs = public_inputs(&r, B256::ZERO, false, B256::ZERO, &[U256::ZERO; 12]);
+        let tail: Vec<U256> = (2..=7).map(U256::from).collect();
+        assert_eq!(inputs[14], U256::from(1));
+        assert_eq!(inputs[18..], tail[..]);
     }
 }

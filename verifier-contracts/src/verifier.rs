@@ -163,7 +163,8 @@ pub fn compile_verifier(source: &str) -> Result<crate::solc::Compiled, crate::so
     )
 }
 
-/// A scalar-field element as the verifier's 32-byte word.
+/// A scalar-field element as the verifier's 32-byte word (the word whose `0x`-hex is
+/// `stakeproof_circuits::public_inputs::fr_hex`, the final artifact's `instances`).
 pub fn fr_to_u256(f: &Fr) -> U256 {
     U256::from_le_bytes(f.to_repr())
 }

@@ -12,8 +12,19 @@
 //! - **Final** (the proof the EVM verifier checks): `[block_hi, block_lo, slot, pool_exact,
 //!   pool_hi, pool_lo, L, count, total_gwei, active, exited, slashed]`.
 
-use crate::public_inputs::{balance_instances, REGISTRY_INSTANCES};
+//!
+//! This module is also the codec of these layouts: [`Statement::describe`] decodes any
+//! statement's instances by name (the native tree's JSON), [`FinalStatement`] is the final one
+//! both ways (the final artifact), and [`final_from_summary`] is how a finalizing node reorders
+//! a summary. Integers and roots go through [`crate::gadgets`]' one decoder
+//! ([`u128_from_fr`], [`node_from_limbs`]); a field element as text is
+//! [`crate::public_inputs::fr_hex`].
+
+use crate::gadgets::{fr_u128, node_from_limbs, node_limbs, u128_from_fr, u64_from_fr};
+use crate::public_inputs::{balance_instances, fr_hex, REGISTRY_INSTANCES};
+use crate::Fr;
 use serde::{Deserialize, Serialize};
+use stakeproof_beacon::hexfmt;
 
 /// Accumulator limbs at the front of every aggregation proof's instances.
 pub const ACC_LIMBS: usize = 12;
@@ -21,6 +32,70 @@ pub const ACC_LIMBS: usize = 12;
 pub const SUMMARY_LEN: usize = 15;
 /// Instances of the final statement (after the accumulator).
 pub const FINAL_LEN: usize = 12;
+
+/// Names of the five pool totals, in the order every statement that carries them does.
+pub const TOTALS: [&str; 5] = [
+    "validator_count",
+    "total_balance_gwei",
+    "active_count",
+    "exited_count",
+    "slashed_count",
+];
+
+/// Positions in a summary statement (a root or the pool's credentials: `hi` here, `lo` next).
+pub mod summary_at {
+    /// First index covered.
+    pub const START: usize = 0;
+    /// End of the covered range (exclusive).
+    pub const END: usize = 1;
+    /// Registry length L.
+    pub const REGISTRY_LENGTH: usize = 2;
+    /// Epoch of the counts.
+    pub const EPOCH: usize = 3;
+    /// Slot of the block.
+    pub const SLOT: usize = 4;
+    /// Block root (hi, lo).
+    pub const BLOCK_ROOT: usize = 5;
+    /// Pool mode (1: exact credentials).
+    pub const POOL_EXACT: usize = 7;
+    /// Pool credentials (hi, lo).
+    pub const POOL: usize = 8;
+    /// The five totals ([`super::TOTALS`]).
+    pub const TOTALS: usize = 10;
+}
+
+/// Positions in the final statement, after the accumulator (a root or the pool's credentials:
+/// `hi` here, `lo` next). The oracle contract builds the same words.
+pub mod final_at {
+    /// Block root (hi, lo).
+    pub const BLOCK_ROOT: usize = 0;
+    /// Slot of the block.
+    pub const SLOT: usize = 2;
+    /// Pool mode (1: exact credentials).
+    pub const POOL_EXACT: usize = 3;
+    /// Pool credentials (hi, lo).
+    pub const POOL: usize = 4;
+    /// Registry length L.
+    pub const REGISTRY_LENGTH: usize = 6;
+    /// The five totals ([`super::TOTALS`]).
+    pub const TOTALS: usize = 7;
+}
+
+/// The final statement of a summary that covers the whole registry (what a finalizing node
+/// outputs once it has checked `start = 0` and `L ≤ end`). `summary` has [`SUMMARY_LEN`]
+/// instances.
+pub fn final_from_summary(summary: &[Fr]) -> Vec<Fr> {
+    use {final_at as f, summary_at as s};
+    let mut out = vec![Fr::zero(); FINAL_LEN];
+    out[f::BLOCK_ROOT..f::BLOCK_ROOT + 2]
+        .copy_from_slice(&summary[s::BLOCK_ROOT..s::BLOCK_ROOT + 2]);
+    out[f::SLOT] = summary[s::SLOT];
+    out[f::POOL_EXACT] = summary[s::POOL_EXACT];
+    out[f::POOL..f::POOL + 2].copy_from_slice(&summary[s::POOL..s::POOL + 2]);
+    out[f::REGISTRY_LENGTH] = summary[s::REGISTRY_LENGTH];
+    out[f::TOTALS..f::TOTALS + 5].copy_from_slice(&summary[s::TOTALS..s::TOTALS + 5]);
+    out
+}
 
 /// What a proof's public inputs state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -171,5 +246,239 @@ impl NodeSpec {
                 .map(|s| s.tag())
                 .unwrap_or_else(|_| "bad".into())
         )
+    }
+}
+
+impl Statement {
+    /// The public inputs (accumulator excluded) decoded by name: roots and credentials as
+    /// 32-byte `0x`-hex, commitments as field elements ([`fr_hex`]), the rest as numbers (a
+    /// number above `u64::MAX` as a decimal string). A value that does not decode (not below
+    /// 2^128) is shown as its field element; the wrong number of instances gives one `error`.
+    pub fn describe(&self, inst: &[Fr]) -> serde_json::Map<String, serde_json::Value> {
+        use serde_json::{json, Map, Value};
+        let mut f = Map::new();
+        if inst.len() != self.len() {
+            let msg = format!("{} instances, expected {}", inst.len(), self.len());
+            f.insert("error".into(), json!(msg));
+            return f;
+        }
+        let num = |i: usize| -> Value {
+            match u128_from_fr(&inst[i]) {
+                Some(v) => u64::try_from(v).map_or_else(|_| json!(v.to_string()), |x| json!(x)),
+                None => json!(fr_hex(&inst[i])),
+            }
+        };
+        let root = |i: usize| -> Value {
+            match node_from_limbs(&inst[i], &inst[i + 1]) {
+                Some(n) => json!(hexfmt::encode(n)),
+                None => json!([fr_hex(&inst[i]), fr_hex(&inst[i + 1])]),
+            }
+        };
+        let names = |f: &mut Map<String, Value>, at: usize, names: &[&str]| {
+            for (k, name) in names.iter().enumerate() {
+                f.insert((*name).into(), num(at + k));
+            }
+        };
+        let pool = |f: &mut Map<String, Value>, at: usize| {
+            f.insert(
+                "pool_exact".into(),
+                json!(u128_from_fr(&inst[at]) == Some(1)),
+            );
+            f.insert("pool_credentials".into(), root(at + 1));
+        };
+        match *self {
+            Statement::RegistryLeaf { .. } => {
+                names(&mut f, 0, &["start", "fill"]);
+                pool(&mut f, 2);
+                f.insert("root".into(), root(5));
+                f.insert("commitment".into(), json!(fr_hex(&inst[7])));
+            }
+            Statement::BalanceLeaf { n_b, n_r } | Statement::Balance { n_b, n_r } => {
+                let m = (n_b / n_r) as usize;
+                names(&mut f, 0, &["start", "registry_length", "epoch", "slot"]);
+                f.insert("block_root".into(), root(4));
+                let ranges: Vec<Value> = (0..m)
+                    .map(|j| json!({"root": root(6 + 3 * j), "commitment": fr_hex(&inst[8 + 3 * j])}))
+                    .collect();
+                f.insert("registry_ranges".into(), Value::Array(ranges));
+                names(&mut f, 6 + 3 * m, &TOTALS);
+            }
+            Statement::Registry { ranges, .. } => {
+                names(&mut f, 0, &["start"]);
+                pool(&mut f, 1);
+                let rs: Vec<Value> = (0..ranges)
+                    .map(|j| {
+                        let at = 4 + 4 * j;
+                        json!({"fill": num(at), "root": root(at + 1), "commitment": fr_hex(&inst[at + 3])})
+                    })
+                    .collect();
+                f.insert("ranges".into(), Value::Array(rs));
+            }
+            Statement::Summary => {
+                use summary_at as s;
+                let head = ["start", "end", "registry_length", "epoch", "slot"];
+                names(&mut f, s::START, &head);
+                f.insert("block_root".into(), root(s::BLOCK_ROOT));
+                pool(&mut f, s::POOL_EXACT);
+                names(&mut f, s::TOTALS, &TOTALS);
+            }
+            Statement::Final => {
+                use final_at as s;
+                f.insert("block_root".into(), root(s::BLOCK_ROOT));
+                names(&mut f, s::SLOT, &["slot"]);
+                pool(&mut f, s::POOL_EXACT);
+                names(&mut f, s::REGISTRY_LENGTH, &["registry_length"]);
+                names(&mut f, s::TOTALS, &TOTALS);
+            }
+        }
+        f
+    }
+}
+
+/// The final statement, decoded: what the final artifact records and the oracle contract's
+/// `Report` (with the block root and the pool) carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FinalStatement {
+    /// Beacon block root, `0x`-hex.
+    pub block_root: String,
+    /// Slot of the block.
+    pub slot: u64,
+    /// Whether the pool is an exact-credential pool (else an address pool, 0x01/0x02).
+    pub pool_exact: bool,
+    /// The pool's 32 credential bytes (address pools: the 0x01 form), `0x`-hex.
+    pub pool_credentials: String,
+    /// Registry length L.
+    pub registry_length: u64,
+    /// Pool validators.
+    pub validator_count: u64,
+    /// Σ balances of the pool's validators (gwei).
+    pub total_balance_gwei: u128,
+    /// Active at the block's epoch.
+    pub active_count: u64,
+    /// Exited by the block's epoch.
+    pub exited_count: u64,
+    /// Slashed.
+    pub slashed_count: u64,
+}
+
+impl FinalStatement {
+    /// The [`FINAL_LEN`] statement instances (after the accumulator), in circuit order;
+    /// `None` if a root is not 32 bytes of hex.
+    pub fn to_instances(&self) -> Option<Vec<Fr>> {
+        use final_at as at;
+        let root = |s: &str| hexfmt::parse_fixed::<32>(s).ok().map(|n| node_limbs(&n));
+        let mut x = vec![Fr::zero(); FINAL_LEN];
+        (x[at::BLOCK_ROOT], x[at::BLOCK_ROOT + 1]) = root(&self.block_root)?;
+        x[at::SLOT] = Fr::from(self.slot);
+        x[at::POOL_EXACT] = Fr::from(self.pool_exact as u64);
+        (x[at::POOL], x[at::POOL + 1]) = root(&self.pool_credentials)?;
+        x[at::REGISTRY_LENGTH] = Fr::from(self.registry_length);
+        x[at::TOTALS..at::TOTALS + 5].copy_from_slice(&[
+            Fr::from(self.validator_count),
+            fr_u128(self.total_balance_gwei),
+            Fr::from(self.active_count),
+            Fr::from(self.exited_count),
+            Fr::from(self.slashed_count),
+        ]);
+        Some(x)
+    }
+
+    /// Decodes the statement instances (after the accumulator); `None` for the wrong length, a
+    /// value out of its range or a pool mode other than 0 or 1.
+    pub fn from_instances(x: &[Fr]) -> Option<Self> {
+        use final_at as at;
+        if x.len() != FINAL_LEN {
+            return None;
+        }
+        let root = |i: usize| node_from_limbs(&x[i], &x[i + 1]).map(hexfmt::encode);
+        let total = |k: usize| u64_from_fr(&x[at::TOTALS + k]);
+        Some(FinalStatement {
+            block_root: root(at::BLOCK_ROOT)?,
+            slot: u64_from_fr(&x[at::SLOT])?,
+            pool_exact: match u64_from_fr(&x[at::POOL_EXACT])? {
+                0 => false,
+                1 => true,
+                _ => return None,
+            },
+            pool_credentials: root(at::POOL)?,
+            registry_length: u64_from_fr(&x[at::REGISTRY_LENGTH])?,
+            validator_count: total(0)?,
+            total_balance_gwei: u128_from_fr(&x[at::TOTALS + 1])?,
+            active_count: total(2)?,
+            exited_count: total(3)?,
+            slashed_count: total(4)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statement() -> FinalStatement {
+        FinalStatement {
+            block_root: format!("0x{}", "ab".repeat(32)),
+            slot: 123,
+            pool_exact: true,
+            pool_credentials: format!("0x01{}", "00".repeat(31)),
+            registry_length: 1000,
+            validator_count: 7,
+            total_balance_gwei: 224_000_000_000,
+            active_count: 6,
+            exited_count: 1,
+            slashed_count: 0,
+        }
+    }
+
+    #[test]
+    fn final_statement_round_trips_and_describe_names_the_same_values() {
+        let s = statement();
+        let x = s.to_instances().unwrap();
+        assert_eq!(FinalStatement::from_instances(&x), Some(s.clone()));
+        let d = Statement::Final.describe(&x);
+        let v = serde_json::to_value(&s).unwrap();
+        for k in [
+            "block_root",
+            "slot",
+            "pool_exact",
+            "pool_credentials",
+            "registry_length",
+        ] {
+            assert_eq!(d[k], v[k], "{k}");
+        }
+        assert_eq!(d["total_balance_gwei"], 224_000_000_000u64);
+        // A total above u64::MAX round-trips, and is described as a decimal string.
+        let big = FinalStatement {
+            total_balance_gwei: u64::MAX as u128 + 5,
+            ..s.clone()
+        };
+        let xb = big.to_instances().unwrap();
+        assert_eq!(FinalStatement::from_instances(&xb), Some(big));
+        assert_eq!(
+            Statement::Final.describe(&xb)["total_balance_gwei"],
+            (u64::MAX as u128 + 5).to_string()
+        );
+        // Out-of-range values are refused, never wrapped.
+        let mut bad = x.clone();
+        bad[final_at::SLOT] = -Fr::one();
+        assert_eq!(FinalStatement::from_instances(&bad), None);
+        assert_eq!(
+            Statement::Final.describe(&bad)["slot"],
+            fr_hex(&-Fr::one()).as_str()
+        );
+        bad[final_at::POOL_EXACT] = Fr::from(2u64);
+        assert_eq!(FinalStatement::from_instances(&bad[..]), None);
+        assert!(Statement::Final.describe(&x[1..]).contains_key("error"));
+    }
+
+    #[test]
+    fn a_final_node_reorders_its_summary() {
+        let summary: Vec<Fr> = (0..SUMMARY_LEN as u64).map(Fr::from).collect();
+        let f = final_from_summary(&summary);
+        let expect: Vec<Fr> = [5u64, 6, 4, 7, 8, 9, 2, 10, 11, 12, 13, 14]
+            .into_iter()
+            .map(Fr::from)
+            .collect();
+        assert_eq!(f, expect);
     }
 }

@@ -1,7 +1,9 @@
 //! Native twin of the aggregation's combination: the same relations over plain values, with
 //! an error naming the first one that fails (the pipeline refuses such children before proving).
 
-use super::layout::{NodeSpec, Statement};
+use super::layout::{final_from_summary, summary_at, NodeSpec, Statement};
+use crate::gadgets::u128_from_fr;
+use crate::public_inputs::fr_hex;
 use crate::Fr;
 
 /// Children whose statements do not combine.
@@ -30,20 +32,29 @@ pub enum CombineError {
         /// Right value (hex).
         right: String,
     },
+    /// A value that must be an integer (an index, a length) is 2^128 or more.
+    #[error("{what}: {value} is not an integer below 2^128")]
+    NotAnInteger {
+        /// Which value.
+        what: String,
+        /// The field element (hex).
+        value: String,
+    },
 }
 
+/// A field element in an error: [`fr_hex`] without its leading zeros.
 fn hex(f: &Fr) -> String {
-    let mut b = f.to_bytes();
-    b.reverse();
-    let s = hex::encode(b);
-    let t = s.trim_start_matches('0');
+    let s = fr_hex(f);
+    let t = s[2..].trim_start_matches('0');
     format!("0x{}", if t.is_empty() { "0" } else { t })
 }
 
-fn u(f: &Fr) -> u128 {
-    let b = f.to_bytes();
-    assert!(b[16..].iter().all(|&x| x == 0), "value above 2^128");
-    u128::from_le_bytes(b[..16].try_into().expect("16 bytes"))
+/// An integer the relations compute with; a child that carries anything else is refused.
+fn u(what: &str, f: &Fr) -> Result<u128, CombineError> {
+    u128_from_fr(f).ok_or_else(|| CombineError::NotAnInteger {
+        what: what.into(),
+        value: hex(f),
+    })
 }
 
 fn check(what: impl Into<String>, a: &Fr, b: &Fr) -> Result<(), CombineError> {
@@ -102,7 +113,8 @@ pub fn combine_native(spec: &NodeSpec, children: &[Vec<Fr>]) -> Result<Vec<Fr>, 
         ([Registry { .. }, Balance { n_b, n_r }], [r, b]) => {
             let m = (n_b / n_r) as usize;
             check("registry and balance ranges start together", &r[0], &b[0])?;
-            let len = u(&b[1]);
+            let len = u("L of the balance proof", &b[1])?;
+            let start = u("start of the registry run", &r[0])?;
             for j in 0..m {
                 let reg = &r[4 + 4 * j..8 + 4 * j];
                 for (k, what) in ["root (hi)", "root (lo)", "commitment"].iter().enumerate() {
@@ -112,7 +124,7 @@ pub fn combine_native(spec: &NodeSpec, children: &[Vec<Fr>]) -> Result<Vec<Fr>, 
                         &b[6 + 3 * j + k],
                     )?;
                 }
-                let a_j = u(&r[0]) + (j as u128) * *n_r as u128;
+                let a_j = start.saturating_add((j as u128) * *n_r as u128);
                 let fill = len.saturating_sub(a_j).min(*n_r as u128);
                 check(
                     format!("registry range {j} fill against L"),
@@ -150,15 +162,15 @@ pub fn combine_native(spec: &NodeSpec, children: &[Vec<Fr>]) -> Result<Vec<Fr>, 
     if !spec.finalize {
         return Ok(out);
     }
-    check("the final range starts at 0", &out[0], &Fr::zero())?;
-    if u(&out[2]) > u(&out[1]) {
+    use summary_at as s;
+    check("the final range starts at 0", &out[s::START], &Fr::zero())?;
+    let (len, end) = (&out[s::REGISTRY_LENGTH], &out[s::END]);
+    if u("L", len)? > u("end of the covered range", end)? {
         return Err(CombineError::Mismatch {
             what: "the final range reaches L (L ≤ end)".into(),
-            left: hex(&out[2]),
-            right: hex(&out[1]),
+            left: hex(len),
+            right: hex(end),
         });
     }
-    let mut f = vec![out[5], out[6], out[4], out[7], out[8], out[9], out[2]];
-    f.extend_from_slice(&out[10..15]);
-    Ok(f)
+    Ok(final_from_summary(&out))
 }

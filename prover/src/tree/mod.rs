@@ -1,0 +1,76 @@
+//! The proof tree of a report: leaf proofs wrapped, registry runs joined under each balance
+//! range, segments joined pairwise up to the final proof bound to the block root.
+//!
+//! Shape, for ranges `n_r` (registry) and `n_b = m·n_r` (balance) and `s = ⌈L/n_b⌉` segments:
+//! every leaf is first *wrapped* (aggregated alone: a ~120-column SHA-256 proof becomes a
+//! ~20-column one, which is what keeps two children per node affordable); the `m` registry
+//! wraps of a segment are joined pairwise into one run; the run and the balance wrap make a
+//! segment summary; summaries are joined pairwise, left to right, an odd one moving up a level
+//! unchanged; the last join (or the only segment) produces the final statement, proven under
+//! the EVM transcript.
+//!
+//! Every node proof is an artifact keyed by its circuit, verifying key and children's keys, so
+//! an unchanged registry range reuses its leaf, its wrap and every run above it that has only
+//! unchanged ranges below.
+//!
+//! - [`plan`](plan()): the tree's shape, children before parents (`plan.rs`);
+//! - [`prove`](prove()): the one entry point, leaves then nodes to the final artifact, with
+//!   every setting in [`ProveOptions`] (`prove.rs`);
+//! - [`native_tree`]: the twin, every statement computed natively (`native.rs`).
+//!
+//! A node's statement is decoded by [`Statement::describe`](stakeproof_circuits::aggregation::layout::Statement::describe),
+//! the codec beside the layouts in `stakeproof-circuits`.
+
+mod native;
+mod plan;
+mod prove;
+
+pub use crate::options::{ProveOptions, TreeOptions, DEFAULT_FINAL_K, DEFAULT_NODE_K};
+pub use native::{native_tree, NativeNode, NativeTree};
+pub use plan::{node_count, plan, Child, PlannedNode};
+pub use prove::{prove, NodeOutcome, ReportProof};
+
+use crate::leaves::{LeafConfig, Progress, WorkDir};
+use crate::srs::Srs;
+use crate::PipelineError;
+use stakeproof_beacon::beacon::BeaconState;
+use stakeproof_beacon::report::Pool;
+
+/// Compatibility: [`prove`] with every node at `node_k`, proving keys kept, and the backend of
+/// [`crate::backend::set_backend`]. Transitional, for callers outside this crate.
+pub fn prove_report(
+    state: &BeaconState,
+    pool: &Pool,
+    cfg: &LeafConfig,
+    node_k: u32,
+    srs: &Srs,
+    work: &WorkDir,
+    progress: &dyn Progress,
+) -> Result<ReportProof, PipelineError> {
+    let tree = TreeOptions {
+        node_k,
+        final_k: node_k,
+        keep_proving_keys: true,
+    };
+    prove_report_opts(state, pool, cfg, &tree, srs, work, progress)
+}
+
+/// Compatibility: [`prove`] with `tree` and the backend of [`crate::backend::set_backend`].
+/// Transitional, for callers outside this crate.
+pub fn prove_report_opts(
+    state: &BeaconState,
+    pool: &Pool,
+    cfg: &LeafConfig,
+    tree: &TreeOptions,
+    srs: &Srs,
+    work: &WorkDir,
+    progress: &dyn Progress,
+) -> Result<ReportProof, PipelineError> {
+    let opts = ProveOptions {
+        leaves: *cfg,
+        tree: *tree,
+        backend: crate::backend::legacy(),
+        progress,
+    };
+    prove(state, pool, srs, work, &opts)
+}
