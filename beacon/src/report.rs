@@ -10,6 +10,7 @@
 
 use crate::beacon::{BeaconState, StateTree, Validator};
 use crate::hash::Node;
+use crate::hexfmt::{self, HexError};
 use rayon::prelude::*;
 use std::fmt;
 use std::str::FromStr;
@@ -23,44 +24,23 @@ pub enum Pool {
     Credentials([u8; 32]),
 }
 
-/// A malformed pool argument.
+/// A malformed pool argument: not hex, or not 20 (address) / 32 (credentials) bytes.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum PoolParseError {
-    /// Not hex.
-    #[error("{0:?} is not hex")]
-    NotHex(String),
-    /// Wrong number of bytes.
-    #[error("{input:?} is {found} bytes; expected {expected}")]
-    WrongLength {
-        /// The input.
-        input: String,
-        /// Bytes expected.
-        expected: usize,
-        /// Bytes found.
-        found: usize,
-    },
-}
-
-fn parse_hex<const N: usize>(s: &str) -> Result<[u8; N], PoolParseError> {
-    let b = hex::decode(s.trim().trim_start_matches("0x"))
-        .map_err(|_| PoolParseError::NotHex(s.to_string()))?;
-    let found = b.len();
-    b.try_into().map_err(|_| PoolParseError::WrongLength {
-        input: s.to_string(),
-        expected: N,
-        found,
-    })
+    /// Not hex, or the wrong number of bytes ([`HexError`] names which).
+    #[error(transparent)]
+    Hex(#[from] HexError),
 }
 
 impl Pool {
     /// Parses a 20-byte `0x…` execution address.
     pub fn parse_address(s: &str) -> Result<Self, PoolParseError> {
-        parse_hex::<20>(s).map(Pool::Address)
+        Ok(Pool::Address(hexfmt::parse_fixed(s)?))
     }
 
     /// Parses 32-byte `0x…` withdrawal credentials (see [`Pool::from_credentials`]).
     pub fn parse_credentials(s: &str) -> Result<Self, PoolParseError> {
-        parse_hex::<32>(s).map(Pool::from_credentials)
+        Ok(Pool::from_credentials(hexfmt::parse_fixed(s)?))
     }
 
     /// A pool from withdrawal credentials: `0x01`/`0x02` execution credentials name their
@@ -118,8 +98,8 @@ impl FromStr for Pool {
 
     /// 20 bytes parse as an address, 32 as credentials.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().trim_start_matches("0x").len() {
-            40 => Pool::parse_address(s),
+        match hexfmt::parse(s)?.len() {
+            20 => Pool::parse_address(s),
             _ => Pool::parse_credentials(s),
         }
     }
@@ -272,4 +252,37 @@ pub fn pool_report_with(
         state_root,
         block_root,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pools_parse_through_hexfmt() {
+        let addr = "0x57a4e0005a4e0000000000000000000000000001";
+        let Pool::Address(a) = addr.parse::<Pool>().unwrap() else {
+            panic!("20 bytes are an address")
+        };
+        assert_eq!(Pool::parse_address(addr).unwrap(), Pool::Address(a));
+        let cred = format!("0x01{}{}", "00".repeat(11), &addr[2..]);
+        assert_eq!(cred.parse::<Pool>().unwrap(), Pool::Address(a));
+        let bls = format!("0x00{}", "ab".repeat(31));
+        assert_eq!(
+            bls.parse::<Pool>().unwrap(),
+            Pool::Credentials(crate::hexfmt::parse_fixed(&bls).unwrap())
+        );
+        let err = |s: &str| s.parse::<Pool>().unwrap_err().to_string();
+        assert!(
+            err(&addr[..41]).contains("odd number"),
+            "{}",
+            err(&addr[..41])
+        );
+        assert!(err(&format!("0x{addr}")).contains("twice"));
+        assert!(err("0x0102").contains("expected 32"));
+        assert!(Pool::parse_address(&addr[..40])
+            .unwrap_err()
+            .to_string()
+            .contains("expected 20"));
+    }
 }

@@ -50,7 +50,7 @@ fn u64_of(v: &Value) -> u64 {
 }
 
 fn bytes_of(v: &Value) -> Vec<u8> {
-    hex::decode(v.as_str().expect("hex string").trim_start_matches("0x")).expect("hex")
+    stakeproof_beacon::hexfmt::parse(v.as_str().expect("hex string")).expect("hex")
 }
 
 fn validator_of(v: &Value) -> Validator {

@@ -1,5 +1,5 @@
-//! Beacon-chain data: forks, presets, SSZ layouts, the BeaconState and its Merkle proofs,
-//! and the beacon API client with its content-addressed cache.
+//! Beacon-chain data: forks, presets and network configs, SSZ layouts, the BeaconState and
+//! its Merkle proofs (the beacon API client is [`crate::api`]).
 
 mod fork;
 mod preset;

@@ -319,11 +319,9 @@ fn yaml_version(key: &str, v: &str) -> Result<[u8; 4], ConfigError> {
         key: key.into(),
         why,
     };
-    let h = v
-        .trim()
-        .strip_prefix("0x")
-        .ok_or_else(|| bad(format!("{v:?} is not a 0x-prefixed 4-byte version")))?;
-    let b = hex::decode(h).map_err(|e| bad(format!("{v:?} is not hex: {e}")))?;
-    b.try_into()
-        .map_err(|_| bad(format!("{v:?}: a fork version is 4 bytes")))
+    // The prefix is required: a bare `16777216` is a decimal number, not hex.
+    if !v.trim().starts_with("0x") {
+        return Err(bad(format!("{v:?} is not a 0x-prefixed 4-byte version")));
+    }
+    crate::hexfmt::parse_fixed(v).map_err(|e| bad(format!("a fork version is 4 bytes of hex: {e}")))
 }

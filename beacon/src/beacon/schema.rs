@@ -1,7 +1,8 @@
 //! SSZ layouts of the consensus containers, built from a fork and a preset.
 //!
 //! The BeaconState's field list is written once, fork by fork, the way the specs extend it;
-//! generalized indices are derived from it (see [`super::gindex`]), never hard-coded.
+//! generalized indices are derived from it (see [`super::BeaconState::field_gindex`]), never
+//! hard-coded.
 
 use super::{Fork, Preset};
 use crate::ssz::{Container, Ty};

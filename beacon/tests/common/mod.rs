@@ -1,6 +1,9 @@
-//! Shared helpers for the data-driven tests: where the repository's `testdata/` is.
+//! Shared helpers for the tests: where the repository's `testdata/` is, and a fake beacon node
+//! ([`fake_node`]).
 
 #![allow(dead_code)]
+
+pub mod fake_node;
 
 use std::path::PathBuf;
 
