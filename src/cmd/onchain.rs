@@ -1,8 +1,6 @@
 //! The demo's on-chain step: the final proof's Solidity verifier, the EIP-4788 contract, the
 //! oracle and the example LSD in an in-memory EVM (revm), one report submitted and synced.
 
-use crate::final_cmds::{submission, verifier_source};
-use crate::spinner;
 use anyhow::{bail, Context, Result};
 use stakeproof_contracts::deployment::{Deployment, OracleConfig, VerifierCode, OWNER, SUBMITTER};
 use stakeproof_contracts::evm::MAX_CODE_SIZE;
@@ -11,12 +9,15 @@ use stakeproof_contracts::verifier::{self, fr_to_u256};
 use stakeproof_prover::final_artifact::FinalArtifact;
 use stakeproof_prover::srs::Srs;
 
+use super::artifact::{submission, verifier_source};
+use super::spinner;
+
 /// The execution-block timestamp under which the demo writes the proven block root.
 const DEMO_TIMESTAMP: u64 = 1_800_000_000;
 
 /// Exports, compiles and deploys the verifier of `art`, submits its report through the oracle
 /// and syncs the LSD. `None` when solc-js is not installed (the hint is printed).
-pub fn demo_on_chain(art: &FinalArtifact, srs: &Srs) -> Result<Option<serde_json::Value>> {
+pub(crate) fn demo_on_chain(art: &FinalArtifact, srs: &Srs) -> Result<Option<serde_json::Value>> {
     let solc = match Solc::locate() {
         Ok(s) => s,
         Err(e @ (SolcError::SolcMissing(_) | SolcError::NodeMissing(_))) => {
@@ -94,7 +95,7 @@ pub fn demo_on_chain(art: &FinalArtifact, srs: &Srs) -> Result<Option<serde_json
 }
 
 /// Prints the on-chain step's summary.
-pub fn print_summary(e: &serde_json::Value) {
+pub(crate) fn print_summary(e: &serde_json::Value) {
     if let Some(why) = e.get("skipped") {
         println!("EVM step skipped: {}", why.as_str().unwrap_or_default());
         return;

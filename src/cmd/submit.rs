@@ -2,18 +2,20 @@
 //! signed EIP-1559 transaction over JSON-RPC (`eth_sendRawTransaction`), and waits for its
 //! receipt. The key is read from a file (hex, 32 bytes) and never printed.
 
-use crate::final_cmds::{read_artifact, submission};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use k256::ecdsa::{RecoveryId, SigningKey};
 use serde_json::{json, Value};
 use sha3::{Digest, Keccak256};
+use stakeproof::beacon::hexfmt::{self, HexError};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use super::artifact::{read_artifact, submission};
+
 /// `stakeproof submit` arguments.
 #[derive(Args)]
-pub struct SubmitArgs {
+pub(crate) struct SubmitArgs {
     /// The final proof file.
     #[arg(long)]
     proof: PathBuf,
@@ -40,11 +42,47 @@ pub struct SubmitArgs {
     json: bool,
 }
 
+/// Parses `--oracle`: `0x` and 20 bytes of hex.
 fn parse_address(s: &str) -> std::result::Result<[u8; 20], String> {
-    let h = s.strip_prefix("0x").ok_or("an address starts with 0x")?;
-    let b = hex::decode(h).map_err(|e| format!("not hex: {e}"))?;
-    b.try_into()
-        .map_err(|_| "an address is 20 bytes".to_string())
+    if !s.trim_start().starts_with("0x") {
+        return Err("an address starts with 0x".into());
+    }
+    hexfmt::parse_fixed::<20>(s).map_err(|e| e.to_string())
+}
+
+/// Parses a JSON-RPC quantity: `0x` and hex digits (any number: a quantity is not bytes),
+/// at most 128 bits.
+fn parse_quantity(s: &str) -> std::result::Result<u128, String> {
+    let digits = s
+        .strip_prefix("0x")
+        .filter(|d| !d.is_empty())
+        .ok_or_else(|| format!("{s:?} is not 0x and hex digits"))?;
+    // Whole bytes for the one hex parser: one leading zero where the digits are odd.
+    let padded = if digits.len() % 2 == 1 {
+        format!("0{digits}")
+    } else {
+        digits.to_string()
+    };
+    let bytes = hexfmt::parse(&padded).map_err(|_| format!("{s:?} is not a hex quantity"))?;
+    let significant = &bytes[bytes.iter().take_while(|&&b| b == 0).count()..];
+    if significant.len() > 16 {
+        return Err(format!("{s:?} exceeds 128 bits"));
+    }
+    Ok(significant
+        .iter()
+        .fold(0u128, |n, &b| (n << 8) | u128::from(b)))
+}
+
+/// What is wrong with a hex secret, without the secret.
+fn hex_problem(e: &HexError) -> String {
+    match e {
+        HexError::DoublePrefix { .. } => "the 0x prefix is given twice".into(),
+        HexError::OddLength { digits, .. } => format!("odd number of hex digits ({digits})"),
+        HexError::NotHex { position, .. } => format!("a non-hex character at position {position}"),
+        HexError::Length {
+            expected, found, ..
+        } => format!("{found} bytes, expected {expected}"),
+    }
 }
 
 fn keccak(data: &[u8]) -> [u8; 32] {
@@ -155,10 +193,6 @@ pub fn address_of(key: &SigningKey) -> [u8; 20] {
     h[12..].try_into().expect("20 bytes")
 }
 
-fn hex0x(b: &[u8]) -> String {
-    format!("0x{}", hex::encode(b))
-}
-
 struct Rpc {
     url: String,
     agent: ureq::Agent,
@@ -186,21 +220,25 @@ impl Rpc {
         let v = self.call(method, params)?;
         let s = v
             .as_str()
-            .and_then(|s| s.strip_prefix("0x"))
             .ok_or_else(|| anyhow!("{method}: not a hex quantity: {v}"))?;
-        u128::from_str_radix(s, 16).map_err(|e| anyhow!("{method}: {e}"))
+        parse_quantity(s).map_err(|e| anyhow!("{method}: {e}"))
     }
 }
 
 /// Runs `stakeproof submit`.
-pub fn submit(a: SubmitArgs) -> Result<()> {
+pub(crate) fn submit(a: SubmitArgs) -> Result<()> {
     let art = read_artifact(&a.proof)?;
     let sub = submission(&art).with_context(|| format!("proof file {}", a.proof.display()))?;
     let data = sub.calldata(a.timestamp);
     let key_hex = std::fs::read_to_string(&a.key_file)
         .with_context(|| format!("key file {}", a.key_file.display()))?;
-    let key_bytes = hex::decode(key_hex.trim().trim_start_matches("0x"))
-        .map_err(|_| anyhow!("key file {}: not hex", a.key_file.display()))?;
+    let key_bytes = hexfmt::parse(&key_hex).map_err(|e| {
+        anyhow!(
+            "key file {}: not hex ({})",
+            a.key_file.display(),
+            hex_problem(&e)
+        )
+    })?;
     let key = SigningKey::from_slice(&key_bytes).map_err(|_| {
         anyhow!(
             "key file {}: not a secp256k1 private key (32 bytes)",
@@ -215,7 +253,10 @@ pub fn submit(a: SubmitArgs) -> Result<()> {
             .build(),
     };
     let chain_id = rpc.quantity("eth_chainId", json!([]))? as u64;
-    let nonce = rpc.quantity("eth_getTransactionCount", json!([hex0x(&from), "pending"]))? as u64;
+    let nonce = rpc.quantity(
+        "eth_getTransactionCount",
+        json!([hexfmt::encode(from), "pending"]),
+    )? as u64;
     let prio = rpc
         .quantity("eth_maxPriorityFeePerGas", json!([]))
         .unwrap_or(1_000_000_000);
@@ -223,9 +264,9 @@ pub fn submit(a: SubmitArgs) -> Result<()> {
     let base = block
         .get("baseFeePerGas")
         .and_then(Value::as_str)
-        .and_then(|s| u128::from_str_radix(s.trim_start_matches("0x"), 16).ok())
+        .and_then(|s| parse_quantity(s).ok())
         .ok_or_else(|| anyhow!("eth_getBlockByNumber: no baseFeePerGas (a pre-London chain?)"))?;
-    let call = json!({"from": hex0x(&from), "to": hex0x(&a.oracle), "data": hex0x(&data)});
+    let call = json!({"from": hexfmt::encode(from), "to": hexfmt::encode(a.oracle), "data": hexfmt::encode(&data)});
     let gas = match a.gas_limit {
         Some(g) => g,
         None => {
@@ -246,7 +287,7 @@ pub fn submit(a: SubmitArgs) -> Result<()> {
     };
     let raw = tx.sign(&key)?;
     let hash = rpc
-        .call("eth_sendRawTransaction", json!([hex0x(&raw)]))?
+        .call("eth_sendRawTransaction", json!([hexfmt::encode(raw)]))?
         .as_str()
         .map(str::to_string)
         .ok_or_else(|| anyhow!("eth_sendRawTransaction: no transaction hash"))?;
@@ -265,8 +306,8 @@ pub fn submit(a: SubmitArgs) -> Result<()> {
         .map(str::to_string);
     let out = json!({
         "transaction": hash,
-        "from": hex0x(&from),
-        "oracle": hex0x(&a.oracle),
+        "from": hexfmt::encode(from),
+        "oracle": hexfmt::encode(a.oracle),
         "chain_id": chain_id,
         "nonce": nonce,
         "gas_limit": gas,
@@ -280,7 +321,7 @@ pub fn submit(a: SubmitArgs) -> Result<()> {
     } else {
         println!(
             "sent {hash} from {} (nonce {nonce}, gas limit {gas})",
-            hex0x(&from)
+            hexfmt::encode(from)
         );
         match status.as_deref() {
             Some("0x1") => println!(
@@ -295,4 +336,31 @@ pub fn submit(a: SubmitArgs) -> Result<()> {
         bail!("transaction {hash} reverted: the oracle rejected the report");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities_and_addresses() {
+        assert_eq!(parse_quantity("0x1"), Ok(1));
+        assert_eq!(parse_quantity("0x3b9aca00"), Ok(1_000_000_000));
+        assert_eq!(parse_quantity("0x0"), Ok(0));
+        assert_eq!(
+            parse_quantity("0xffffffffffffffffffffffffffffffff"),
+            Ok(u128::MAX)
+        );
+        assert!(parse_quantity("0x100000000000000000000000000000000").is_err());
+        assert!(parse_quantity("0x").is_err());
+        assert!(parse_quantity("12").is_err());
+        assert!(parse_quantity("0xzz").is_err());
+        assert_eq!(
+            parse_address(&format!("0x{}", "ab".repeat(20))),
+            Ok([0xab; 20])
+        );
+        assert!(parse_address(&"ab".repeat(20)).is_err());
+        assert!(parse_address("0xabc").is_err());
+        assert!(parse_address(&format!("0x{}", "ab".repeat(19))).is_err());
+    }
 }

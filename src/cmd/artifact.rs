@@ -1,0 +1,198 @@
+//! A final proof file (`proof-slot-N.json`) as the commands use it: read, checked without the
+//! setup and split into `submitReport`'s arguments, the setup it is verified against, and its
+//! generated Solidity verifier.
+
+use crate::exit::{rejected, usage, CliError};
+use anyhow::{bail, Context, Result};
+use sha2::Digest;
+use stakeproof::beacon::hexfmt;
+use stakeproof_contracts::calldata::{Report, NUM_ACCUMULATOR_LIMBS, NUM_PUBLIC_INPUTS};
+use stakeproof_contracts::verifier;
+use stakeproof_prover::final_artifact::FinalArtifact;
+use stakeproof_prover::srs::Srs;
+use std::path::Path;
+
+use super::pipeline::{warn_unsafe, SrsChoice};
+use super::spinner;
+
+/// Largest unsafe setup `verify` and `export-verifier` regenerate from an artifact's setup id
+/// (2^24 points take minutes and gigabytes; real deployments use `--srs`).
+const MAX_UNSAFE_K: u32 = 24;
+
+/// SHA-256 of the proof bytes, `0x`-hex (identifies a proof in logs and summaries).
+pub(crate) fn proof_digest(art: &FinalArtifact) -> Option<String> {
+    art.proof_bytes()
+        .map(|p| hexfmt::encode(sha2::Sha256::digest(p)))
+}
+
+/// A hex 32-byte value of the artifact (`what` names it in the error).
+fn bytes32(s: &str, what: &str) -> Result<[u8; 32]> {
+    hexfmt::parse_fixed::<32>(s).with_context(|| format!("{what} is not hex of 32 bytes"))
+}
+
+/// The pieces of `submitReport` from an artifact, after checking that the artifact is
+/// self-consistent (24 field elements, the statement equal to its public inputs, a hex proof)
+/// — what can be checked without the setup.
+pub(crate) struct Submission {
+    /// The report.
+    pub(crate) report: Report,
+    /// All 24 public inputs (the 12 accumulator limbs first); as the verifier's words with
+    /// [`verifier::fr_to_u256`].
+    pub(crate) inputs: Vec<stakeproof_circuits::Fr>,
+    /// The proof.
+    pub(crate) proof: Vec<u8>,
+    /// The block root.
+    pub(crate) block_root: [u8; 32],
+    /// The pool's credentials.
+    pub(crate) pool_credentials: [u8; 32],
+}
+
+impl Submission {
+    /// The calldata of `submitReport(report, timestamp, accumulator, proof)`.
+    pub(crate) fn calldata(&self, timestamp: u64) -> Vec<u8> {
+        let accumulator: [_; NUM_ACCUMULATOR_LIMBS] =
+            std::array::from_fn(|i| verifier::fr_to_u256(&self.inputs[i]));
+        stakeproof_contracts::calldata::submit_report(
+            &self.report,
+            timestamp,
+            &accumulator,
+            &self.proof,
+        )
+    }
+}
+
+/// Checks what can be checked without the setup and splits the artifact into the oracle's
+/// arguments. An inconsistent artifact is [`CliError::Rejected`] (exit code 5).
+pub(crate) fn submission(art: &FinalArtifact) -> Result<Submission> {
+    if art.instances.len() != NUM_PUBLIC_INPUTS {
+        return Err(rejected(format!(
+            "{} public inputs, the final statement has {NUM_PUBLIC_INPUTS}",
+            art.instances.len()
+        )));
+    }
+    let frs = art
+        .instance_values()
+        .ok_or_else(|| rejected("public inputs are not 32-byte field elements"))?;
+    if art.statement.to_instances().as_deref() != Some(&frs[NUM_ACCUMULATOR_LIMBS..]) {
+        return Err(rejected(
+            "the decoded statement does not match the public inputs",
+        ));
+    }
+    let proof = art
+        .proof_bytes()
+        .ok_or_else(|| rejected("the proof is not hex"))?;
+    Ok(Submission {
+        report: stakeproof::oracle_report(&art.statement),
+        inputs: frs,
+        proof,
+        block_root: bytes32(&art.statement.block_root, "block root")?,
+        pool_credentials: bytes32(&art.statement.pool_credentials, "pool credentials")?,
+    })
+}
+
+/// The seed of an unsafe local setup id: `unsafe-seed{seed}` (any size), or the older
+/// `unsafe-k{k}-seed{seed}`.
+fn parse_unsafe_id(id: &str) -> Option<u64> {
+    if let Some(seed) = id.strip_prefix("unsafe-seed") {
+        return seed.parse().ok();
+    }
+    let rest = id.strip_prefix("unsafe-k")?;
+    let (k, seed) = rest.split_once("-seed")?;
+    k.parse::<u32>().ok()?;
+    seed.parse().ok()
+}
+
+/// The setup to check `art` against: the ceremony file given, or (with `--unsafe-srs`) the
+/// unsafe local setup the artifact names, regenerated or read from the work directory's cache.
+pub(crate) fn srs_for(
+    choice: Option<SrsChoice>,
+    art: &FinalArtifact,
+    work: &stakeproof_prover::leaves::WorkDir,
+) -> Result<Srs> {
+    let choice = choice.ok_or_else(|| {
+        if art.setup.unsafe_local {
+            usage(&format!(
+                "the proof was made with the UNSAFE local setup {}: pass --unsafe-srs to check it against that setup (tests and demos only)",
+                art.setup.id
+            ))
+        } else {
+            usage(&format!(
+                "a KZG setup is required: --srs FILE (the proof was made with setup {})",
+                art.setup.id
+            ))
+        }
+    })?;
+    match choice {
+        SrsChoice::File(p) => {
+            let pb = spinner(&format!("loading the setup {}", p.display()));
+            let srs = Srs::load(&p)?;
+            pb.finish_and_clear();
+            Ok(srs)
+        }
+        SrsChoice::Unsafe => {
+            let Some(seed) = parse_unsafe_id(&art.setup.id).filter(|_| art.setup.unsafe_local)
+            else {
+                bail!(
+                    "the proof was made with setup {}, not an unsafe local one: pass it with --srs FILE",
+                    art.setup.id
+                );
+            };
+            let degree = art.circuit.params.degree;
+            let k = degree;
+            if k > MAX_UNSAFE_K {
+                return Err(CliError::Rejected(format!(
+                    "setup {} cannot hold the circuit's 2^{degree} rows (or is above 2^{MAX_UNSAFE_K})",
+                    art.setup.id
+                ))
+                .into());
+            }
+            warn_unsafe();
+            let pb = spinner(&format!(
+                "loading the UNSAFE local setup {} (generated and cached in {} the first time)",
+                art.setup.id,
+                work.srs().display()
+            ));
+            let srs = Srs::unsafe_local(k, seed, Some(&work.srs()))?;
+            pb.finish_and_clear();
+            Ok(srs)
+        }
+    }
+}
+
+/// Reads a final proof file (a missing file is named as such).
+pub(crate) fn read_artifact(path: &Path) -> Result<FinalArtifact> {
+    if !path.is_file() {
+        bail!("cannot read proof file {}: no such file", path.display());
+    }
+    Ok(FinalArtifact::read(path)?)
+}
+
+/// The generated verifier of a final artifact's circuit (after verifying the artifact).
+pub(crate) fn verifier_source(art: &FinalArtifact, srs: &Srs) -> Result<String> {
+    art.verify(srs, None).map_err(CliError::Rejected)?;
+    let params = srs.for_circuit(&art.circuit.name, art.circuit.params.degree)?;
+    let vk = art
+        .verifying_key()
+        .ok_or_else(|| rejected("the verifying key does not decode"))?;
+    Ok(verifier::export_verifier(
+        &params,
+        &vk,
+        &art.circuit.name,
+        art.instances.len(),
+        Some((0..NUM_ACCUMULATOR_LIMBS).map(|i| (0, i)).collect()),
+        art.setup.unsafe_local,
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_ids() {
+        assert_eq!(parse_unsafe_id("unsafe-k20-seed1"), Some(1));
+        assert_eq!(parse_unsafe_id("unsafe-seed7"), Some(7));
+        assert_eq!(parse_unsafe_id("file-0123"), None);
+        assert_eq!(parse_unsafe_id("unsafe-kx-seed1"), None);
+    }
+}

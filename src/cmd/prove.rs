@@ -1,0 +1,237 @@
+//! `prove`: leaf proofs of every range, the aggregation tree and the final proof, with a
+//! summary in the work directory.
+
+use crate::config::Config;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use stakeproof::beacon::atomic;
+use stakeproof::beacon::hexfmt;
+use stakeproof::beacon::report::pool_report_with;
+use std::time::Instant;
+
+use super::artifact::proof_digest;
+use super::pipeline::{check_statement, leaf_counts, load_srs, Bars, LeafArgs, SrsArgs};
+use super::source::{load_state, PoolArgs, SourceArgs};
+
+/// `stakeproof prove`.
+#[derive(Args)]
+pub(crate) struct ProveArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    #[command(flatten)]
+    pool: PoolArgs,
+    #[command(flatten)]
+    srs: SrsArgs,
+    #[command(flatten)]
+    leaves: LeafArgs,
+    /// Only the leaf proofs (no aggregation into the final proof).
+    #[arg(long)]
+    leaves_only: bool,
+    /// k of the aggregation nodes (the setup must have at least 2^k points; each node needs
+    /// about 15 GiB at k = 20) [default: 20].
+    #[arg(long, conflicts_with = "leaves_only")]
+    node_k: Option<u32>,
+    /// k of the final node: more rows and fewer columns than the other nodes, so that its
+    /// Solidity verifier fits the 24,576-byte contract limit.
+    #[arg(long, conflicts_with = "leaves_only", default_value_t = stakeproof_prover::tree::DEFAULT_FINAL_K)]
+    final_k: u32,
+    /// Do not write aggregation proving keys (~3 GB each at k = 20) to the work directory:
+    /// a later run makes one again (minutes) only if a node of its circuit must be proven.
+    #[arg(long, conflicts_with = "leaves_only")]
+    discard_proving_keys: bool,
+    /// Where the provers' commitment MSMs run: `cpu` (halo2's own prover), `cuda[:N]` (a GPU;
+    /// needs a build with `--features cuda`), or `auto` (CUDA when built with it and a device
+    /// is present, else the CPU).
+    #[arg(long, default_value = "auto", value_parser = parse_backend)]
+    backend: stakeproof_gpu::BackendChoice,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Parses `--backend`.
+fn parse_backend(s: &str) -> std::result::Result<stakeproof_gpu::BackendChoice, String> {
+    s.parse()
+        .map_err(|e: stakeproof_gpu::GpuError| e.to_string())
+}
+
+/// Selects the proving backend; routes the pipeline's provers through it unless it is the CPU
+/// (then halo2's own prover runs). Returns what was selected, for the summary.
+fn use_backend(choice: stakeproof_gpu::BackendChoice) -> Result<serde_json::Value> {
+    let selected = stakeproof_gpu::select_backend(choice)?;
+    let report = serde_json::to_value(&selected.report)?;
+    if selected.report.kind == stakeproof_gpu::BackendKind::Cpu {
+        stakeproof_prover::backend::set_backend(None);
+    } else {
+        stakeproof_prover::backend::set_backend(Some(selected));
+    }
+    Ok(report)
+}
+
+/// The backend's operation counts so far (`null` on halo2's CPU prover).
+fn backend_counts() -> serde_json::Value {
+    stakeproof_prover::backend::backend_report()
+        .map(|(_, c)| serde_json::to_value(c).unwrap_or_default())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+/// `stakeproof prove`.
+pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
+    // Everything that can be refused is refused before the state is loaded.
+    let lc = a.leaves.config(cfg)?;
+    let work = a.leaves.work(cfg);
+    let pool = a.pool.pool(cfg)?;
+    let choice = a.srs.choice(cfg)?;
+    let node_k = a
+        .node_k
+        .or(cfg.node_k)
+        .unwrap_or(stakeproof_prover::tree::DEFAULT_NODE_K);
+    let source = a.source.resolve(cfg)?;
+    let (state, tree) = load_state(&source)?;
+    let Some(tree) = tree else {
+        state.tree()?;
+        bail!("the state has no block root");
+    };
+    let leaf_k = lc.registry_k.max(lc.balance_k);
+    let backend = use_backend(a.backend)?;
+    let srs = load_srs(
+        &choice,
+        if a.leaves_only {
+            leaf_k
+        } else {
+            leaf_k.max(node_k).max(a.final_k)
+        },
+        &work,
+    )?;
+    let t = Instant::now();
+    let bars = Bars::new();
+    let summary = if a.leaves_only {
+        let leaves =
+            stakeproof_prover::leaves::prove_leaves(&state, &pool, &lc, &srs, &work, &bars)?;
+        drop(bars);
+        let (proven, reused) = leaf_counts(&leaves);
+        serde_json::json!({
+            "stage": "leaves",
+            "aggregated": false,
+            "slot": state.slot(),
+            "epoch": state.epoch(),
+            "fork": state.fork().name(),
+            "block_root": hexfmt::encode(tree.block_root()),
+            "pool": pool.to_string(),
+            "registry_length": state.validator_count(),
+            "totals": leaves.totals,
+            "unsafe_srs": srs.unsafe_local,
+            "srs": srs.id,
+            "leaf_config": lc,
+            "proofs_generated": proven,
+            "proofs_reused": reused,
+            "backend": backend,
+            "backend_ops": backend_counts(),
+            "parallel": leaves.parallel,
+            "registry": leaves.registry,
+            "balance": leaves.balance,
+            "elapsed_ms": t.elapsed().as_millis() as u64,
+        })
+    } else {
+        let native = pool_report_with(&state, Some(&tree), &pool)?;
+        let opts = stakeproof_prover::tree::TreeOptions {
+            node_k,
+            final_k: a.final_k,
+            keep_proving_keys: !a.discard_proving_keys,
+        };
+        let out = stakeproof_prover::tree::prove_report_opts(
+            &state, &pool, &lc, &opts, &srs, &work, &bars,
+        )?;
+        drop(bars);
+        check_statement(&out.artifact.statement, &native)?;
+        let (proven, reused) = leaf_counts(&out.leaves);
+        let nodes_reused = out.nodes.iter().filter(|n| n.reused).count();
+        let art = &out.artifact;
+        serde_json::json!({
+            "stage": "final",
+            "aggregated": true,
+            "artifact": out.path,
+            "statement": art.statement,
+            "fork": art.fork,
+            "epoch": art.epoch,
+            "pool": pool.to_string(),
+            "circuit": art.circuit.name,
+            "k": art.circuit.params.degree,
+            "vk_digest": art.circuit.vk_digest,
+            "proof_sha256": proof_digest(art),
+            "proof_bytes": art.proof_bytes().map(|p| p.len()),
+            "public_inputs": art.instances.len(),
+            "unsafe_srs": srs.unsafe_local,
+            "srs": srs.id,
+            "leaf_config": lc,
+            "node_k": node_k,
+            "final_k": a.final_k,
+            "backend": backend,
+            "backend_ops": backend_counts(),
+            "totals": out.leaves.totals,
+            "proofs_generated": proven,
+            "proofs_reused": reused,
+            "parallel": out.leaves.parallel,
+            "registry": out.leaves.registry,
+            "balance": out.leaves.balance,
+            "nodes_generated": out.nodes.len() - nodes_reused,
+            "nodes_reused": nodes_reused,
+            "nodes": out.nodes,
+            "elapsed_ms": t.elapsed().as_millis() as u64,
+        })
+    };
+    let path = work
+        .root
+        .join(format!("summary-slot-{}.json", state.slot()));
+    atomic::write_file(&path, serde_json::to_string_pretty(&summary)?.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+        return Ok(());
+    }
+    println!(
+        "slot {} ({}), block root {}",
+        state.slot(),
+        state.fork(),
+        hexfmt::encode(tree.block_root())
+    );
+    let totals = &summary["totals"];
+    println!("pool validators     {}", totals["validator_count"]);
+    println!("total balance       {} gwei", totals["total_balance_gwei"]);
+    println!(
+        "active / exited / slashed   {} / {} / {}",
+        totals["active_count"], totals["exited_count"], totals["slashed_count"]
+    );
+    println!(
+        "leaf proofs: {} registry + {} balance, {} generated, {} reused, {} at a time",
+        summary["registry"].as_array().map_or(0, Vec::len),
+        summary["balance"].as_array().map_or(0, Vec::len),
+        summary["proofs_generated"],
+        summary["proofs_reused"],
+        summary["parallel"],
+    );
+    if a.leaves_only {
+        println!("(--leaves-only: no aggregation into the final proof)");
+    } else {
+        println!(
+            "aggregation: {} node proofs at k={node_k}, {} generated, {} reused",
+            summary["nodes"].as_array().map_or(0, Vec::len),
+            summary["nodes_generated"],
+            summary["nodes_reused"],
+        );
+        println!(
+            "final proof: {} ({} bytes, vk {})",
+            summary["artifact"].as_str().unwrap_or_default(),
+            summary["proof_bytes"],
+            summary["vk_digest"].as_str().unwrap_or_default()
+        );
+        println!(
+            "  its statement equals the native report; check it with `stakeproof verify FILE`"
+        );
+    }
+    if srs.unsafe_local {
+        println!("setup: UNSAFE local KZG setup (tests and demos only)");
+    }
+    println!("summary: {}  ({:.1?})", path.display(), t.elapsed());
+    Ok(())
+}

@@ -1,0 +1,210 @@
+//! Where a command's beacon state comes from (a file or a beacon node) and which pool it
+//! reports on: the flags shared by `report`, `tree`, `proof` and `prove`.
+
+use crate::config::Config;
+use crate::exit::usage;
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use stakeproof::beacon::api::{BeaconClient, BlockId, ClientConfig};
+use stakeproof::beacon::beacon::{BeaconState, Fork, NetworkConfig, StateTree};
+use stakeproof::beacon::report::Pool;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::spinner;
+
+/// Which layout the state uses.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ForkArg {
+    Phase0,
+    Altair,
+    Bellatrix,
+    Capella,
+    Deneb,
+    Electra,
+    Fulu,
+}
+
+impl From<ForkArg> for Fork {
+    fn from(f: ForkArg) -> Fork {
+        match f {
+            ForkArg::Phase0 => Fork::Phase0,
+            ForkArg::Altair => Fork::Altair,
+            ForkArg::Bellatrix => Fork::Bellatrix,
+            ForkArg::Capella => Fork::Capella,
+            ForkArg::Deneb => Fork::Deneb,
+            ForkArg::Electra => Fork::Electra,
+            ForkArg::Fulu => Fork::Fulu,
+        }
+    }
+}
+
+/// Built-in presets.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum PresetArg {
+    Mainnet,
+    Minimal,
+}
+
+/// The pool a report counts: by address or by withdrawal credentials.
+#[derive(Args)]
+#[group(id = "pool", multiple = false)]
+pub(crate) struct PoolArgs {
+    /// The pool's execution address: validators with 0x01 or 0x02 credentials to it count.
+    #[arg(long, value_parser = parse_address, group = "pool")]
+    withdrawal_address: Option<Pool>,
+    /// 32-byte withdrawal credentials: a 0x01/0x02 one means its address (both forms); any
+    /// other prefix (e.g. BLS 0x00) is matched exactly.
+    #[arg(long, value_parser = parse_credentials, group = "pool")]
+    withdrawal_credentials: Option<Pool>,
+}
+
+impl PoolArgs {
+    /// The pool from the flags, else from the config file.
+    pub(crate) fn pool(&self, cfg: &Config) -> Result<Pool> {
+        match self
+            .withdrawal_address
+            .or(self.withdrawal_credentials)
+            .or(cfg.pool)
+        {
+            Some(p) => Ok(p),
+            None => Err(usage(
+                "the pool is required: --withdrawal-address 0x<20 bytes> or --withdrawal-credentials 0x<32 bytes> (or withdrawal_address in --config)",
+            )),
+        }
+    }
+}
+
+fn parse_address(s: &str) -> Result<Pool, String> {
+    Pool::parse_address(s).map_err(|e| e.to_string())
+}
+
+fn parse_credentials(s: &str) -> Result<Pool, String> {
+    Pool::parse_credentials(s).map_err(|e| e.to_string())
+}
+
+fn parse_block_id(s: &str) -> Result<BlockId, String> {
+    s.parse::<BlockId>().map_err(|e| e.to_string())
+}
+
+/// Where the state comes from: a file, or a beacon node and a block.
+#[derive(Args)]
+pub(crate) struct SourceArgs {
+    /// An SSZ BeaconState file (or --beacon-url; or beacon_url in --config).
+    #[arg(long, conflicts_with = "beacon_url")]
+    state: Option<PathBuf>,
+    /// Layout of `--state` (default: from the state's fork version with `--config`, else the
+    /// layout that decodes).
+    #[arg(long, value_enum)]
+    fork: Option<ForkArg>,
+    /// Preset (ignored with `--config`).
+    #[arg(long, value_enum, default_value = "mainnet")]
+    preset: PresetArg,
+    /// A network config.yaml (PRESET_BASE, preset overrides, fork versions).
+    #[arg(long, value_name = "YAML")]
+    network_config: Option<PathBuf>,
+    /// Beacon node REST API, e.g. http://localhost:5052 (without --slot/--epoch/--block: the
+    /// finalized block).
+    #[arg(long)]
+    beacon_url: Option<String>,
+    /// Prove the last block at or before this slot.
+    #[arg(long, conflicts_with_all = ["state", "epoch", "block"])]
+    slot: Option<u64>,
+    /// The last block at or before this epoch's first slot.
+    #[arg(long, conflicts_with_all = ["state", "block"])]
+    epoch: Option<u64>,
+    /// A block id: `head`, `finalized`, a slot, or a 0x block root.
+    #[arg(long, conflicts_with = "state", value_parser = parse_block_id)]
+    block: Option<BlockId>,
+    /// Local content-addressed cache of downloaded states [default: .stakeproof-cache].
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
+    /// Per-request timeout, seconds.
+    #[arg(long, default_value_t = 120)]
+    timeout: u64,
+    /// Retries on timeouts and 5xx responses.
+    #[arg(long, default_value_t = 3)]
+    retries: u32,
+}
+
+impl SourceArgs {
+    /// Fills what the flags leave open from the config file; a state source is required.
+    pub(crate) fn resolve(mut self, cfg: &Config) -> Result<Self> {
+        if self.state.is_none() && self.beacon_url.is_none() {
+            self.beacon_url = cfg.beacon_url.clone();
+        }
+        if self.network_config.is_none() {
+            self.network_config = cfg.network_config.clone();
+        }
+        if self.cache_dir.is_none() {
+            self.cache_dir = cfg.cache_dir.clone();
+        }
+        if self.state.is_none() && self.beacon_url.is_none() {
+            return Err(usage(
+                "a state is required: --state FILE or --beacon-url URL (or beacon_url in --config)",
+            ));
+        }
+        if self.state.is_some()
+            && (self.slot.is_some() || self.epoch.is_some() || self.block.is_some())
+        {
+            return Err(usage(
+                "--slot, --epoch and --block choose a block of the beacon node, not of --state",
+            ));
+        }
+        Ok(self)
+    }
+}
+
+fn network_config(src: &SourceArgs) -> Result<NetworkConfig> {
+    Ok(match &src.network_config {
+        Some(p) => NetworkConfig::from_yaml_file(p)?,
+        None => NetworkConfig::for_preset(match src.preset {
+            PresetArg::Mainnet => "mainnet",
+            PresetArg::Minimal => "minimal",
+        })?,
+    })
+}
+
+/// Loads the state (file or beacon node) and, when it is a post-block state, its trees.
+pub(crate) fn load_state(src: &SourceArgs) -> Result<(BeaconState, Option<StateTree>)> {
+    let config = network_config(src)?;
+    if let Some(path) = &src.state {
+        let pb = spinner(&format!("decoding {}", path.display()));
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read state file {}", path.display()))?;
+        let state = match src.fork {
+            Some(f) => BeaconState::decode_checked(bytes, f.into(), &config),
+            None => BeaconState::decode_any(bytes, &config),
+        }
+        .with_context(|| format!("state file {}", path.display()))?;
+        pb.set_message("merkleizing");
+        let tree = state.tree().ok();
+        pb.finish_and_clear();
+        return Ok((state, tree));
+    }
+    let url = src
+        .beacon_url
+        .as_deref()
+        .expect("clap requires --state or --beacon-url");
+    let id = match (src.slot, src.epoch, &src.block) {
+        (Some(s), _, _) => BlockId::Slot(s),
+        (_, Some(e), _) => BlockId::Epoch(e),
+        (_, _, Some(b)) => *b,
+        _ => BlockId::Finalized,
+    };
+    let mut cfg = ClientConfig::new(url);
+    cfg.timeout = Duration::from_secs(src.timeout);
+    cfg.retries = src.retries;
+    cfg.cache_dir = Some(
+        src.cache_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(".stakeproof-cache")),
+    );
+    let client = BeaconClient::new(cfg, config);
+    let pb = spinner(&format!("fetching {id:?} from {url}"));
+    let fetched = client
+        .fetch_state(&id)
+        .with_context(|| format!("beacon node {url}"))?;
+    pb.finish_and_clear();
+    Ok((fetched.state, Some(fetched.tree)))
+}
