@@ -177,7 +177,9 @@ impl Ty {
         Ty::Container(Container { name, fields })
     }
 
-    /// Serialized size if the type is fixed-size, `None` if variable-size.
+    /// Serialized size if the type is fixed-size, `None` if variable-size. Sizes saturate at
+    /// `usize::MAX` (a layout from an unvalidated preset): no value is that long, so such a
+    /// layout refuses every input as truncated instead of wrapping.
     pub fn fixed_size(&self) -> Option<usize> {
         match self {
             Ty::Uint(n) => Some(*n),
@@ -185,12 +187,10 @@ impl Ty {
             Ty::ByteVector(n) => Some(*n),
             Ty::Bitvector(n) => Some(n.div_ceil(8)),
             Ty::ByteList(_) | Ty::Bitlist(_) | Ty::List(..) => None,
-            Ty::Vector(e, n) => e.fixed_size().map(|s| s * n),
-            Ty::Container(c) => c
-                .fields
-                .iter()
-                .map(|(_, t)| t.fixed_size())
-                .sum::<Option<usize>>(),
+            Ty::Vector(e, n) => e.fixed_size().map(|s| s.saturating_mul(*n)),
+            Ty::Container(c) => c.fields.iter().try_fold(0usize, |acc, (_, t)| {
+                Some(acc.saturating_add(t.fixed_size()?))
+            }),
         }
     }
 
@@ -281,7 +281,9 @@ impl Ty {
         let Ty::Container(c) = self else {
             panic!("fields() called on non-container {self:?}");
         };
-        let fixed: usize = c.fields.iter().map(|(_, t)| t.fixed_part_size()).sum();
+        let fixed = c.fields.iter().fold(0usize, |acc, (_, t)| {
+            acc.saturating_add(t.fixed_part_size())
+        });
         if bytes.len() < fixed {
             return Err(err(
                 path,
@@ -338,6 +340,17 @@ impl Ty {
             _ => panic!("elements() called on {self:?}"),
         };
         let ranges: Vec<Range<usize>> = match elem.fixed_size() {
+            // Zero-sized elements (only from an unvalidated preset): no byte count is a count.
+            Some(0) if bytes.is_empty() => Vec::new(),
+            Some(0) => {
+                return Err(err(
+                    path,
+                    SszErrorKind::NotMultiple {
+                        len: bytes.len(),
+                        size: 0,
+                    },
+                ))
+            }
             Some(size) => {
                 if bytes.len() % size != 0 {
                     return Err(err(
@@ -405,7 +418,7 @@ impl Ty {
         match self {
             Ty::Vector(_, n) => *n,
             Ty::List(e, _) => match e.fixed_size() {
-                Some(s) => bytes.len() / s,
+                Some(s) => bytes.len().checked_div(s).unwrap_or(0),
                 None if bytes.is_empty() => 0,
                 None => read_offset(bytes) / OFFSET_BYTES,
             },
@@ -421,7 +434,7 @@ impl Ty {
             Ty::Bitvector(n) | Ty::Bitlist(n) => n.div_ceil(256),
             Ty::Vector(e, n) | Ty::List(e, n) => {
                 if e.is_basic() {
-                    (n * e.fixed_part_size()).div_ceil(32)
+                    n.saturating_mul(e.fixed_part_size()).div_ceil(32)
                 } else {
                     *n
                 }
@@ -527,7 +540,7 @@ pub fn encode_container(c: &Container, parts: &[Vec<u8>]) -> Vec<u8> {
         if t.fixed_size().is_some() {
             out.extend_from_slice(p);
         } else {
-            out.extend_from_slice(&(heap as u32).to_le_bytes());
+            out.extend_from_slice(&offset(heap).to_le_bytes());
             heap += p.len();
         }
     }
@@ -547,13 +560,19 @@ pub fn encode_sequence(elem: &Ty, parts: &[Vec<u8>]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut heap = parts.len() * OFFSET_BYTES;
     for p in parts {
-        out.extend_from_slice(&(heap as u32).to_le_bytes());
+        out.extend_from_slice(&offset(heap).to_le_bytes());
         heap += p.len();
     }
     for p in parts {
         out.extend_from_slice(p);
     }
     out
+}
+
+/// An SSZ offset: 32 bits. A value of 4 GiB or more cannot be serialized; stopping here beats
+/// writing a wrapped offset that decodes as something else.
+fn offset(at: usize) -> u32 {
+    u32::try_from(at).expect("SSZ offsets are 32-bit: a value over 4 GiB cannot be serialized")
 }
 
 /// Packs bytes into 32-byte chunks, zero-padding the last one.

@@ -69,12 +69,22 @@ pub enum ConfigError {
         /// The offending line.
         text: String,
     },
-    /// A key with a value of the wrong form.
+    /// A key with a value of the wrong form, or outside the range the layout allows.
     #[error("config key {key}: {why}")]
     BadValue {
         /// The key.
         key: String,
-        /// What is wrong.
+        /// What is wrong, naming the rule.
+        why: String,
+    },
+    /// A valid preset the circuits cannot prove under (see [`Preset::provable`]).
+    #[error("the circuits cannot prove under preset {preset}: {key} {why}")]
+    Unprovable {
+        /// The preset's name.
+        preset: String,
+        /// The key.
+        key: &'static str,
+        /// What the circuits need.
         why: String,
     },
 }
@@ -159,19 +169,195 @@ impl Preset {
             "PENDING_CONSOLIDATIONS_LIMIT" => pending_consolidations_limit,
             "MIN_SEED_LOOKAHEAD" => min_seed_lookahead,
         );
-        if self.slots_per_epoch == 0 {
-            return Err(ConfigError::BadValue {
-                key: "SLOTS_PER_EPOCH".into(),
-                why: "must be positive".into(),
-            });
+        self.validate()
+    }
+
+    /// The largest list limit, vector length or derived size (such as `EPOCHS_PER_ETH1_VOTING_PERIOD
+    /// × SLOTS_PER_EPOCH`) a preset may set: `2^40`, mainnet's `VALIDATOR_REGISTRY_LIMIT` and the
+    /// largest value of any published preset. With it every list's data tree is at most 40 levels
+    /// deep, so a generalized index below the block root (3 header levels, at most 6 state levels,
+    /// 1 length mix-in, 40 list levels, at most 4 inside an element: 54 bits) fits a `u64`, and
+    /// every serialized size (at most `48 · 2^40` bytes for a vector) fits a 64-bit `usize`.
+    pub const MAX_LENGTH: u64 = 1 << 40;
+
+    /// The one validation of a preset, run wherever one is read ([`NetworkConfig::from_yaml_str`])
+    /// and before a state is decoded under one ([`super::BeaconState::decode`]): every value
+    /// within `1..=2^40` (`MIN_SEED_LOOKAHEAD` may be 0), `VALIDATOR_REGISTRY_LIMIT` a power of two,
+    /// and every size derived from two values computed with checked arithmetic and within `2^40`.
+    /// Each error names the key and the rule.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, why: String| ConfigError::BadValue {
+            key: key.into(),
+            why,
+        };
+        for (key, value, least) in self.values() {
+            if value < least {
+                return Err(bad(key, format!("must be at least {least}, found {value}")));
+            }
+            if value > Self::MAX_LENGTH {
+                return Err(bad(
+                    key,
+                    format!("{value} exceeds 2^40 = {}, the largest list limit or vector length accepted (it keeps every generalized index within 64 bits)", Self::MAX_LENGTH),
+                ));
+            }
         }
-        if !self.validator_registry_limit.is_power_of_two() {
-            return Err(ConfigError::BadValue {
-                key: "VALIDATOR_REGISTRY_LIMIT".into(),
-                why: "must be a power of two".into(),
-            });
+        let vrl = self.validator_registry_limit as u64;
+        if !vrl.is_power_of_two() {
+            return Err(bad(
+                "VALIDATOR_REGISTRY_LIMIT",
+                format!("must be a power of two (the validators and balances trees are laid out for one), found {vrl}"),
+            ));
+        }
+        let spe = self.slots_per_epoch;
+        let products = [
+            (
+                "EPOCHS_PER_ETH1_VOTING_PERIOD",
+                "EPOCHS_PER_ETH1_VOTING_PERIOD × SLOTS_PER_EPOCH (the eth1_data_votes limit)",
+                self.epochs_per_eth1_voting_period as u64,
+            ),
+            (
+                "MAX_ATTESTATIONS",
+                "MAX_ATTESTATIONS × SLOTS_PER_EPOCH (the phase0 epoch attestations limit)",
+                self.max_attestations as u64,
+            ),
+            (
+                "MIN_SEED_LOOKAHEAD",
+                "(MIN_SEED_LOOKAHEAD + 1) × SLOTS_PER_EPOCH (the fulu proposer_lookahead length)",
+                (self.min_seed_lookahead as u64).saturating_add(1),
+            ),
+        ];
+        for (key, what, factor) in products {
+            match factor.checked_mul(spe) {
+                Some(n) if n <= Self::MAX_LENGTH => {}
+                Some(n) => {
+                    return Err(bad(
+                        key,
+                        format!("{what} = {n} exceeds 2^40 = {}", Self::MAX_LENGTH),
+                    ))
+                }
+                None => {
+                    return Err(bad(
+                        key,
+                        format!("{what} overflows 64 bits (SLOTS_PER_EPOCH is {spe})"),
+                    ))
+                }
+            }
         }
         Ok(())
+    }
+
+    /// Every value with its key and least allowed value.
+    fn values(&self) -> [(&'static str, u64, u64); 16] {
+        [
+            ("SLOTS_PER_EPOCH", self.slots_per_epoch, 1),
+            (
+                "SLOTS_PER_HISTORICAL_ROOT",
+                self.slots_per_historical_root as u64,
+                1,
+            ),
+            (
+                "HISTORICAL_ROOTS_LIMIT",
+                self.historical_roots_limit as u64,
+                1,
+            ),
+            (
+                "EPOCHS_PER_ETH1_VOTING_PERIOD",
+                self.epochs_per_eth1_voting_period as u64,
+                1,
+            ),
+            (
+                "VALIDATOR_REGISTRY_LIMIT",
+                self.validator_registry_limit as u64,
+                1,
+            ),
+            (
+                "EPOCHS_PER_HISTORICAL_VECTOR",
+                self.epochs_per_historical_vector as u64,
+                1,
+            ),
+            (
+                "EPOCHS_PER_SLASHINGS_VECTOR",
+                self.epochs_per_slashings_vector as u64,
+                1,
+            ),
+            ("MAX_ATTESTATIONS", self.max_attestations as u64, 1),
+            (
+                "MAX_VALIDATORS_PER_COMMITTEE",
+                self.max_validators_per_committee as u64,
+                1,
+            ),
+            ("SYNC_COMMITTEE_SIZE", self.sync_committee_size as u64, 1),
+            ("BYTES_PER_LOGS_BLOOM", self.bytes_per_logs_bloom as u64, 1),
+            ("MAX_EXTRA_DATA_BYTES", self.max_extra_data_bytes as u64, 1),
+            (
+                "PENDING_DEPOSITS_LIMIT",
+                self.pending_deposits_limit as u64,
+                1,
+            ),
+            (
+                "PENDING_PARTIAL_WITHDRAWALS_LIMIT",
+                self.pending_partial_withdrawals_limit as u64,
+                1,
+            ),
+            (
+                "PENDING_CONSOLIDATIONS_LIMIT",
+                self.pending_consolidations_limit as u64,
+                1,
+            ),
+            ("MIN_SEED_LOOKAHEAD", self.min_seed_lookahead as u64, 0),
+        ]
+    }
+
+    /// Whether the circuits can prove states under this preset (beyond [`Preset::validate`]):
+    /// the registry and balance circuits are built for `VALIDATOR_REGISTRY_LIMIT = 2^40` (a
+    /// 40-level validators tree, a 38-level balances tree, 41-bit indices), and the balance
+    /// circuit splits `slot = epoch · SLOTS_PER_EPOCH + r` with a range check of
+    /// `log2(SLOTS_PER_EPOCH)` bits, so `SLOTS_PER_EPOCH` must be a power of two. `tree` and
+    /// `prove` call it before planning anything; `report` and `proof` need only `validate`.
+    pub fn check_provable(&self) -> Result<(), ConfigError> {
+        self.validate()?;
+        let unprovable = |key, why| ConfigError::Unprovable {
+            preset: self.name.clone(),
+            key,
+            why,
+        };
+        let vrl = self.validator_registry_limit as u64;
+        if vrl != 1 << 40 {
+            return Err(unprovable(
+                "VALIDATOR_REGISTRY_LIMIT",
+                format!("is {vrl}, but the registry and balance circuits are built for 2^40 = 1099511627776 (a 40-level validators tree)"),
+            ));
+        }
+        let spe = self.slots_per_epoch;
+        if !spe.is_power_of_two() {
+            return Err(unprovable(
+                "SLOTS_PER_EPOCH",
+                format!("is {spe}, but the balance circuit needs a power of two (it range-checks slot mod SLOTS_PER_EPOCH in log2(SLOTS_PER_EPOCH) bits)"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `EPOCHS_PER_ETH1_VOTING_PERIOD × SLOTS_PER_EPOCH`: the limit of `eth1_data_votes`
+    /// (saturating: [`Preset::validate`] refuses a preset where it exceeds `2^40`).
+    pub fn eth1_data_votes_limit(&self) -> usize {
+        usize_of((self.epochs_per_eth1_voting_period as u64).saturating_mul(self.slots_per_epoch))
+    }
+
+    /// `MAX_ATTESTATIONS × SLOTS_PER_EPOCH`: the limit of phase0's epoch attestation lists
+    /// (saturating, as [`Preset::eth1_data_votes_limit`]).
+    pub fn epoch_attestations_limit(&self) -> usize {
+        usize_of((self.max_attestations as u64).saturating_mul(self.slots_per_epoch))
+    }
+
+    /// `(MIN_SEED_LOOKAHEAD + 1) × SLOTS_PER_EPOCH`: the length of fulu's `proposer_lookahead`
+    /// (saturating, as [`Preset::eth1_data_votes_limit`]).
+    pub fn proposer_lookahead_len(&self) -> usize {
+        usize_of(
+            (self.min_seed_lookahead as u64)
+                .saturating_add(1)
+                .saturating_mul(self.slots_per_epoch),
+        )
     }
 
     /// Depth of the validators list's data tree (40 for `2^40`).
@@ -183,6 +369,10 @@ impl Preset {
     pub fn balances_depth(&self) -> usize {
         crate::hash::ceil_log2((self.validator_registry_limit as u64).div_ceil(4))
     }
+}
+
+fn usize_of(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
 }
 
 /// A network config: the preset it builds on, and the fork versions used to recognise a
@@ -324,4 +514,33 @@ fn yaml_version(key: &str, v: &str) -> Result<[u8; 4], ConfigError> {
         return Err(bad(format!("{v:?} is not a 0x-prefixed 4-byte version")));
     }
     crate::hexfmt::parse_fixed(v).map_err(|e| bad(format!("a fork version is 4 bytes of hex: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn published_presets_are_valid_and_provable() {
+        for p in [Preset::mainnet(), Preset::minimal()] {
+            p.validate().unwrap();
+            p.check_provable().unwrap();
+        }
+        let m = Preset::mainnet();
+        assert_eq!(m.eth1_data_votes_limit(), 2048);
+        assert_eq!(m.epoch_attestations_limit(), 4096);
+        assert_eq!(m.proposer_lookahead_len(), 64);
+    }
+
+    #[test]
+    fn derived_sizes_saturate_instead_of_wrapping() {
+        let p = Preset {
+            slots_per_epoch: u64::MAX,
+            min_seed_lookahead: usize::MAX,
+            ..Preset::mainnet()
+        };
+        assert_eq!(p.proposer_lookahead_len(), usize::MAX);
+        assert_eq!(p.eth1_data_votes_limit(), usize::MAX);
+        assert!(p.validate().is_err());
+    }
 }

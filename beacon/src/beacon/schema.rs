@@ -136,7 +136,9 @@ fn execution_payload_header(fork: Fork, p: &Preset) -> Ty {
     Ty::container("ExecutionPayloadHeader", f)
 }
 
-/// The `BeaconState` of `fork` under `preset`.
+/// The `BeaconState` of `fork` under `preset`. Sizes derived from two preset values come from
+/// [`Preset`]'s saturating accessors: a preset that passed [`Preset::validate`] (every one read
+/// from a config, and every one a state is decoded under) never saturates.
 pub fn beacon_state(fork: Fork, p: &Preset) -> Container {
     let vrl = p.validator_registry_limit;
     let mut f: Vec<(&'static str, Ty)> = vec![
@@ -160,10 +162,7 @@ pub fn beacon_state(fork: Fork, p: &Preset) -> Container {
         ("eth1_data", eth1_data()),
         (
             "eth1_data_votes",
-            Ty::list(
-                eth1_data(),
-                p.epochs_per_eth1_voting_period * p.slots_per_epoch as usize,
-            ),
+            Ty::list(eth1_data(), p.eth1_data_votes_limit()),
         ),
         ("eth1_deposit_index", Ty::U64),
         ("validators", Ty::list(validator(), vrl)),
@@ -178,7 +177,7 @@ pub fn beacon_state(fork: Fork, p: &Preset) -> Container {
         ),
     ];
     if fork == Fork::Phase0 {
-        let n = p.max_attestations * p.slots_per_epoch as usize;
+        let n = p.epoch_attestations_limit();
         f.push((
             "previous_epoch_attestations",
             Ty::list(pending_attestation(p), n),
@@ -274,10 +273,7 @@ pub fn beacon_state(fork: Fork, p: &Preset) -> Container {
     if fork >= Fork::Fulu {
         f.push((
             "proposer_lookahead",
-            Ty::vector(
-                Ty::U64,
-                (p.min_seed_lookahead + 1) * p.slots_per_epoch as usize,
-            ),
+            Ty::vector(Ty::U64, p.proposer_lookahead_len()),
         ));
     }
     Container {
