@@ -2,7 +2,7 @@
 
 use super::schema::{self, VALIDATOR_SIZE};
 use super::types::{validator_root_from_ssz, BeaconBlockHeader, Validator};
-use super::{Fork, NetworkConfig, Preset};
+use super::{ConfigError, Fork, NetworkConfig, Preset};
 use crate::hash::{merkleize, Node};
 use crate::merkle::{concat_gindices, gindex_of, ListTree, MerkleProof, MerkleTree};
 use crate::ssz::{pack, Container, Path, SszError, Ty};
@@ -66,6 +66,42 @@ pub enum StateError {
         /// The name asked for.
         field: String,
     },
+    /// The preset the state was to be decoded under fails [`Preset::validate`].
+    #[error("cannot decode a state under preset {preset}: {source}")]
+    Preset {
+        /// Preset name.
+        preset: String,
+        /// The rule it breaks.
+        #[source]
+        source: ConfigError,
+    },
+    /// The validators and balances lists differ in length (every validator has one balance).
+    #[error("the state is inconsistent: its validators list has {validators} entries but its balances list has {balances} (every validator has exactly one balance)")]
+    ListLengths {
+        /// Length of `validators`.
+        validators: u64,
+        /// Length of `balances`.
+        balances: u64,
+    },
+    /// A state whose `latest_block_header` is not the block it is the post-state of, nor an
+    /// earlier block it was advanced from.
+    #[error("the state is inconsistent: its slot is {slot} but its latest_block_header is at slot {block_slot} ({why})")]
+    SlotMismatch {
+        /// `state.slot`.
+        slot: u64,
+        /// `state.latest_block_header.slot`.
+        block_slot: u64,
+        /// Which rule is broken.
+        why: &'static str,
+    },
+    /// More validators than the preset's `VALIDATOR_REGISTRY_LIMIT`.
+    #[error("the state is inconsistent: {len} validators exceed VALIDATOR_REGISTRY_LIMIT {limit}")]
+    RegistryTooLong {
+        /// The registry length L.
+        len: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// An index outside a list.
     #[error("{what} index {index} is outside the list (length {len})")]
     OutOfRange {
@@ -93,8 +129,14 @@ pub struct BeaconState {
 const CURRENT_VERSION_AT: Range<usize> = 52..56;
 
 impl BeaconState {
-    /// Decodes and strictly validates `bytes` as a BeaconState of `fork` under `preset`.
+    /// Decodes and strictly validates `bytes` as SSZ of a BeaconState of `fork` under `preset`
+    /// (which must pass [`Preset::validate`]). This is the *structural* decoder: it does not
+    /// check that the fields agree with each other (the consensus-spec-tests `ssz_random`
+    /// vectors do not), so it serves SSZ round trips, merkleization and generated states. Every
+    /// path that reports or proves uses [`BeaconState::decode_checked`] or
+    /// [`BeaconState::decode_any`], which add [`BeaconState::validate_consistency`].
     pub fn decode(bytes: Vec<u8>, fork: Fork, preset: &Preset) -> Result<Self, StateError> {
+        check_preset(preset)?;
         let (schema, fields) = Self::validate(&bytes, fork, preset)?;
         Ok(BeaconState {
             fork,
@@ -138,8 +180,21 @@ impl BeaconState {
     }
 
     /// Decodes a state whose fork is not given: by its fork version when `config` lists
-    /// versions, else by trying every layout (newest first) and keeping the one that decodes.
+    /// versions, else by trying every layout (newest first) and keeping the one that decodes;
+    /// then checks that it is consistent ([`BeaconState::validate_consistency`]). For the
+    /// structural decode alone see [`BeaconState::decode_any_structural`].
     pub fn decode_any(bytes: Vec<u8>, config: &NetworkConfig) -> Result<Self, StateError> {
+        let state = Self::decode_any_structural(bytes, config)?;
+        state.validate_consistency()?;
+        Ok(state)
+    }
+
+    /// [`BeaconState::decode_any`] without the consistency check: the layout detection alone.
+    pub fn decode_any_structural(
+        bytes: Vec<u8>,
+        config: &NetworkConfig,
+    ) -> Result<Self, StateError> {
+        check_preset(&config.preset)?;
         if bytes.is_empty() {
             return Err(StateError::Empty);
         }
@@ -171,9 +226,10 @@ impl BeaconState {
         })
     }
 
-    /// Decodes with an explicit fork, and checks the state's fork version against `config`
-    /// when the config lists fork versions (a Deneb state handed in as Electra is refused even
-    /// where the layouts would happen to parse).
+    /// Decodes with an explicit fork, checks the state's fork version against `config` when the
+    /// config lists fork versions (a Deneb state handed in as Electra is refused even where the
+    /// layouts would happen to parse), and checks that the state is consistent
+    /// ([`BeaconState::validate_consistency`]).
     pub fn decode_checked(
         bytes: Vec<u8>,
         fork: Fork,
@@ -192,7 +248,58 @@ impl BeaconState {
                 }
             }
         }
-        Self::decode(bytes, fork, &config.preset)
+        let state = Self::decode(bytes, fork, &config.preset)?;
+        state.validate_consistency()?;
+        Ok(state)
+    }
+
+    /// The one check that a structurally valid state is one a chain could hold, run by every
+    /// path that reports or proves (through [`BeaconState::decode_checked`] and
+    /// [`BeaconState::decode_any`], which the CLI and the beacon API client use):
+    /// - the validators and balances lists have the same length;
+    /// - the registry length L is within `VALIDATOR_REGISTRY_LIMIT`;
+    /// - a post-block state (`latest_block_header.state_root` zero, the form a block's
+    ///   post-state has and the one whose trees are proven) has `slot` equal to the header's
+    ///   slot; a state advanced through empty slots (the header already carries its state
+    ///   root) has a slot after the header's. No header is ever from a later slot.
+    pub fn validate_consistency(&self) -> Result<(), StateError> {
+        let (validators, balances) = (self.validator_count(), self.balance_count());
+        if validators != balances {
+            return Err(StateError::ListLengths {
+                validators,
+                balances,
+            });
+        }
+        let limit = self.preset.validator_registry_limit as u64;
+        if validators > limit {
+            return Err(StateError::RegistryTooLong {
+                len: validators,
+                limit,
+            });
+        }
+        let header = self.latest_block_header();
+        let slot = self.slot();
+        let mismatch = |why| StateError::SlotMismatch {
+            slot,
+            block_slot: header.slot,
+            why,
+        };
+        if header.slot > slot {
+            return Err(mismatch(
+                "a state's latest block cannot be later than the state",
+            ));
+        }
+        if header.state_root == [0u8; 32] && header.slot != slot {
+            return Err(mismatch(
+                "its header's state_root is zero, so it claims to be that block's post-state, whose slot is the block's",
+            ));
+        }
+        if header.state_root != [0u8; 32] && header.slot == slot {
+            return Err(mismatch(
+                "its header already carries a state root, which happens only once the state is advanced past the block's slot",
+            ));
+        }
+        Ok(())
     }
 
     /// The fork whose layout this state uses.
@@ -415,6 +522,13 @@ impl BeaconState {
             header,
         })
     }
+}
+
+fn check_preset(preset: &Preset) -> Result<(), StateError> {
+    preset.validate().map_err(|source| StateError::Preset {
+        preset: preset.name.clone(),
+        source,
+    })
 }
 
 fn source_of(e: &StateError) -> String {
