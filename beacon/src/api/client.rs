@@ -70,10 +70,11 @@ impl BeaconClient {
     /// A client for the node of `config`, decoding states under `network` (its preset, and its
     /// fork versions to check each state's fork).
     pub fn new(config: ClientConfig, network: NetworkConfig) -> Self {
+        // `timeout` is ureq's overall deadline for each request (connect, headers and the
+        // whole body; it overrides the per-read timeouts); connecting is bounded by it too.
         let agent = ureq::AgentBuilder::new()
             .timeout_connect(config.timeout)
-            .timeout_read(config.timeout)
-            .timeout_write(config.timeout)
+            .timeout(config.timeout)
             .user_agent(concat!("stakeproof/", env!("CARGO_PKG_VERSION")))
             .build();
         let base = config.base_url.trim().trim_end_matches('/').to_string();
@@ -203,6 +204,7 @@ impl BeaconClient {
     /// The verified post-state of `header`'s block: from the cache when a valid copy is there,
     /// else downloaded by state root (and then cached).
     pub fn fetch_state_for(&self, header: HeaderInfo) -> Result<FetchedState, ApiError> {
+        self.config.validate()?;
         let state_root = header.header.state_root;
         let mut rejected = None;
         if let Some(dir) = &self.config.cache_dir {
@@ -234,25 +236,13 @@ impl BeaconClient {
                 what: format!("state 0x{}", hex::encode(state_root)),
                 url: url.clone(),
             })?;
-        if let Some(ct) = &body.content_type {
-            if ct.to_ascii_lowercase().contains("json") {
-                return Err(ApiError::UnexpectedContentType {
-                    url,
-                    content_type: ct.clone(),
-                });
-            }
-        }
-        let value = body
-            .consensus_version
-            .ok_or_else(|| ApiError::MissingConsensusVersion { url: url.clone() })?;
-        let fork = Fork::from_str(&value).map_err(|source| ApiError::UnknownConsensusVersion {
-            url: url.clone(),
-            value: value.clone(),
-            source,
-        })?;
-        self.check_required(&url, fork)?;
-        let (state, tree) = self.verify_state(&url, body.bytes, fork, &state_root)?;
-        check_block_root(&url, &header, &tree)?;
+        let (fork, state, tree) = self.state_from_response(
+            &url,
+            body.bytes,
+            body.consensus_version.as_deref(),
+            body.content_type.as_deref(),
+            &header,
+        )?;
         if let Some(dir) = &self.config.cache_dir {
             store(dir, &state_root, fork, state.as_ssz())?;
         }
@@ -264,6 +254,41 @@ impl BeaconClient {
             from_cache: false,
             rejected_cache: rejected,
         })
+    }
+
+    /// Checks a state response for `header`'s block: its Content-Type (not JSON), its
+    /// `Eth-Consensus-Version` (present, a known fork, the required one), the state (decoded
+    /// and checked under that fork, consistent, hashing to the header's state root) and the
+    /// block root rebuilt from it. Exposed for the fuzz targets only.
+    #[doc(hidden)]
+    pub fn state_from_response(
+        &self,
+        url: &str,
+        bytes: Vec<u8>,
+        consensus_version: Option<&str>,
+        content_type: Option<&str>,
+        header: &HeaderInfo,
+    ) -> Result<(Fork, BeaconState, StateTree), ApiError> {
+        if let Some(ct) = content_type {
+            if ct.to_ascii_lowercase().contains("json") {
+                return Err(ApiError::UnexpectedContentType {
+                    url: url.to_string(),
+                    content_type: ct.to_string(),
+                });
+            }
+        }
+        let value = consensus_version.ok_or_else(|| ApiError::MissingConsensusVersion {
+            url: url.to_string(),
+        })?;
+        let fork = Fork::from_str(value).map_err(|source| ApiError::UnknownConsensusVersion {
+            url: url.to_string(),
+            value: value.to_string(),
+            source,
+        })?;
+        self.check_required(url, fork)?;
+        let (state, tree) = self.verify_state(url, bytes, fork, &header.header.state_root)?;
+        check_block_root(url, header, &tree)?;
+        Ok((fork, state, tree))
     }
 
     fn check_required(&self, origin: &str, fork: Fork) -> Result<(), ApiError> {
@@ -328,7 +353,10 @@ fn check_block_root(origin: &str, header: &HeaderInfo, tree: &StateTree) -> Resu
     Ok(())
 }
 
-fn parse_header(url: &str, bytes: &[u8]) -> Result<HeaderInfo, ApiError> {
+/// Parses and checks a `GET /eth/v1/beacon/headers/{block_id}` JSON body (the root must be
+/// the `hash_tree_root` of the message). Exposed for the fuzz targets only.
+#[doc(hidden)]
+pub fn parse_header(url: &str, bytes: &[u8]) -> Result<HeaderInfo, ApiError> {
     let json_err = |detail: String| ApiError::Json {
         url: url.to_string(),
         detail,

@@ -73,8 +73,8 @@ pub enum ApiError {
         /// Attempts made.
         attempts: u32,
     },
-    /// The body is larger than allowed.
-    #[error("the body from {url} exceeds the {limit}-byte limit")]
+    /// The body is larger than allowed (announced by `Content-Length`, or streamed past it).
+    #[error("response too large: the body from {url} exceeds the {limit}-byte limit")]
     TooLarge {
         /// The URL.
         url: String,
@@ -88,6 +88,26 @@ pub enum ApiError {
         url: String,
         /// What was wrong.
         detail: String,
+    },
+    /// The connection broke while the body was being read (not a timeout, not a clean close).
+    #[error("the connection to {url} broke after {received} bytes of the body, {attempts} attempt(s): {detail}")]
+    BodyInterrupted {
+        /// The URL.
+        url: String,
+        /// Bytes received in the last attempt.
+        received: u64,
+        /// Attempts made.
+        attempts: u32,
+        /// The last error.
+        detail: String,
+    },
+    /// A client setting that cannot be used (the user's mistake, not the node's).
+    #[error("invalid beacon client setting {setting}: {why}")]
+    BadSetting {
+        /// The setting (`timeout`, …).
+        setting: &'static str,
+        /// What is wrong.
+        why: String,
     },
     /// The base URL cannot be used.
     #[error("invalid beacon node URL {url}: {detail}")]
@@ -215,4 +235,31 @@ pub enum ApiError {
     /// A block id that cannot be turned into a request.
     #[error("invalid block id: {0}")]
     BadBlockId(String),
+}
+
+/// Whose mistake an [`ApiError`] is: what the CLI's exit code says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Blame {
+    /// A setting the user gave cannot be used: a zero timeout, an invalid URL, a block id out of
+    /// range (exit 2, bad command line; exit 1 when the setting came from a config file).
+    Setting,
+    /// The local machine: the state cache cannot be read or written, e.g. the cache directory
+    /// is a file (exit 1).
+    Local,
+    /// The beacon node: unreachable, an HTTP error, a timeout, a body too large or cut short,
+    /// inconsistent or invalid data (exit 3).
+    Node,
+}
+
+impl ApiError {
+    /// Whose mistake this is (see [`Blame`]).
+    pub fn blame(&self) -> Blame {
+        match self {
+            ApiError::BadSetting { .. } | ApiError::BadUrl { .. } | ApiError::BadBlockId(_) => {
+                Blame::Setting
+            }
+            ApiError::Cache { .. } => Blame::Local,
+            _ => Blame::Node,
+        }
+    }
 }

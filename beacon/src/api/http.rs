@@ -1,5 +1,7 @@
-//! HTTP transport: one GET with timeouts, retried with exponential backoff on 5xx answers,
-//! timeouts, connection failures and truncated bodies (404 is an answer, other 4xx are final).
+//! HTTP transport: one GET bounded as a whole by the timeout (connect, headers, body: ureq's
+//! overall deadline, re-armed before every read) and by a byte cap, retried with exponential
+//! backoff on 5xx answers, timeouts, connection failures and truncated bodies (404 is an
+//! answer, other 4xx are final).
 
 use super::{ApiError, BeaconClient};
 use std::io::{self, Read};
@@ -29,6 +31,8 @@ enum Attempt {
         expected: Option<u64>,
         received: u64,
     },
+    /// The connection broke mid-body.
+    Interrupted { received: u64, detail: String },
     /// Not retried.
     Fatal(ApiError),
 }
@@ -37,7 +41,10 @@ impl Attempt {
     fn retryable(&self) -> bool {
         match self {
             Attempt::Status { status, .. } => *status >= 500,
-            Attempt::Timeout(_) | Attempt::Connect(_) | Attempt::Truncated { .. } => true,
+            Attempt::Timeout(_)
+            | Attempt::Connect(_)
+            | Attempt::Truncated { .. }
+            | Attempt::Interrupted { .. } => true,
             Attempt::Fatal(_) => false,
         }
     }
@@ -51,6 +58,7 @@ impl BeaconClient {
         accept: &str,
         limit: u64,
     ) -> Result<Option<Body>, ApiError> {
+        self.config.validate()?;
         let attempts = self.config.retries.saturating_add(1);
         let mut n = 0;
         loop {
@@ -92,6 +100,12 @@ impl BeaconClient {
                 expected,
                 received,
                 attempts,
+            },
+            Attempt::Interrupted { received, detail } => ApiError::BodyInterrupted {
+                url,
+                received,
+                attempts,
+                detail,
             },
             Attempt::Fatal(e) => e,
         }
@@ -205,9 +219,10 @@ fn read_body(url: &str, resp: ureq::Response, limit: u64) -> Result<Vec<u8>, Att
             return Err(Attempt::Truncated { expected, received })
         }
         Err(e) => {
-            return Err(Attempt::Connect(format!(
-                "reading the body after {received} bytes: {e}"
-            )))
+            return Err(Attempt::Interrupted {
+                received,
+                detail: e.to_string(),
+            })
         }
     }
     if received > limit {

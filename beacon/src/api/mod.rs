@@ -14,9 +14,16 @@
 //! fork versions), `hash_tree_root(state)` must equal the header's `state_root`, and the block
 //! root rebuilt from the state's `latest_block_header` must equal the header's root.
 //!
-//! Requests time out ([`ClientConfig::timeout`], for connecting and for each read) and are
-//! retried with exponential backoff on 5xx answers, timeouts, connection failures and truncated
-//! bodies; 404 and other 4xx answers are never retried.
+//! Each attempt of a request is bounded as a whole ([`ClientConfig::timeout`]: connecting,
+//! headers and the entire body, so a node that trickles bytes cannot hold it open), bodies are
+//! capped ([`ClientConfig::max_state_bytes`], [`DEFAULT_MAX_STATE_BYTES`]: a larger
+//! `Content-Length` is refused before reading, a longer stream is cut at the cap), and failed
+//! attempts are retried with exponential backoff on 5xx answers, timeouts, connection failures
+//! and truncated bodies; 404 and other 4xx answers are never retried.
+//!
+//! Settings are checked before the first request ([`ClientConfig::validate`]): a zero timeout,
+//! a URL that is not `http(s)://host…` and a cache directory that is a file are the user's
+//! mistakes, told apart from the node's by [`ApiError::blame`].
 //!
 //! States are cached by root under `<cache_dir>/states/0x<state_root>.<fork>.ssz`, written
 //! atomically ([`crate::atomic::write_file`]: temporary file in the same directory, fsync,
@@ -34,20 +41,29 @@ mod error;
 mod http;
 
 pub use block_id::{BlockId, ParseBlockIdError};
+#[doc(hidden)]
+pub use client::parse_header;
 pub use client::BeaconClient;
-pub use error::ApiError;
+pub use error::{ApiError, Blame};
 
 use crate::beacon::{BeaconBlockHeader, BeaconState, Fork, StateTree};
 use crate::hash::Node;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The default cap on a state body: 1 GiB. A mainnet state is about 140 bytes per validator
+/// (registry entry, balance, participation, inactivity score) plus ~40 MB of fixed fields:
+/// ~320 MB at 2 million validators, so 1 GiB leaves room for ~7 million; anything larger is a
+/// node gone wrong (or hostile), refused as [`ApiError::TooLarge`] before it fills memory.
+pub const DEFAULT_MAX_STATE_BYTES: u64 = 1 << 30;
+
 /// Settings of a [`BeaconClient`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientConfig {
     /// Base URL of the beacon node, e.g. `http://localhost:5052` (a trailing `/` is ignored).
     pub base_url: String,
-    /// Time allowed to connect, and for each read of a response (not for a whole download).
+    /// Time allowed for each attempt of a request as a whole: connecting, the response headers
+    /// and the entire body. Must be positive.
     pub timeout: Duration,
     /// Retries after the first attempt of a request (5xx, timeouts, connection failures and
     /// truncated bodies are retried; 404 and other 4xx never are).
@@ -60,13 +76,13 @@ pub struct ClientConfig {
     pub cache_dir: Option<PathBuf>,
     /// When set, a state of any other fork is refused with [`ApiError::UnexpectedFork`].
     pub require_fork: Option<Fork>,
-    /// Largest state body accepted, in bytes.
+    /// Largest state body accepted, in bytes ([`DEFAULT_MAX_STATE_BYTES`] by default).
     pub max_state_bytes: u64,
 }
 
 impl ClientConfig {
     /// Defaults for a node at `base_url`: 30 s timeout, 3 retries from 500 ms, 64 slots of
-    /// lookback, no cache, any fork, states up to 4 GiB.
+    /// lookback, no cache, any fork, states up to [`DEFAULT_MAX_STATE_BYTES`].
     pub fn new(base_url: impl Into<String>) -> Self {
         ClientConfig {
             base_url: base_url.into(),
@@ -76,8 +92,49 @@ impl ClientConfig {
             max_lookback: 64,
             cache_dir: None,
             require_fork: None,
-            max_state_bytes: 4 << 30,
+            max_state_bytes: DEFAULT_MAX_STATE_BYTES,
         }
+    }
+
+    /// Checks the settings that are the user's to get right, before anything is sent: a
+    /// positive timeout ([`ApiError::BadSetting`]), an `http://` or `https://` base URL with a
+    /// host ([`ApiError::BadUrl`]), a cache directory that is not a file ([`ApiError::Cache`]).
+    /// [`BeaconClient`] runs it before every request.
+    pub fn validate(&self) -> Result<(), ApiError> {
+        if self.timeout.is_zero() {
+            return Err(ApiError::BadSetting {
+                setting: "timeout",
+                why: "must be positive: a zero timeout fails every request before it is sent"
+                    .into(),
+            });
+        }
+        let base = self.base_url.trim();
+        let bad_url = |detail: String| ApiError::BadUrl {
+            url: base.to_string(),
+            detail,
+        };
+        match ureq::get(base).request_url() {
+            Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
+            Ok(u) => {
+                return Err(bad_url(format!(
+                    "scheme {:?}: only http:// and https:// are supported",
+                    u.scheme()
+                )))
+            }
+            Err(e) => return Err(bad_url(e.to_string())),
+        }
+        if let Some(dir) = &self.cache_dir {
+            if dir.exists() && !dir.is_dir() {
+                return Err(ApiError::Cache {
+                    path: dir.clone(),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::NotADirectory,
+                        "the cache directory is a file, not a directory",
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 }
 
