@@ -475,3 +475,122 @@ impl Drop for TruncatingServer {
         }
     }
 }
+
+/// A raw HTTP server on loopback that answers every connection with `serve` (after reading the
+/// request head): for answers `tiny_http` would buffer or refuse to send, such as a body
+/// trickled one byte at a time or one without end. Stopped on drop.
+pub struct RawServer {
+    /// `http://127.0.0.1:<port>`.
+    pub url: String,
+    /// Connections accepted.
+    pub hits: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl RawServer {
+    /// Serves every connection with `serve(stream, stop)`.
+    pub fn start(
+        serve: impl Fn(&mut TcpStream, &AtomicBool) -> std::io::Result<()> + Send + 'static,
+    ) -> RawServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let hits = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (h, s) = (hits.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((mut stream, _)) => {
+                        h.fetch_add(1, Ordering::Relaxed);
+                        if read_request_head(&mut stream).is_ok() {
+                            let _ = serve(&mut stream, &s);
+                        }
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        RawServer {
+            url,
+            hits,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Sends `body` (announcing its full length) one byte every `interval`, flushing each, and
+    /// gives up (closing the connection) after `give_up`.
+    pub fn trickle(body: Vec<u8>, interval: Duration, give_up: Duration) -> RawServer {
+        RawServer::start(move |stream, stop| {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nEth-Consensus-Version: electra\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            stream.write_all(head.as_bytes())?;
+            stream.flush()?;
+            let end = Instant::now() + give_up;
+            for b in &body {
+                if Instant::now() >= end || stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                stream.write_all(&[*b])?;
+                stream.flush()?;
+                nap(interval, stop);
+            }
+            stream.shutdown(std::net::Shutdown::Both)
+        })
+    }
+
+    /// Sends a state body without a length and without end (zeros, until the client hangs up).
+    pub fn endless() -> RawServer {
+        RawServer::start(|stream, stop| {
+            stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nEth-Consensus-Version: electra\r\nConnection: close\r\n\r\n")?;
+            let chunk = vec![0u8; 64 << 10];
+            while !stop.load(Ordering::Relaxed) {
+                stream.write_all(&chunk)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Announces a `Content-Length` of `len` bytes and sends none of them (then waits for the
+    /// client to hang up).
+    pub fn announces(len: u64) -> RawServer {
+        RawServer::start(move |stream, stop| {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nEth-Consensus-Version: electra\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+            );
+            stream.write_all(head.as_bytes())?;
+            stream.flush()?;
+            nap(Duration::from_secs(5), stop);
+            Ok(())
+        })
+    }
+}
+
+impl Drop for RawServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Reads up to the end of an HTTP request head.
+fn read_request_head(stream: &mut TcpStream) -> std::io::Result<()> {
+    stream.set_nonblocking(false)?;
+    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+    let mut req = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        req.extend_from_slice(&buf[..n]);
+    }
+    Ok(())
+}
