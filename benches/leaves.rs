@@ -4,11 +4,11 @@
 //!   key generation runs once, outside the timed loop; each timed iteration is one
 //!   `create_proof` (the prover-stage circuit is built untimed before it), 10 samples.
 //! - scaling (not criterion loops: one measured keygen + prove + verify each, through
-//!   `stakeproof_circuits::info::measure`): registry sizes 4, 8, 16 at their smallest k (13, 14,
-//!   15) and balance sizes 16, 64, 256 (registry range 4) at theirs (12, 12, 14). Each entry is
-//!   the full `circuit-info` report (columns, cells and compressions per validator, keygen /
-//!   prove / verify times, peak memory, proof size) plus the per-validator proving cost and
-//!   SHA-256 compressions per core-second.
+//!   `stakeproof_prover::circuit_cost::measure`): registry sizes 4, 8, 16 at their smallest k
+//!   (13, 14, 15) and balance sizes 16, 64, 256 (registry range 4) at theirs (12, 12, 14). Each
+//!   entry is the full `circuit-info` report (columns, cells and compressions per validator,
+//!   keygen / prove / verify times, peak memory, proof size) plus the per-validator proving cost
+//!   and SHA-256 compressions per core-second.
 //!
 //! Everything is written to `target/criterion-reports/leaves.json`, together with the
 //! criterion medians and the proving time per advice-area cell (`columns × 2^k`), the quantity
@@ -19,13 +19,13 @@
 //! run, no report); `STAKEPROOF_BENCH_SCALING=0` skips the scaling run.
 //!
 //! Peak memory is the resident-set high-water mark of this process, reset before each
-//! measurement (see `stakeproof_circuits::info`); the bench process also holds the criterion
-//! benches' keys while scaling runs, which `rss_before_bytes` shows.
+//! measurement (see `stakeproof_prover::circuit_cost`); the bench process also holds the
+//! criterion benches' keys while scaling runs, which `rss_before_bytes` shows.
 
 mod common;
 
 use criterion::{Criterion, SamplingMode};
-use stakeproof_circuits::info::{measure, CircuitCost, KeyedLeaf, LeafSize};
+use stakeproof_prover::circuit_cost::{measure, CircuitCost, KeyedLeaf, LeafSize};
 use std::collections::BTreeMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};

@@ -14,12 +14,14 @@
 //!
 //! Each circuit has a native twin (`native` modules) computing the same public inputs in plain
 //! Rust; [`public_inputs`] documents the layout once. [`util::circuit`] is the one stage-aware
-//! entry point (keygen / prover / mock) driven by a pinning (k, columns, break points).
+//! entry point (keygen / prover / mock) driven by a pinning (k, columns, break points);
+//! [`leaf_size`] names a leaf circuit by its sizes. Module by module, and where the soundness
+//! (tamper) tests are: `circuits/README.md`.
 
 pub mod aggregation;
 pub mod balance;
 pub mod gadgets;
-pub mod info;
+pub mod leaf_size;
 pub mod pool;
 pub mod poseidon;
 pub mod public_inputs;
@@ -36,3 +38,12 @@ pub use halo2_base::halo2_proofs;
 pub use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 pub use snark_verifier;
 pub use snark_verifier_sdk;
+pub use zkevm_hashes;
+
+/// Transitional alias of the old `info` module's sizes, for `stakeproof-prover`'s `leaves.rs`
+/// until it imports [`leaf_size`] (the cost harness moved to `stakeproof_prover::circuit_cost`).
+/// Remove with that import.
+#[doc(hidden)]
+pub mod info {
+    pub use crate::leaf_size::{LeafSize, LeafSizeError as InfoError};
+}

@@ -2,10 +2,12 @@
 //! time and memory of one real KZG key generation, proof and verification.
 //!
 //! [`measure`] builds a circuit of the requested [`LeafSize`] on a synthetic devnet state (every
-//! entry of the range a real validator), runs key generation with an **unsafe** local setup,
-//! proves once under the keygen pinning, verifies, and returns a [`CircuitCost`]. The
-//! `stakeproof circuit-info` command and the `leaves` bench print these reports; the numbers
-//! are what `n_r`, `n_b` and `k` are chosen from (see `DESIGN.md`, "Proving architecture").
+//! entry of the range a real validator, [`devnet_witness`]), runs key generation with an
+//! **unsafe** local setup, proves once under the keygen pinning, verifies, and returns a
+//! [`CircuitCost`]. The `stakeproof circuit-info` command and the `leaves` bench print these
+//! reports; the numbers are what `n_r`, `n_b` and `k` are chosen from (see `DESIGN.md`,
+//! "Proving architecture"). The sizes themselves ([`LeafSize`], [`LeafKind`]) are the circuit
+//! crate's (`stakeproof_circuits::leaf_size`), re-exported here.
 //!
 //! Memory is the process's resident-set high-water mark (`VmHWM` in `/proc/self/status`). On
 //! Linux the mark is reset at the start of a measurement (`/proc/self/clear_refs`), so the peak
@@ -13,72 +15,39 @@
 //! `rss_before_bytes`); where the reset is refused, the peak is the whole process's and
 //! [`MemoryCost::scoped`] says so.
 
-use crate::balance::{BalanceParams, BalanceWitness};
-use crate::registry::witness::WitnessError;
-use crate::registry::{RegistryParams, RegistryWitness};
-use crate::sha256::{ShaCalls, ROWS_PER_BLOCK};
-use crate::util::circuit::{
-    build_circuit, CircuitError, CircuitLogic, Pinning, ShaCircuit, Shape, UNUSABLE_ROWS,
-};
-use crate::util::proving::{keygen, prove, unsafe_setup, verify};
-use crate::Fr;
-use halo2_base::gates::circuit::CircuitBuilderStage;
-use halo2_base::gates::RangeChip;
-use halo2_base::halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
-use halo2_base::halo2_proofs::plonk::{Circuit, ConstraintSystem, ProvingKey};
-use halo2_base::halo2_proofs::poly::kzg::commitment::ParamsKZG;
-use halo2_base::{AssignedValue, Context};
 use serde::{Deserialize, Serialize};
 use stakeproof_beacon::beacon::StateError;
 use stakeproof_beacon::devnet::{self, DevnetSpec};
 use stakeproof_beacon::report::Pool;
+use stakeproof_circuits::balance::BalanceWitness;
+use stakeproof_circuits::halo2_base::gates::circuit::CircuitBuilderStage;
+use stakeproof_circuits::halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
+use stakeproof_circuits::halo2_proofs::plonk::{Circuit, ConstraintSystem, ProvingKey};
+use stakeproof_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use stakeproof_circuits::leaf_size::{LeafSizeError, LeafWitness};
+use stakeproof_circuits::registry::witness::WitnessError;
+use stakeproof_circuits::registry::RegistryWitness;
+use stakeproof_circuits::sha256::ROWS_PER_BLOCK;
+use stakeproof_circuits::util::circuit::{
+    build_circuit, CircuitError, Pinning, ShaCircuit, Shape, UNUSABLE_ROWS,
+};
+use stakeproof_circuits::util::proving::{keygen, prove, unsafe_setup, verify};
+use stakeproof_circuits::zkevm_hashes::sha256::vanilla::columns::Sha256CircuitConfig;
+use stakeproof_circuits::Fr;
 use std::time::Instant;
-use zkevm_hashes::sha256::vanilla::columns::Sha256CircuitConfig;
+
+pub use stakeproof_circuits::leaf_size::{LeafKind, LeafSize};
 
 /// Seed of the unsafe local setup used for measurements.
 pub const SETUP_SEED: u64 = 0x5354_414b;
 
-/// Smallest `k` [`LeafSize::balance`] picks: below it halo2-base spreads a balance proof's
-/// cells over many short columns, which costs more than the rows it saves.
-pub const MIN_BALANCE_K: u32 = 12;
-
-/// Which leaf circuit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LeafKind {
-    /// Registry proof (validator containers, `validators` subtree, accounts commitment).
-    Registry,
-    /// Balance proof (balances subtree, pool sums and counts).
-    Balance,
-}
-
-impl LeafKind {
-    /// `registry` or `balance`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            LeafKind::Registry => "registry",
-            LeafKind::Balance => "balance",
-        }
-    }
-}
-
-/// A leaf circuit of a given size: the kind and its size parameters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LeafSize {
-    /// A registry proof of `n_r` validators.
-    Registry(RegistryParams),
-    /// A balance proof of `n_b` balances consuming registry ranges of `n_r`.
-    Balance(BalanceParams),
-}
-
 /// A size that is not a valid leaf shape, or a measurement that failed.
 #[derive(Debug, thiserror::Error)]
-pub enum InfoError {
+pub enum CostError {
     /// A range size that is not a power of two, or a balance size that does not split into
     /// registry ranges.
-    #[error("{0}")]
-    BadSize(String),
+    #[error(transparent)]
+    BadSize(#[from] LeafSizeError),
     /// The synthetic state could not be built.
     #[error("devnet state: {0}")]
     Devnet(#[from] StateError),
@@ -99,165 +68,27 @@ pub enum InfoError {
     Verify(String),
 }
 
-/// Smallest `k` whose usable rows hold `blocks` SHA-256 blocks.
-pub fn sha_min_k(blocks: usize) -> u32 {
-    let rows = blocks * ROWS_PER_BLOCK + UNUSABLE_ROWS;
-    rows.next_power_of_two().trailing_zeros()
-}
-
-fn log2_exact(n: usize, what: &str) -> Result<u32, InfoError> {
-    if n == 0 || !n.is_power_of_two() {
-        return Err(InfoError::BadSize(format!(
-            "{what} {n} is not a power of two"
-        )));
-    }
-    Ok(n.trailing_zeros())
-}
-
-impl LeafSize {
-    /// A registry proof of `n` validators at `k` (default: the smallest `k` that holds its
-    /// SHA-256 region, e.g. 13 for 4 validators).
-    pub fn registry(n: usize, k: Option<u32>) -> Result<Self, InfoError> {
-        let log_n = log2_exact(n, "registry size")?;
-        let mut p = RegistryParams { log_n, k: 0 };
-        p.k = k.unwrap_or_else(|| sha_min_k(p.compressions()));
-        Ok(LeafSize::Registry(p))
-    }
-
-    /// A balance proof of `n_b` balances consuming registry ranges of `n_r`, for the Electra
-    /// layout and mainnet preset, at `k` (default: the smallest `k` that holds its SHA-256
-    /// region, at least [`MIN_BALANCE_K`]).
-    pub fn balance(n_b: usize, n_r: usize, k: Option<u32>) -> Result<Self, InfoError> {
-        Self::balance_for(n_b, n_r, 6, 32, k)
-    }
-
-    /// A balance proof for a state layout of field-tree depth `state_depth` (5 up to Deneb, 6
-    /// from Electra) and a preset of `slots_per_epoch`.
-    pub fn balance_for(
-        n_b: usize,
-        n_r: usize,
-        state_depth: u32,
-        slots_per_epoch: u64,
-        k: Option<u32>,
-    ) -> Result<Self, InfoError> {
-        let log_n = log2_exact(n_b, "balance size")?;
-        let log_registry = log2_exact(n_r, "registry size")?;
-        if n_b < 4 || n_b < n_r {
-            return Err(InfoError::BadSize(format!(
-                "balance size {n_b} must be at least 4 and a multiple of the registry size {n_r}"
-            )));
+/// The witness of the first range of a synthetic devnet state exactly `size.n()` validators
+/// long (every entry real, about a third of them in the pool).
+pub fn devnet_witness(size: &LeafSize) -> Result<LeafWitness, CostError> {
+    let state = devnet::build(&DevnetSpec {
+        validators: size.n(),
+        ..Default::default()
+    })?;
+    let pool = Pool::Address(devnet::DEFAULT_POOL);
+    Ok(match size {
+        LeafSize::Registry(p) => {
+            LeafWitness::Registry(RegistryWitness::from_state(&state, &pool, 0, p.n())?)
         }
-        let mut p = BalanceParams {
-            log_n,
-            log_registry,
-            state_depth,
-            slots_per_epoch,
-            k: 0,
-        };
-        p.k = k.unwrap_or_else(|| sha_min_k(p.compressions()).max(MIN_BALANCE_K));
-        Ok(LeafSize::Balance(p))
-    }
-
-    /// The kind.
-    pub fn kind(&self) -> LeafKind {
-        match self {
-            LeafSize::Registry(_) => LeafKind::Registry,
-            LeafSize::Balance(_) => LeafKind::Balance,
-        }
-    }
-
-    /// Validators (registry) or balances (balance) one proof covers.
-    pub fn n(&self) -> usize {
-        match self {
-            LeafSize::Registry(p) => p.n(),
-            LeafSize::Balance(p) => p.n(),
-        }
-    }
-
-    /// Registry range size a balance proof consumes; `None` for a registry proof.
-    pub fn n_registry(&self) -> Option<usize> {
-        match self {
-            LeafSize::Registry(_) => None,
-            LeafSize::Balance(p) => Some(p.n_registry()),
-        }
-    }
-
-    /// `k`: the circuit has `2^k` rows.
-    pub fn k(&self) -> u32 {
-        match self {
-            LeafSize::Registry(p) => p.k,
-            LeafSize::Balance(p) => p.k,
-        }
-    }
-
-    /// SHA-256 compressions (vanilla-circuit blocks) per proof.
-    pub fn compressions(&self) -> usize {
-        match self {
-            LeafSize::Registry(p) => p.compressions(),
-            LeafSize::Balance(p) => p.compressions(),
-        }
-    }
-
-    /// The circuit's name, e.g. `registry-4` or `balance-16-4`.
-    pub fn name(&self) -> String {
-        match self {
-            LeafSize::Registry(p) => p.name(),
-            LeafSize::Balance(p) => p.name(),
-        }
-    }
-
-    /// The witness of the first range of a synthetic devnet state exactly `n` validators long
-    /// (every entry real, about a third of them in the pool).
-    pub fn devnet_witness(&self) -> Result<LeafWitness, InfoError> {
-        let state = devnet::build(&DevnetSpec {
-            validators: self.n(),
-            ..Default::default()
-        })?;
-        let pool = Pool::Address(devnet::DEFAULT_POOL);
-        Ok(match self {
-            LeafSize::Registry(p) => {
-                LeafWitness::Registry(RegistryWitness::from_state(&state, &pool, 0, p.n())?)
-            }
-            LeafSize::Balance(p) => LeafWitness::Balance(Box::new(BalanceWitness::from_state(
-                &state,
-                &state.tree()?,
-                &pool,
-                0,
-                p.n(),
-                p.n_registry(),
-            )?)),
-        })
-    }
-}
-
-/// The witness of either leaf kind, so that measurement code is written once.
-#[derive(Clone, Debug)]
-pub enum LeafWitness {
-    /// A registry proof's witness.
-    Registry(RegistryWitness),
-    /// A balance proof's witness (boxed: it carries the Merkle paths to the block root).
-    Balance(Box<BalanceWitness>),
-}
-
-impl CircuitLogic for LeafWitness {
-    fn name(&self) -> String {
-        match self {
-            LeafWitness::Registry(w) => w.name(),
-            LeafWitness::Balance(w) => w.name(),
-        }
-    }
-
-    fn build(
-        &self,
-        ctx: &mut Context<Fr>,
-        range: &RangeChip<Fr>,
-        sha: &mut ShaCalls,
-    ) -> Vec<AssignedValue<Fr>> {
-        match self {
-            LeafWitness::Registry(w) => w.build(ctx, range, sha),
-            LeafWitness::Balance(w) => w.build(ctx, range, sha),
-        }
-    }
+        LeafSize::Balance(p) => LeafWitness::Balance(Box::new(BalanceWitness::from_state(
+            &state,
+            &state.tree()?,
+            &pool,
+            0,
+            p.n(),
+            p.n_registry(),
+        )?)),
+    })
 }
 
 /// A leaf circuit after key generation: what proving it again needs.
@@ -282,8 +113,8 @@ pub struct KeyedLeaf {
 
 impl KeyedLeaf {
     /// Builds the devnet witness of `size`, an unsafe setup, and the proving key.
-    pub fn new(size: LeafSize) -> Result<Self, InfoError> {
-        let witness = size.devnet_witness()?;
+    pub fn new(size: LeafSize) -> Result<Self, CostError> {
+        let witness = devnet_witness(&size)?;
         let t = Instant::now();
         let params = unsafe_setup(size.k(), SETUP_SEED);
         let setup_s = t.elapsed().as_secs_f64();
@@ -293,7 +124,7 @@ impl KeyedLeaf {
             &witness,
             Shape::K(size.k() as usize),
         )?;
-        let pk = keygen(&params, &keygen_circuit).map_err(|e| InfoError::Keygen(e.to_string()))?;
+        let pk = keygen(&params, &keygen_circuit).map_err(|e| CostError::Keygen(e.to_string()))?;
         let keygen_s = t.elapsed().as_secs_f64();
         let pinning = keygen_circuit.pinning();
         Ok(KeyedLeaf {
@@ -309,7 +140,7 @@ impl KeyedLeaf {
     }
 
     /// The prover-stage circuit of the witness under the keygen pinning.
-    pub fn prover_circuit(&self) -> Result<ShaCircuit, InfoError> {
+    pub fn prover_circuit(&self) -> Result<ShaCircuit, CostError> {
         Ok(build_circuit(
             CircuitBuilderStage::Prover,
             &self.witness,
@@ -318,17 +149,17 @@ impl KeyedLeaf {
     }
 
     /// Proves a prover-stage circuit; returns the proof bytes and the instances.
-    pub fn prove(&self, circuit: ShaCircuit) -> Result<(Vec<u8>, Vec<Fr>), InfoError> {
+    pub fn prove(&self, circuit: ShaCircuit) -> Result<(Vec<u8>, Vec<Fr>), CostError> {
         let instances = circuit.instances();
         let proof = prove(&self.params, &self.pk, circuit, &instances)
-            .map_err(|e| InfoError::Prove(e.to_string()))?;
+            .map_err(|e| CostError::Prove(e.to_string()))?;
         Ok((proof, instances))
     }
 
     /// Verifies a proof.
-    pub fn verify(&self, proof: &[u8], instances: &[Fr]) -> Result<(), InfoError> {
+    pub fn verify(&self, proof: &[u8], instances: &[Fr]) -> Result<(), CostError> {
         verify(&self.params, self.pk.get_vk(), proof, instances)
-            .map_err(|_| InfoError::Verify(self.size.name()))
+            .map_err(|_| CostError::Verify(self.size.name()))
     }
 }
 
@@ -458,7 +289,7 @@ pub struct CircuitCost {
 
 /// Builds, keys, proves and verifies a leaf circuit of `size` once on a devnet witness and
 /// reports its cost.
-pub fn measure(size: LeafSize) -> Result<CircuitCost, InfoError> {
+pub fn measure(size: LeafSize) -> Result<CircuitCost, CostError> {
     let scoped = reset_peak_rss();
     let rss_before_bytes = rss_bytes().unwrap_or(0);
     let keyed = KeyedLeaf::new(size)?;
