@@ -10,17 +10,21 @@
 //!
 //! Shown: the final statement equals the native report; the artifact read back from disk
 //! verifies natively and through `stakeproof verify` (a tampered copy exits 5), and the binary
-//! exports its verifier (only with `--allow-unsafe-srs`) and prints the oracle calldata; tampered copies (statement, block root,
-//! accumulator limb, proof byte) are rejected natively and on-chain; a wrong timestamp (the
-//! root of another block) and a report for another pool revert; a second run reuses every
+//! exports its verifier (only with `--allow-unsafe-srs`) and prints the oracle calldata; tampered
+//! copies (statement, block root, accumulator limb, proof byte) are rejected natively and
+//! on-chain, and a wrong timestamp (the root of another block) reverts: the tables of
+//! `tamper_final_proof.rs`, run here on this test's one final proof. A second run reuses every
 //! proof. Verification gas and the verifier's size go to
 //! `target/contract-reports/final-verifier.json`.
+
+#[path = "tamper_final_proof.rs"]
+mod tamper_final_proof;
 
 use stakeproof::beacon::devnet::{self, DevnetSpec};
 use stakeproof::beacon::report::{pool_report, Pool};
 use stakeproof_contracts::deployment::{Deployment, OracleConfig, VerifierCode};
 use stakeproof_contracts::{verifier, B256, U256};
-use stakeproof_prover::final_artifact::{fr_word, word_fr, FinalArtifact};
+use stakeproof_prover::final_artifact::{word_fr, FinalArtifact};
 use stakeproof_prover::leaves::{LeafConfig, Silent, WorkDir};
 use stakeproof_prover::srs::Srs;
 use stakeproof_prover::tree::{prove_report_opts, TreeOptions, DEFAULT_FINAL_K};
@@ -93,41 +97,11 @@ fn a_state_file_to_an_lsd_rate_through_one_final_proof() {
     assert!(!s.pool_exact);
     assert!(native.totals.validator_count > 0);
 
-    // The file on disk verifies natively; tampered copies do not.
+    // The file on disk verifies natively; tampered copies do not (tamper_final_proof::NATIVE).
     let art = FinalArtifact::read(&out.path).unwrap();
     art.verify(&srs, None).expect("the final proof verifies");
     art.verify(&srs, Some(&art.circuit.vk_digest)).unwrap();
-    assert!(
-        art.verify(&srs, Some("0x00")).is_err(),
-        "another expected key"
-    );
-    let mut bad = art.clone();
-    bad.statement.total_balance_gwei += 1;
-    assert!(bad.verify(&srs, None).is_err(), "statement ≠ public inputs");
-    let mut bad = art.clone();
-    bad.statement.total_balance_gwei += 1;
-    let inst = bad.statement.to_instances().unwrap();
-    bad.instances[20] = fr_word(&inst[8]);
-    let e = bad.verify(&srs, None).unwrap_err();
-    assert!(e.contains("does not verify"), "{e}");
-    let mut bad = art.clone();
-    let mut other = tree.block_root();
-    other[31] ^= 1;
-    bad.statement.block_root = format!("0x{}", hex::encode(other));
-    bad.instances[13] = fr_word(&bad.statement.to_instances().unwrap()[1]);
-    assert!(bad.verify(&srs, None).is_err(), "another block root");
-    let mut bad = art.clone();
-    let mut p = bad.proof_bytes().unwrap();
-    p[100] ^= 1;
-    bad.proof = format!("0x{}", hex::encode(&p));
-    assert!(bad.verify(&srs, None).is_err(), "a flipped proof byte");
-    let mut bad = art.clone();
-    bad.instances[0] =
-        fr_word(&(word_fr(&bad.instances[0]).unwrap() + stakeproof_circuits_fr_one()));
-    assert!(
-        bad.verify(&srs, None).is_err(),
-        "a changed accumulator limb"
-    );
+    tamper_final_proof::rejected_natively(&art, &srs);
 
     cli_checks(&out.path, &work.root, &art);
     evm_checks(&art, &srs, &st);
@@ -137,10 +111,6 @@ fn a_state_file_to_an_lsd_rate_through_one_final_proof() {
     let again = prove_report_opts(&st, &pool, &cfg, &opts, &srs, &work, &Silent).unwrap();
     assert!(again.nodes.iter().all(|n| n.reused));
     assert_eq!(again.artifact.statement, art.statement);
-}
-
-fn stakeproof_circuits_fr_one() -> stakeproof_circuits::Fr {
-    stakeproof_circuits::Fr::one()
 }
 
 fn evm_checks(art: &FinalArtifact, srs: &Srs, st: &stakeproof::beacon::beacon::BeaconState) {
@@ -200,38 +170,20 @@ fn evm_checks(art: &FinalArtifact, srs: &Srs, st: &stakeproof::beacon::beacon::B
         .call_verifier(d.verifier, &inst, &proof)
         .expect("the verifier accepts the proof");
 
-    // Rejections first (nothing is stored by any of them).
+    // Rejections first (nothing is stored by any of them): tamper_final_proof::ON_CHAIN.
+    let honest = tamper_final_proof::Submission {
+        report,
+        timestamp: ts,
+        accumulator: acc,
+        proof: proof.clone(),
+    };
+    tamper_final_proof::rejected_on_chain(&mut d, &honest);
     let revert = |r: Result<stakeproof_contracts::Receipt, stakeproof_contracts::TxError>| {
         r.expect_err("must revert")
             .revert_name()
             .unwrap_or("?")
             .to_string()
     };
-    let mut tampered = proof.clone();
-    tampered[64] ^= 1;
-    assert_eq!(
-        revert(d.submit(&report, ts, &acc, &tampered)),
-        "ProofRejected"
-    );
-    let mut more = report;
-    more.total_balance_gwei += 1;
-    assert_eq!(revert(d.submit(&more, ts, &acc, &proof)), "ProofRejected");
-    let mut acc_bad = acc;
-    acc_bad[3] += U256::from(1);
-    assert_eq!(
-        revert(d.submit(&report, ts, &acc_bad, &proof)),
-        "ProofRejected"
-    );
-    // The root of another block (the previous timestamp).
-    assert_eq!(
-        revert(d.submit(&report, ts - 12, &acc, &proof)),
-        "ProofRejected"
-    );
-    // A timestamp with no root at all.
-    assert_eq!(
-        revert(d.submit(&report, ts - 6, &acc, &proof)),
-        "BeaconRootUnavailable"
-    );
 
     let rate_before = d.lsd_rate().unwrap();
     d.lsd_deposit(
@@ -280,7 +232,7 @@ fn evm_checks(art: &FinalArtifact, srs: &Srs, st: &stakeproof::beacon::beacon::B
 }
 
 /// The binary on the real artifact: `verify`, `export-verifier`, `calldata`; a tampered copy
-/// fails `verify` with exit code 5.
+/// fails `verify` with exit code 5 (`tamper_final_proof::rejected_by_the_cli`).
 fn cli_checks(path: &std::path::Path, work: &std::path::Path, art: &FinalArtifact) {
     let bin = || assert_cmd::Command::cargo_bin("stakeproof").unwrap();
     let w = work.to_str().unwrap();
@@ -297,28 +249,7 @@ fn cli_checks(path: &std::path::Path, work: &std::path::Path, art: &FinalArtifac
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["verified"], true, "{v}");
 
-    let mut bad = art.clone();
-    let mut proof = bad.proof_bytes().unwrap();
-    proof[200] ^= 1;
-    bad.proof = format!("0x{}", hex::encode(&proof));
-    let bad_path = work.join("tampered-proof.json");
-    bad.write(&bad_path).unwrap();
-    let out = bin()
-        .args([
-            "verify",
-            bad_path.to_str().unwrap(),
-            "--unsafe-srs",
-            "--work-dir",
-            w,
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(5),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    tamper_final_proof::rejected_by_the_cli(work, art);
 
     let dir = work.join("exported");
     let _ = std::fs::remove_dir_all(&dir);

@@ -1,8 +1,11 @@
 //! Registry and balance circuits against their native twins and the beacon-data layer, on
-//! real genesis states and synthetic Electra states; tampering of witnesses and public inputs.
+//! real genesis states and synthetic Electra states. Tampered witnesses and public inputs:
+//! `tamper_leaves.rs`.
 
-use halo2_base::gates::circuit::CircuitBuilderStage;
-use halo2_base::halo2_proofs::dev::MockProver;
+#[path = "common/leaves.rs"]
+mod common;
+
+use common::{accepts, devnet_state, mock, K_BALANCE, K_REGISTRY, N_B, N_R};
 use stakeproof_beacon::beacon::{BeaconState, NetworkConfig};
 use stakeproof_beacon::devnet::{self, DevnetSpec};
 use stakeproof_beacon::report::{pool_totals, Pool};
@@ -10,14 +13,7 @@ use stakeproof_circuits::balance::native::balance_public;
 use stakeproof_circuits::balance::BalanceWitness;
 use stakeproof_circuits::registry::native::registry_public;
 use stakeproof_circuits::registry::RegistryWitness;
-use stakeproof_circuits::util::circuit::{build_circuit, CircuitLogic, ShaCircuit, Shape};
-use stakeproof_circuits::Fr;
 use std::path::PathBuf;
-
-const N_R: usize = 4;
-const N_B: usize = 16;
-const K_REGISTRY: usize = 13;
-const K_BALANCE: usize = 14;
 
 fn data() -> PathBuf {
     std::env::var("STAKEPROOF_DATA_DIR")
@@ -29,28 +25,6 @@ fn sepolia() -> BeaconState {
     let dir = data().join("genesis/sepolia");
     let cfg = NetworkConfig::from_yaml_file(&dir.join("config.yaml")).unwrap();
     BeaconState::decode_any(std::fs::read(dir.join("genesis.ssz")).unwrap(), &cfg).unwrap()
-}
-
-fn devnet_state(n: usize) -> BeaconState {
-    devnet::build(&DevnetSpec {
-        validators: n,
-        pool_permille: 600,
-        ..Default::default()
-    })
-    .unwrap()
-}
-
-fn mock(logic: &impl CircuitLogic, k: usize) -> (ShaCircuit, Vec<Fr>) {
-    let c = build_circuit(CircuitBuilderStage::Mock, logic, Shape::K(k)).unwrap();
-    let inst = c.instances();
-    (c, inst)
-}
-
-fn accepts(c: &ShaCircuit, instances: Vec<Fr>) -> bool {
-    MockProver::run(c.k(), c, vec![instances])
-        .unwrap()
-        .verify()
-        .is_ok()
 }
 
 #[test]
@@ -200,179 +174,6 @@ fn registry_pool_forms_on_devnet() {
     let (c2, inst2) = mock(&w2, K_REGISTRY);
     assert_eq!(inst2, registry_public(&w2).to_instances());
     assert!(accepts(&c2, inst2));
-}
-
-#[test]
-fn tampered_public_inputs_are_rejected() {
-    let st = devnet_state(40);
-    let pool = Pool::Address(devnet::DEFAULT_POOL);
-    let w = RegistryWitness::from_state(&st, &pool, 4, N_R).unwrap();
-    let (c, inst) = mock(&w, K_REGISTRY);
-    // start, fill, pool mode, pool limbs, root limbs, commitment: each, changed, is rejected.
-    for i in 0..inst.len() {
-        let mut bad = inst.clone();
-        bad[i] += Fr::one();
-        assert!(
-            !accepts(&c, bad),
-            "registry instance {i} tampered but accepted"
-        );
-    }
-    let b = BalanceWitness::from_state(&st, &st.tree().unwrap(), &pool, 16, N_B, N_R).unwrap();
-    let (c, inst) = mock(&b, K_BALANCE);
-    // start, L, epoch, slot, block root limbs, registry roots and commitments, count, total,
-    // active, exited, slashed.
-    for i in 0..inst.len() {
-        let mut bad = inst.clone();
-        bad[i] += Fr::one();
-        assert!(
-            !accepts(&c, bad),
-            "balance instance {i} tampered but accepted"
-        );
-    }
-}
-
-/// A named change to a witness.
-type Tamper<W> = (&'static str, Box<dyn Fn(&mut W)>);
-
-#[test]
-fn tampered_witnesses_are_rejected() {
-    let st = devnet_state(40);
-    let pool = Pool::Address(devnet::DEFAULT_POOL);
-    let honest = RegistryWitness::from_state(&st, &pool, 8, N_R).unwrap();
-    let expected = registry_public(&honest).to_instances();
-    let tampers: Vec<Tamper<RegistryWitness>> = vec![
-        (
-            "credential byte",
-            Box::new(|w| w.validators[1].withdrawal_credentials[31] ^= 1),
-        ),
-        (
-            "credential prefix",
-            Box::new(|w| w.validators[0].withdrawal_credentials[0] = 3),
-        ),
-        ("exit epoch", Box::new(|w| w.validators[2].exit_epoch ^= 1)),
-        ("slashed", Box::new(|w| w.validators[3].slashed ^= true)),
-        (
-            "pubkey byte",
-            Box::new(|w| w.validators[0].pubkey[47] ^= 0x80),
-        ),
-        (
-            "effective balance",
-            Box::new(|w| w.validators[1].effective_balance += 1),
-        ),
-        ("fill (drop a validator)", Box::new(|w| w.fill -= 1)),
-    ];
-    for (what, f) in tampers {
-        let mut w = honest.clone();
-        f(&mut w);
-        let (c, _) = mock(&w, K_REGISTRY);
-        assert!(
-            !accepts(&c, expected.clone()),
-            "registry: tampered {what} accepted"
-        );
-    }
-    let honest = BalanceWitness::from_state(&st, &st.tree().unwrap(), &pool, 32, N_B, N_R).unwrap();
-    let expected = balance_public(&honest).to_instances();
-    let tampers: Vec<Tamper<BalanceWitness>> = vec![
-        ("a balance", Box::new(|w| w.balances[3] += 1)),
-        ("membership", Box::new(|w| w.accounts[0].member ^= true)),
-        (
-            "activation epoch",
-            Box::new(|w| w.accounts[1].activation_epoch += 1),
-        ),
-        ("a balance beyond L", Box::new(|w| w.balances[12] = 5)),
-        (
-            "a validators branch node",
-            Box::new(|w| w.paths.validators_branch[3][7] ^= 1),
-        ),
-        (
-            "a balances branch node",
-            Box::new(|w| w.paths.balances_branch[20][0] ^= 0x40),
-        ),
-        (
-            "a state field node",
-            Box::new(|w| w.paths.balances_field_branch[1][31] ^= 1),
-        ),
-        ("a registry root", Box::new(|w| w.registry_roots[2][5] ^= 1)),
-        ("the length", Box::new(|w| w.registry_len += 1)),
-        ("the slot", Box::new(|w| w.paths.header.slot += 1)),
-        (
-            "the parent root",
-            Box::new(|w| w.paths.header.parent_root[0] ^= 1),
-        ),
-        ("the epoch (same slot)", Box::new(|w| w.epoch += 1)),
-    ];
-    for (what, f) in tampers {
-        let mut w = honest.clone();
-        f(&mut w);
-        let (c, inst) = mock(&w, K_BALANCE);
-        assert!(
-            !accepts(&c, expected.clone()),
-            "balance: tampered {what} accepted"
-        );
-        if what == "a balance beyond L" {
-            // Even with its own instances the circuit is unsatisfiable: balances ≥ L must be 0.
-            assert!(
-                !accepts(&c, inst),
-                "a non-zero balance beyond L satisfied the circuit"
-            );
-        }
-    }
-}
-
-mod random_cells {
-    use super::*;
-    use proptest::prelude::*;
-    use std::sync::OnceLock;
-
-    fn registry() -> &'static RegistryWitness {
-        static W: OnceLock<RegistryWitness> = OnceLock::new();
-        W.get_or_init(|| {
-            let st = devnet_state(40);
-            RegistryWitness::from_state(&st, &Pool::Address(devnet::DEFAULT_POOL), 8, N_R).unwrap()
-        })
-    }
-
-    fn balance() -> &'static BalanceWitness {
-        static W: OnceLock<BalanceWitness> = OnceLock::new();
-        W.get_or_init(|| {
-            let st = devnet_state(40);
-            let pool = Pool::Address(devnet::DEFAULT_POOL);
-            BalanceWitness::from_state(&st, &st.tree().unwrap(), &pool, 16, N_B, N_R).unwrap()
-        })
-    }
-
-    fn rejects_perturbed(
-        logic: &impl CircuitLogic,
-        k: usize,
-        pick: f64,
-        delta: u64,
-    ) -> Result<(), TestCaseError> {
-        let (mut c, inst) = mock(logic, k);
-        let n = c.advice_cells();
-        let index = ((n as f64) * pick) as usize % n;
-        prop_assert!(c.perturb_advice(index, Fr::from(delta)));
-        prop_assert!(
-            !accepts(&c, inst),
-            "advice cell {index} of {n} changed by {delta}, still accepted"
-        );
-        Ok(())
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
-
-        /// Any single halo2-base cell changed after witness generation breaks the registry proof.
-        #[test]
-        fn registry_rejects_any_single_cell_change(pick in 0.0f64..1.0, delta in 1u64..1 << 40) {
-            rejects_perturbed(registry(), K_REGISTRY, pick, delta)?;
-        }
-
-        /// The same for the balance proof.
-        #[test]
-        fn balance_rejects_any_single_cell_change(pick in 0.0f64..1.0, delta in 1u64..1 << 40) {
-            rejects_perturbed(balance(), K_BALANCE, pick, delta)?;
-        }
-    }
 }
 
 #[test]

@@ -36,6 +36,11 @@ use stakeproof_contracts::{
 };
 use std::sync::OnceLock;
 
+/// Slots per day.
+pub const DAY_SLOTS: u64 = 7200;
+/// 32 ETH in gwei.
+pub const GWEI_32_ETH: u128 = 32_000_000_000;
+
 /// Degree of the stand-in circuit.
 pub const K: u32 = 8;
 /// The test pool's execution address.

@@ -1,0 +1,196 @@
+//! Shared by `aggregation_logic.rs` and `tamper_aggregation.rs`: the in-circuit combination
+//! checked with MockProver against its native twin, and leaf statements of devnet states.
+
+use halo2_base::gates::circuit::builder::BaseCircuitBuilder;
+use halo2_base::gates::circuit::CircuitBuilderStage;
+use halo2_base::halo2_proofs::dev::MockProver;
+use stakeproof_beacon::beacon::BeaconState;
+use stakeproof_beacon::devnet::{self, DevnetSpec};
+use stakeproof_beacon::report::Pool;
+use stakeproof_circuits::aggregation::constraints::combine;
+use stakeproof_circuits::aggregation::layout::{NodeSpec, Statement};
+use stakeproof_circuits::aggregation::native::combine_native;
+use stakeproof_circuits::balance::native::balance_public;
+use stakeproof_circuits::balance::BalanceWitness;
+use stakeproof_circuits::registry::native::registry_public;
+use stakeproof_circuits::registry::RegistryWitness;
+use stakeproof_circuits::Fr;
+
+const K: usize = 12;
+
+/// Runs the in-circuit combination on `children` and checks it with MockProver against
+/// `expected` public outputs. Returns whether the circuit is satisfied.
+fn circuit_accepts(spec: &NodeSpec, children: &[Vec<Fr>], expected: &[Fr]) -> bool {
+    let mut b = BaseCircuitBuilder::from_stage(CircuitBuilderStage::Mock)
+        .use_k(K)
+        .use_lookup_bits(K - 1)
+        .use_instance_columns(1);
+    let range = b.range_chip();
+    let ctx = b.main(0);
+    let cells: Vec<Vec<_>> = children
+        .iter()
+        .map(|c| ctx.assign_witnesses(c.clone()))
+        .collect();
+    let refs: Vec<&[_]> = cells.iter().map(|c| c.as_slice()).collect();
+    let out = combine(ctx, &range, spec, &refs);
+    b.assigned_instances[0].extend(out);
+    b.calculate_params(Some(9));
+    MockProver::run(K as u32, &b, vec![expected.to_vec()])
+        .unwrap()
+        .verify()
+        .is_ok()
+}
+
+/// Both twins agree: accept with the native output, or both reject.
+pub fn both(spec: &NodeSpec, children: &[Vec<Fr>]) -> Result<Vec<Fr>, String> {
+    match combine_native(spec, children) {
+        Ok(out) => {
+            assert!(
+                circuit_accepts(spec, children, &out),
+                "native accepts {spec:?} but the circuit rejects"
+            );
+            Ok(out)
+        }
+        Err(e) => {
+            // Whatever outputs a prover would claim, the circuit is unsatisfiable: try the
+            // outputs of the relation-free combination (what a cheating prover would expose).
+            let out = loose_output(spec, children);
+            assert!(
+                !circuit_accepts(spec, children, &out),
+                "native rejects ({e}) but the circuit accepts"
+            );
+            Err(e.to_string())
+        }
+    }
+}
+
+/// The output layout filled from the children without checking anything.
+fn loose_output(spec: &NodeSpec, children: &[Vec<Fr>]) -> Vec<Fr> {
+    use Statement::*;
+    let out: Vec<Fr> = match (spec.children.as_slice(), children) {
+        ([Registry { .. }, Registry { .. }], [a, b]) => {
+            let mut o = a.clone();
+            o.extend_from_slice(&b[4..]);
+            o
+        }
+        ([Registry { .. }, Balance { n_b, n_r }], [r, b]) => {
+            let m = (n_b / n_r) as usize;
+            let mut o = vec![
+                b[0],
+                b[0] + Fr::from(*n_b),
+                b[1],
+                b[2],
+                b[3],
+                b[4],
+                b[5],
+                r[1],
+                r[2],
+                r[3],
+            ];
+            o.extend_from_slice(&b[6 + 3 * m..11 + 3 * m]);
+            o
+        }
+        ([Summary, Summary], [a, b]) => {
+            let mut o = vec![a[0], b[1]];
+            o.extend_from_slice(&a[2..10]);
+            o.extend((10..15).map(|i| a[i] + b[i]));
+            o
+        }
+        ([Summary], [a]) => a.clone(),
+        _ => unreachable!(),
+    };
+    if spec.finalize {
+        let mut f = vec![out[5], out[6], out[4], out[7], out[8], out[9], out[2]];
+        f.extend_from_slice(&out[10..15]);
+        f
+    } else {
+        out
+    }
+}
+
+pub struct Fixture {
+    pub state: BeaconState,
+    pub pool: Pool,
+}
+
+impl Fixture {
+    pub fn new(n: usize, seed: u64) -> Self {
+        Fixture {
+            state: devnet::build(&DevnetSpec {
+                validators: n,
+                pool_permille: 500,
+                seed,
+                ..Default::default()
+            })
+            .unwrap(),
+            pool: Pool::Address(devnet::DEFAULT_POOL),
+        }
+    }
+
+    /// The registry run statement of ranges `[start, start + count·n_r)`.
+    pub fn registry(&self, start: u64, n_r: usize, count: usize) -> Vec<Fr> {
+        let mut run: Option<Vec<Fr>> = None;
+        for j in 0..count {
+            let w =
+                RegistryWitness::from_state(&self.state, &self.pool, start + (j * n_r) as u64, n_r)
+                    .unwrap();
+            let leaf = registry_public(&w).to_instances();
+            let one = combine_native(
+                &NodeSpec {
+                    children: vec![Statement::RegistryLeaf { n_r: n_r as u64 }],
+                    finalize: false,
+                },
+                &[leaf],
+            )
+            .unwrap();
+            run = Some(match run {
+                None => one,
+                Some(r) => combine_native(
+                    &NodeSpec {
+                        children: vec![
+                            Statement::Registry {
+                                n_r: n_r as u64,
+                                ranges: j,
+                            },
+                            Statement::Registry {
+                                n_r: n_r as u64,
+                                ranges: 1,
+                            },
+                        ],
+                        finalize: false,
+                    },
+                    &[r, one],
+                )
+                .unwrap(),
+            });
+        }
+        run.unwrap()
+    }
+
+    pub fn balance(&self, start: u64, n_b: usize, n_r: usize) -> Vec<Fr> {
+        let tree = self.state.tree().unwrap();
+        let w =
+            BalanceWitness::from_state(&self.state, &tree, &self.pool, start, n_b, n_r).unwrap();
+        balance_public(&w).to_instances()
+    }
+}
+
+pub fn seg_spec(n_b: u64, n_r: u64, finalize: bool) -> NodeSpec {
+    NodeSpec {
+        children: vec![
+            Statement::Registry {
+                n_r,
+                ranges: (n_b / n_r) as usize,
+            },
+            Statement::Balance { n_b, n_r },
+        ],
+        finalize,
+    }
+}
+
+pub fn join_spec(finalize: bool) -> NodeSpec {
+    NodeSpec {
+        children: vec![Statement::Summary, Statement::Summary],
+        finalize,
+    }
+}

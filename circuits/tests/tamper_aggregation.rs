@@ -1,0 +1,152 @@
+//! Soundness of the aggregation's combination: each kind of foreign child (another range, pool,
+//! epoch or block, a swapped pair, a gap, a wrong `L`, a wrong block root, a final proof that
+//! does not cover the registry) is rejected by both twins — the native `combine_native` with an
+//! error, and the in-circuit `combine` under MockProver, whatever outputs a prover claims (see
+//! `common::both`).
+//!
+//! `rejected_by` is the native twin's error (its `what`), observed; the circuit enforces the same
+//! relation with copy constraints. The assertion is that both reject.
+
+#[path = "common/aggregation.rs"]
+mod common;
+
+use common::{both, join_spec, seg_spec, Fixture};
+use stakeproof_beacon::devnet::{self, DevnetSpec};
+use stakeproof_beacon::report::Pool;
+use stakeproof_circuits::aggregation::layout::{NodeSpec, Statement};
+use stakeproof_circuits::aggregation::native::combine_native;
+use stakeproof_circuits::Fr;
+
+/// A node offered foreign children, and the check that rejects them.
+struct Foreign {
+    what: &'static str,
+    rejected_by: &'static str,
+    /// The native error must name one of these (none: any error).
+    mentions: &'static [&'static str],
+    spec: NodeSpec,
+    children: Vec<Vec<Fr>>,
+}
+
+/// The final node over a single summary.
+fn finalize_one() -> NodeSpec {
+    NodeSpec {
+        children: vec![Statement::Summary],
+        finalize: true,
+    }
+}
+
+#[test]
+fn foreign_children_are_rejected_by_both_twins() {
+    let f = Fixture::new(40, 3);
+    let reg = |s| f.registry(s, 4, 4);
+    let bal = |s| f.balance(s, 16, 4);
+    let seg = |s| combine_native(&seg_spec(16, 4, false), &[reg(s), bal(s)]).unwrap();
+    // Another pool: a registry proof for other credentials.
+    let other = Fixture {
+        state: f.state.clone(),
+        pool: Pool::Address([0x11; 20]),
+    };
+    // Another epoch / block: a later state with the same validators.
+    let later = Fixture {
+        state: devnet::build(&DevnetSpec {
+            validators: 40,
+            pool_permille: 500,
+            seed: 3,
+            slot: f.state.slot() + 64,
+            ..Default::default()
+        })
+        .unwrap(),
+        pool: f.pool,
+    };
+    let later_seg = combine_native(
+        &seg_spec(16, 4, false),
+        &[later.registry(16, 4, 4), later.balance(16, 16, 4)],
+    )
+    .unwrap();
+    // A wrong L: a registry proof whose fill says the registry is longer.
+    let mut longer = reg(32);
+    longer[4 + 4 * 2] += Fr::one(); // range [40, 44) claims one validator
+                                    // A wrong block root in one half.
+    let mut other_root = seg(16);
+    other_root[5] += Fr::one();
+
+    let table = vec![
+        Foreign {
+            what: "a registry run of another range under a balance proof",
+            rejected_by: "registry and balance ranges start together",
+            mentions: &[],
+            spec: seg_spec(16, 4, false),
+            children: vec![reg(16), bal(0)],
+        },
+        Foreign {
+            what: "another pool: a registry proof for other credentials",
+            rejected_by: "registry range 1 commitment used by the balance proof",
+            mentions: &[],
+            spec: seg_spec(16, 4, false),
+            children: vec![other.registry(0, 4, 4), bal(0)],
+        },
+        Foreign {
+            what: "another epoch / block: a later state with the same validators",
+            rejected_by: "epoch of both halves",
+            mentions: &["epoch", "slot", "block root"],
+            spec: join_spec(false),
+            children: vec![seg(0), later_seg],
+        },
+        Foreign {
+            what: "a swapped pair of children",
+            rejected_by: "summaries are adjacent (end = next start)",
+            mentions: &[],
+            spec: join_spec(false),
+            children: vec![seg(16), seg(0)],
+        },
+        Foreign {
+            what: "a gap: ranges 0 and 32",
+            rejected_by: "summaries are adjacent (end = next start)",
+            mentions: &[],
+            spec: join_spec(false),
+            children: vec![seg(0), seg(32)],
+        },
+        Foreign {
+            what: "a wrong L: a registry fill that says the registry is longer",
+            rejected_by: "registry range 2 fill against L",
+            mentions: &[],
+            spec: seg_spec(16, 4, false),
+            children: vec![longer, bal(32)],
+        },
+        Foreign {
+            what: "a wrong block root in one half",
+            rejected_by: "block root (hi) of both halves",
+            mentions: &[],
+            spec: join_spec(false),
+            children: vec![seg(0), other_root],
+        },
+        Foreign {
+            what: "a final proof that misses the tail of the registry (L = 40 > end = 32)",
+            rejected_by: "the final range reaches L (L ≤ end)",
+            mentions: &[],
+            spec: finalize_one(),
+            children: vec![combine_native(&join_spec(false), &[seg(0), seg(16)]).unwrap()],
+        },
+        Foreign {
+            what: "a final proof that does not start at 0",
+            rejected_by: "the final range starts at 0",
+            mentions: &[],
+            spec: finalize_one(),
+            children: vec![combine_native(&join_spec(false), &[seg(16), seg(32)]).unwrap()],
+        },
+    ];
+    for row in &table {
+        let e = match both(&row.spec, &row.children) {
+            Ok(_) => panic!(
+                "{}: accepted (must be rejected by {})",
+                row.what, row.rejected_by
+            ),
+            Err(e) => e,
+        };
+        assert!(
+            row.mentions.is_empty() || row.mentions.iter().any(|m| e.contains(m)),
+            "{}: {e}",
+            row.what
+        );
+    }
+}
