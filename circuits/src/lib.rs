@@ -39,11 +39,3 @@ pub use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 pub use snark_verifier;
 pub use snark_verifier_sdk;
 pub use zkevm_hashes;
-
-/// Transitional alias of the old `info` module's sizes, for `stakeproof-prover`'s `leaves.rs`
-/// until it imports [`leaf_size`] (the cost harness moved to `stakeproof_prover::circuit_cost`).
-/// Remove with that import.
-#[doc(hidden)]
-pub mod info {
-    pub use crate::leaf_size::{LeafSize, LeafSizeError as InfoError};
-}
