@@ -5,8 +5,10 @@
 //! Returning is success, whether the reader accepted the input or refused it with an error;
 //! a panic is a finding.
 
+use stakeproof_beacon::api::{self, BeaconClient, BlockId, ClientConfig, HeaderInfo};
 use stakeproof_beacon::beacon::{schema, BeaconState, Fork, NetworkConfig, Preset};
 use stakeproof_beacon::report::{pool_report, Pool};
+use std::sync::OnceLock;
 
 /// A named target.
 #[derive(Clone, Copy)]
@@ -30,6 +32,11 @@ pub const TARGETS: &[Target] = &[
         name: "config_yaml",
         what: "network config.yaml reading, then every fork's state layout under the resulting preset",
         run: config_yaml,
+    },
+    Target {
+        name: "beacon_api",
+        what: "beacon API responses: header JSON (headers/{id}, finalized included) and state bodies with their Eth-Consensus-Version and Content-Type, checked as the client checks them",
+        run: beacon_api,
     },
     Target {
         name: "final_artifact",
@@ -59,23 +66,32 @@ fn state_ssz(data: &[u8]) {
     } else {
         Preset::mainnet()
     };
+    // The structural decoder: what SSZ round trips and merkleization rely on.
     let Ok(state) = BeaconState::decode(bytes.to_vec(), fork, &preset) else {
         return;
     };
     let n = state.validator_count();
     let _ = state.epoch();
     let _ = state.hash_tree_root();
-    if let Ok(tree) = state.tree() {
-        for i in [0, n / 2, n.saturating_sub(1), n, 1 << 40, u64::MAX] {
-            let _ = tree.validator_gindex(i);
-        }
-        let _ = tree.validators_length_proof();
-        let _ = tree.balances_length_proof();
-    }
     for i in [0, n, u64::MAX] {
         let _ = state.validator(i);
     }
     let _ = pool_report(&state, &Pool::Address([0; 20]));
+    // What reporting and proving use: only a consistent state gets trees and proofs.
+    if state.validate_consistency().is_err() {
+        return;
+    }
+    if let Ok(tree) = state.tree() {
+        // Indices within the registry limit (the CLI refuses larger ones before asking).
+        let limit = state.preset().validator_registry_limit as u64;
+        for i in [0, n / 2, n.saturating_sub(1), n, limit - 1] {
+            let _ = tree.validator_gindex(i);
+            let _ = tree.validator_proof(i);
+            let _ = tree.balance_proof(i);
+        }
+        let _ = tree.validators_length_proof();
+        let _ = tree.balances_length_proof();
+    }
 }
 
 /// A config.yaml text; a successful read then lays out every fork's state.
@@ -86,8 +102,82 @@ fn config_yaml(data: &[u8]) {
     };
     let _ = cfg.preset.validators_depth();
     let _ = cfg.preset.balances_depth();
+    let _ = cfg.preset.check_provable();
     for fork in Fork::ALL {
         let _ = schema::beacon_state(fork, &cfg.preset);
+    }
+}
+
+/// A client of no node (nothing is sent): the state checks run on the bytes handed in.
+fn client(mainnet: bool) -> &'static BeaconClient {
+    static MINIMAL: OnceLock<BeaconClient> = OnceLock::new();
+    static MAINNET: OnceLock<BeaconClient> = OnceLock::new();
+    let (cell, preset) = if mainnet {
+        (&MAINNET, Preset::mainnet())
+    } else {
+        (&MINIMAL, Preset::minimal())
+    };
+    cell.get_or_init(|| {
+        BeaconClient::new(
+            ClientConfig::new("http://127.0.0.1:9"),
+            stakeproof_beacon::devnet::devnet_config(&preset),
+        )
+    })
+}
+
+/// First byte: bit 0 picks the response. Clear: the rest is a headers JSON body (and, as text,
+/// a block id). Set: the rest is a state body; bit 1 picks the preset (minimal, mainnet), bits
+/// 2–4 the `Eth-Consensus-Version` (a fork, or none for 7), bit 5 a JSON Content-Type. The
+/// block the state is checked against is its own when it has one (so a consistent state gets
+/// through every check), else an empty header.
+fn beacon_api(data: &[u8]) {
+    let Some((&sel, body)) = data.split_first() else {
+        return;
+    };
+    if sel & 1 == 0 {
+        if let Ok(info) = api::parse_header("fuzz", body) {
+            let _ = info.header.hash_tree_root();
+        }
+        let _ = String::from_utf8_lossy(body).parse::<BlockId>();
+        return;
+    }
+    let mainnet = sel & 2 != 0;
+    let version = Fork::ALL.get(usize::from((sel >> 2) & 7)).map(|f| f.name());
+    let content_type = if sel & 32 != 0 {
+        "application/json"
+    } else {
+        "application/octet-stream"
+    };
+    let preset = if mainnet {
+        Preset::mainnet()
+    } else {
+        Preset::minimal()
+    };
+    let header = version
+        .and_then(|v| v.parse::<Fork>().ok())
+        .and_then(|f| BeaconState::decode(body.to_vec(), f, &preset).ok())
+        .and_then(|st| st.tree().ok())
+        .map(|t| HeaderInfo {
+            root: t.block_root(),
+            slot: t.header.slot,
+            canonical: true,
+            header: t.header.clone(),
+        })
+        .unwrap_or_else(|| HeaderInfo {
+            root: Default::default(),
+            slot: 0,
+            canonical: true,
+            header: Default::default(),
+        });
+    if let Ok((_, state, tree)) = client(mainnet).state_from_response(
+        "fuzz",
+        body.to_vec(),
+        version,
+        Some(content_type),
+        &header,
+    ) {
+        let _ = pool_report(&state, &Pool::Address([0; 20]));
+        let _ = tree.validators_length_proof();
     }
 }
 

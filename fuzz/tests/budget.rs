@@ -78,3 +78,42 @@ fn mutations_are_deterministic_for_a_seed() {
     assert_eq!(once(7), once(7));
     assert_ne!(once(7), base);
 }
+
+/// The beacon_api corpus is real-shaped: its header bodies parse and its state passes every
+/// check of the client, so mutations start from inputs that reach the deepest checks.
+#[test]
+fn beacon_api_corpus_passes_the_clients_checks() {
+    use stakeproof_beacon::api::{self, BeaconClient, ClientConfig, HeaderInfo};
+    use stakeproof_beacon::beacon::{BeaconState, Fork, Preset};
+    let dir = corpus::root().join("beacon_api");
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    for name in ["header-head.json", "header-finalized.json"] {
+        let info = api::parse_header(name, &read(name)[1..]).expect(name);
+        assert_eq!(info.header.hash_tree_root(), info.root);
+    }
+    let ssz = read("state-electra-minimal.ssz")[1..].to_vec();
+    let tree = BeaconState::decode(ssz.clone(), Fork::Electra, &Preset::minimal())
+        .unwrap()
+        .tree()
+        .unwrap();
+    let header = HeaderInfo {
+        root: tree.block_root(),
+        slot: tree.header.slot,
+        canonical: true,
+        header: tree.header.clone(),
+    };
+    let client = BeaconClient::new(
+        ClientConfig::new("http://127.0.0.1:9"),
+        stakeproof_beacon::devnet::devnet_config(&Preset::minimal()),
+    );
+    let (fork, ..) = client
+        .state_from_response(
+            "corpus",
+            ssz,
+            Some("electra"),
+            Some("application/octet-stream"),
+            &header,
+        )
+        .unwrap();
+    assert_eq!(fork, Fork::Electra);
+}
