@@ -13,9 +13,7 @@ use stakeproof_circuits::halo2_proofs::halo2curves::bn256::G1Affine;
 use stakeproof_circuits::halo2_proofs::plonk::VerifyingKey;
 use stakeproof_circuits::halo2_proofs::SerdeFormat;
 use stakeproof_circuits::public_inputs::fr_from_hex;
-use stakeproof_circuits::snark_verifier_sdk::halo2::aggregation::{
-    AggregationCircuit, AggregationConfigParams,
-};
+use stakeproof_circuits::snark_verifier_sdk::halo2::aggregation::AggregationConfigParams;
 use stakeproof_circuits::util::proving::verify_final;
 use stakeproof_circuits::Fr;
 use std::path::Path;
@@ -30,6 +28,10 @@ pub use stakeproof_circuits::public_inputs::fr_hex as fr_word;
 pub const FORMAT: &str = "stakeproof-final-proof";
 /// Format version.
 pub const FORMAT_VERSION: u32 = 1;
+
+/// Longest verifying key (hex characters) an artifact may carry: 1 MiB of key (the final
+/// circuit's is a few KiB).
+pub const MAX_VK_HEX: usize = 2 << 20;
 
 /// The final circuit: what a verifier needs besides the setup.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -168,15 +170,29 @@ impl FinalArtifact {
         hexfmt::parse(&self.proof).ok()
     }
 
-    /// The verifying key.
+    /// Checks what the artifact says of its circuit before it configures or allocates
+    /// anything: the parameters within bounds
+    /// ([`crate::keys::check_aggregation_params`]: `k` at most
+    /// [`crate::keys::MAX_AGGREGATION_K`]), the verifying key at most [`MAX_VK_HEX`]
+    /// characters. Callers that make a setup of `circuit.params.degree` call it first.
+    pub fn check_circuit(&self) -> Result<(), String> {
+        crate::keys::check_aggregation_params(&self.circuit.params)?;
+        if self.circuit.vk.len() > MAX_VK_HEX {
+            return Err(format!(
+                "the verifying key has {} hex characters, more than {MAX_VK_HEX}",
+                self.circuit.vk.len()
+            ));
+        }
+        Ok(())
+    }
+
+    /// The verifying key, read only after [`Self::check_circuit`] and a header check
+    /// ([`crate::keys::read_aggregation_vk`]). Its digest (the transcript representation) is
+    /// computed from the decoded key, so it is compared after this guarded read.
     pub fn verifying_key(&self) -> Option<VerifyingKey<G1Affine>> {
+        self.check_circuit().ok()?;
         let bytes = hexfmt::parse(&self.circuit.vk).ok()?;
-        VerifyingKey::read::<_, AggregationCircuit>(
-            &mut bytes.as_slice(),
-            SerdeFormat::RawBytes,
-            self.circuit.params,
-        )
-        .ok()
+        crate::keys::read_aggregation_vk(&bytes, self.circuit.params).ok()
     }
 
     /// Verifies the artifact natively against `srs`: the decoded statement equals the public
@@ -196,9 +212,10 @@ impl FinalArtifact {
         if self.statement.to_instances().as_deref() != Some(&inst[ACC_LIMBS..]) {
             return Err("the decoded statement does not match the public inputs".into());
         }
-        let vk = self
-            .verifying_key()
-            .ok_or("the verifying key does not decode")?;
+        self.check_circuit()?;
+        let vk_bytes = hexfmt::parse(&self.circuit.vk)
+            .map_err(|e| format!("the verifying key is not hex: {e}"))?;
+        let vk = crate::keys::read_aggregation_vk(&vk_bytes, self.circuit.params)?;
         let digest = crate::keys::vk_digest_of(&vk);
         if digest != self.circuit.vk_digest {
             return Err("the verifying key's digest is not the one recorded".into());

@@ -132,11 +132,11 @@ fn prove_one(
         Shape::Pinned(&keys.pinning),
     )?;
     let instances = circuit.instances();
-    assert_eq!(
-        instances, native,
-        "{}: circuit and native twin disagree at range {start}",
-        keys.name
-    );
+    crate::check_twin(
+        || format!("{} at range {start}", keys.name),
+        &instances,
+        &native,
+    )?;
     let proof = backend.prove(
         &keys.params,
         &keys.pk,
@@ -195,17 +195,34 @@ pub fn leaf_witnesses(
     pool: &Pool,
     cfg: &LeafConfig,
 ) -> Result<(Vec<RegistryWitness>, Vec<BalanceWitness>), PipelineError> {
-    let len = state.validator_count().max(1);
+    cfg.validate()?;
+    check_provable(state)?;
+    let (segments, ranges) = cfg.range_counts(state.validator_count())?;
     let tree = state.tree()?;
     let n_r = cfg.registry_size;
     let n_b = cfg.balance_size;
-    let registry: Vec<RegistryWitness> = (0..len.div_ceil(n_b as u64) * (n_b / n_r) as u64)
+    // Starts below 2^40 · 2 (L ≤ 2^40 and sizes ≤ 2^24): no product overflows.
+    let registry: Vec<RegistryWitness> = (0..ranges)
         .map(|j| RegistryWitness::from_state(state, pool, j * n_r as u64, n_r))
         .collect::<Result<_, _>>()?;
-    let balance: Vec<BalanceWitness> = (0..len.div_ceil(n_b as u64))
+    let balance: Vec<BalanceWitness> = (0..segments)
         .map(|j| BalanceWitness::from_state(state, &tree, pool, j * n_b as u64, n_b, n_r))
         .collect::<Result<_, _>>()?;
     Ok((registry, balance))
+}
+
+/// The one check, before anything is planned or proven, that the circuits can prove `state`:
+/// its preset passes [`Preset::check_provable`](stakeproof_beacon::beacon::Preset::check_provable)
+/// (`VALIDATOR_REGISTRY_LIMIT = 2^40`: the registry and balance circuits open 40-level validators
+/// trees; a power-of-two `SLOTS_PER_EPOCH`: the balance circuit range-checks `slot mod
+/// SLOTS_PER_EPOCH` in `log2` bits) and the state
+/// [`BeaconState::validate_consistency`] (validators and balances lists of one length, each
+/// balance range opening both; L within the limit; `slot` the header's). Called by
+/// [`leaf_witnesses`], so by [`prove`], [`crate::tree::prove`] and [`crate::tree::native_tree`].
+pub fn check_provable(state: &BeaconState) -> Result<(), PipelineError> {
+    state.preset().check_provable()?;
+    state.validate_consistency()?;
+    Ok(())
 }
 
 /// The leaf stage: proves every registry and balance range of `state` for `pool` at the
@@ -252,6 +269,7 @@ pub fn leaf_keys(
     srs: &Srs,
     work: &WorkDir,
 ) -> Result<(CircuitKeys, CircuitKeys), PipelineError> {
+    cfg.validate()?;
     let st = stakeproof_beacon::devnet::build(&stakeproof_beacon::devnet::DevnetSpec {
         validators: cfg.balance_size,
         ..Default::default()

@@ -102,6 +102,54 @@ pub enum PipelineError {
     /// A native report failed.
     #[error(transparent)]
     Report(#[from] stakeproof_beacon::report::ReportError),
+    /// A preset the circuits cannot prove under (checked before anything is planned).
+    #[error(transparent)]
+    Preset(#[from] stakeproof_beacon::beacon::ConfigError),
+    /// A circuit's public inputs differ from its native twin's (a bug, or a witness the
+    /// circuit reads differently): caught before proving, reported like [`Self::Mismatch`].
+    #[error(
+        "{what}: circuit and native twin disagree at {at}: circuit {circuit}, native {native}"
+    )]
+    TwinDisagree {
+        /// The proof (circuit name and range or node).
+        what: String,
+        /// Where: the first public input that differs, or their counts.
+        at: String,
+        /// The circuit's value there.
+        circuit: String,
+        /// The twin's value there.
+        native: String,
+    },
+}
+
+/// [`PipelineError::TwinDisagree`] unless `circuit` and `native` public inputs are equal.
+pub(crate) fn check_twin(
+    what: impl FnOnce() -> String,
+    circuit: &[stakeproof_circuits::Fr],
+    native: &[stakeproof_circuits::Fr],
+) -> Result<(), PipelineError> {
+    use stakeproof_circuits::public_inputs::fr_hex;
+    if circuit == native {
+        return Ok(());
+    }
+    let (at, circuit, native) = match circuit.iter().zip(native).position(|(a, b)| a != b) {
+        Some(i) => (
+            format!("public input {i}"),
+            fr_hex(&circuit[i]),
+            fr_hex(&native[i]),
+        ),
+        None => (
+            "the number of public inputs".into(),
+            circuit.len().to_string(),
+            native.len().to_string(),
+        ),
+    };
+    Err(PipelineError::TwinDisagree {
+        what: what(),
+        at,
+        circuit,
+        native,
+    })
 }
 
 /// Writes `bytes` to `path` atomically ([`stakeproof_beacon::atomic::write_file`]), naming
@@ -127,4 +175,38 @@ pub fn write_atomically_with(
         path: path.display().to_string(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stakeproof_circuits::Fr;
+
+    #[test]
+    fn a_twin_disagreement_is_an_error_naming_where() {
+        let a = [Fr::from(1), Fr::from(2), Fr::from(3)];
+        let b = [Fr::from(1), Fr::from(5), Fr::from(3)];
+        assert!(check_twin(|| "x".into(), &a, &a).is_ok());
+        let e = check_twin(|| "registry-4 at range 0".into(), &a, &b).unwrap_err();
+        assert!(matches!(e, PipelineError::TwinDisagree { .. }));
+        let s = e.to_string();
+        assert!(
+            s.starts_with(
+                "registry-4 at range 0: circuit and native twin disagree at public input 1"
+            ),
+            "{s}"
+        );
+        assert!(
+            s.ends_with(
+                "02, native 0x0000000000000000000000000000000000000000000000000000000000000005"
+            ),
+            "{s}"
+        );
+        let e = check_twin(|| "n".into(), &a, &a[..2]).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("the number of public inputs: circuit 3, native 2"),
+            "{e}"
+        );
+    }
 }

@@ -71,7 +71,7 @@ pub struct LeafConfig {
     pub registry_size: usize,
     /// `k` of the registry circuit.
     pub registry_k: u32,
-    /// Balances per balance proof (a multiple of `registry_size`).
+    /// Balances per balance proof (a power of two, at least 4 and `registry_size`).
     pub balance_size: usize,
     /// `k` of the balance circuit.
     pub balance_k: u32,
@@ -79,24 +79,66 @@ pub struct LeafConfig {
     pub max_parallel: usize,
 }
 
+/// Largest `k` of a leaf circuit this prover builds: a registry range of 8,192 validators or a
+/// balance range of 2^17 balances (2^24 rows each). Larger ranges are refused before anything
+/// is allocated.
+pub const MAX_LEAF_K: u32 = 24;
+
+/// Largest range size looked at before its `k` is computed (a bound that keeps every product
+/// of the size in range; the `k` bound, [`MAX_LEAF_K`], is the one that decides).
+const MAX_RANGE_SIZE: usize = 1 << 24;
+
+/// Checks one range size: a power of two in `[min, MAX_RANGE_SIZE]`.
+fn check_range_size(what: &str, n: usize, min: usize) -> Result<(), PipelineError> {
+    if !n.is_power_of_two() {
+        return Err(PipelineError::BadSize(format!(
+            "{what} range size {n} is not a power of two (ranges are subtrees of the registry)"
+        )));
+    }
+    if n < min {
+        return Err(PipelineError::BadSize(format!(
+            "{what} range size {n} is below the smallest, {min}"
+        )));
+    }
+    if n > MAX_RANGE_SIZE {
+        return Err(PipelineError::BadSize(format!(
+            "{what} range size {n} is far above the largest leaf circuit this prover builds \
+             (k <= {MAX_LEAF_K})"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a leaf circuit's `k`: at most [`MAX_LEAF_K`].
+fn check_k(what: &str, n: usize, k: u32) -> Result<(), PipelineError> {
+    if k == 0 || k > MAX_LEAF_K {
+        return Err(PipelineError::BadSize(format!(
+            "{what} range size {n} needs a circuit of k = {k}, but the largest leaf circuit this \
+             prover builds has k = {MAX_LEAF_K}"
+        )));
+    }
+    Ok(())
+}
+
 impl LeafConfig {
     /// Sizes `n_r` and `n_b` at the smallest `k` that fits each circuit's SHA-256 rows.
+    /// Both must be powers of two, `n_b` at least 4 and at least `n_r` (so a multiple of it),
+    /// and each circuit's `k` at most [`MAX_LEAF_K`]; anything else is refused before
+    /// anything is allocated.
     pub fn for_sizes(registry_size: usize, balance_size: usize) -> Result<Self, PipelineError> {
-        if !registry_size.is_power_of_two()
-            || !balance_size.is_power_of_two()
-            || balance_size < 4
-            || balance_size % registry_size != 0
-        {
-            return Err(PipelineError::Witness(
-                stakeproof_circuits::registry::witness::WitnessError::BadGrouping {
-                    n_b: balance_size,
-                    n_r: registry_size,
-                },
-            ));
+        check_range_size("registry", registry_size, 1)?;
+        check_range_size("balance", balance_size, 4)?;
+        if balance_size < registry_size {
+            return Err(PipelineError::BadSize(format!(
+                "balance range size {balance_size} must be a multiple of the registry size \
+                 {registry_size} (at least as large)"
+            )));
         }
         let registry = LeafSize::registry(registry_size, None).map_err(size_error)?;
+        check_k("registry", registry_size, registry.k())?;
         // The deeper (Electra) layout: its k holds the depth-5 layout too.
         let balance = LeafSize::balance(balance_size, registry_size, None).map_err(size_error)?;
+        check_k("balance", balance_size, balance.k())?;
         Ok(LeafConfig {
             registry_size,
             registry_k: registry.k(),
@@ -104,6 +146,28 @@ impl LeafConfig {
             balance_k: balance.k(),
             max_parallel: rayon::current_num_threads(),
         })
+    }
+
+    /// Checks a configuration built field by field (or read from a file) as
+    /// [`LeafConfig::for_sizes`] checks sizes, and its `k`s at most [`MAX_LEAF_K`]: the leaf
+    /// stage and the tree call it before planning anything.
+    pub fn validate(&self) -> Result<(), PipelineError> {
+        Self::for_sizes(self.registry_size, self.balance_size)?;
+        check_k("registry", self.registry_size, self.registry_k)?;
+        check_k("balance", self.balance_size, self.balance_k)
+    }
+
+    /// Balance ranges of `registry_len` validators (at least one), and registry ranges under
+    /// them, with checked arithmetic.
+    pub fn range_counts(&self, registry_len: u64) -> Result<(u64, u64), PipelineError> {
+        let segments = registry_len.max(1).div_ceil(self.balance_size as u64);
+        let m = (self.balance_size / self.registry_size) as u64;
+        let registry = segments.checked_mul(m).ok_or_else(|| {
+            PipelineError::BadSize(format!(
+                "{segments} balance ranges of {m} registry ranges overflow"
+            ))
+        })?;
+        Ok((segments, registry))
     }
 
     /// The smallest sizes (registry-4 at k=13, balance-16 at k=14): the tests' and demo's.

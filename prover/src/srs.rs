@@ -11,6 +11,20 @@ use std::path::Path;
 /// Largest setup this code reads: 2^28 points (a 34 GiB file).
 pub const MAX_SRS_K: u32 = 28;
 
+/// Largest setup generated locally ([`Srs::unsafe_local`]): 2^26 points (hours of generation
+/// and ~8 GiB; the final node uses 2^22). A `k` from an artifact is refused above it before
+/// anything is allocated.
+pub const MAX_UNSAFE_K: u32 = 26;
+
+fn check_k(what: &str, k: u32, max: u32) -> Result<(), PipelineError> {
+    if k == 0 || k > max {
+        return Err(PipelineError::BadSize(format!(
+            "{what} of 2^{k} points: k must be within 1..={max}"
+        )));
+    }
+    Ok(())
+}
+
 /// Reads a setup in halo2's uncompressed layout (`k` as u32 LE, `2^k` G1 points, their Lagrange
 /// form, two G2 points), refusing a header or a length that does not fit before allocating,
 /// and checking every point is on its curve.
@@ -37,6 +51,11 @@ fn read_checked(bytes: &[u8]) -> std::io::Result<ParamsKZG<Bn256>> {
         ));
     }
     ParamsKZG::<Bn256>::read_custom(&mut &bytes[..], SerdeFormat::RawBytes)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 /// A KZG setup and where it came from.
@@ -84,12 +103,19 @@ impl Srs {
         seed: u64,
         cache_dir: Option<&Path>,
     ) -> Result<Self, PipelineError> {
+        check_k("a local setup", k, MAX_UNSAFE_K)?;
         // The id does not depend on k: every size of this setup has the same points (a smaller
         // one is a prefix), so keys made with one serve all.
         let id = format!("unsafe-seed{seed}");
         if let Some(dir) = cache_dir {
             let path = dir.join(format!("unsafe-k{k}-seed{seed}.srs"));
-            if let Ok(bytes) = std::fs::read(&path) {
+            // The cache is used only when its digest file agrees with its bytes (a point
+            // corrupted to another point on the curve would pass `read_checked`).
+            let digest_path = crate::keys::pk_digest_path(&path);
+            let cached = std::fs::read(&path).ok().filter(|bytes| {
+                std::fs::read_to_string(&digest_path).is_ok_and(|d| d.trim() == sha256_hex(bytes))
+            });
+            if let Some(bytes) = cached {
                 if let Ok(params) = read_checked(&bytes) {
                     if params.k() == k {
                         return Ok(Srs {
@@ -113,6 +139,11 @@ impl Srs {
                     source,
                 })?;
             write_atomically(&path, &bytes, "SRS cache")?;
+            write_atomically(
+                &digest_path,
+                sha256_hex(&bytes).as_bytes(),
+                "SRS cache digest",
+            )?;
             return Ok(Srs {
                 params,
                 seed: Some(seed),
@@ -137,6 +168,7 @@ impl Srs {
 
     /// The setup cut down to `2^k` points for a circuit of that size.
     pub fn for_circuit(&self, circuit: &str, k: u32) -> Result<ParamsKZG<Bn256>, PipelineError> {
+        check_k(circuit, k, MAX_SRS_K)?;
         if k > self.k() {
             return Err(PipelineError::SrsTooSmall {
                 circuit: circuit.to_string(),

@@ -52,9 +52,11 @@ impl CircuitLogic for BalanceWitness {
     ) -> Vec<AssignedValue<Fr>> {
         let gate = range.gate();
         let n = self.n();
+        // Unreachable from input: `BalanceWitness::from_state` refuses another shape
+        // (`WitnessError::BadGrouping`), and `stakeproof_prover`'s `LeafConfig::validate` before it.
         assert!(
             n >= 4 && n.is_power_of_two() && n % self.group == 0,
-            "bad balance range shape"
+            "bad balance range shape (refused by the witness builder; a caller bug)"
         );
         let start = ctx.load_witness(Fr::from(self.start));
         range.range_check(ctx, start, INDEX_BITS);
@@ -117,9 +119,11 @@ impl CircuitLogic for BalanceWitness {
 
         // slot = epoch · spe + r, r < spe.
         let spe = self.slots_per_epoch;
+        // Unreachable from input: `stakeproof_prover::leaves::check_provable` refuses a preset
+        // whose SLOTS_PER_EPOCH is not a power of two before any witness is built.
         assert!(
             spe.is_power_of_two(),
-            "slots per epoch must be a power of two"
+            "slots per epoch must be a power of two (refused before proving; a caller bug)"
         );
         let r = ctx.load_witness(Fr::from(self.paths.header.slot % spe));
         range.range_check(ctx, r, spe.trailing_zeros() as usize);
@@ -167,6 +171,9 @@ impl BalanceWitness {
         let p = &self.paths;
         let log_n = self.n().trailing_zeros();
         let levels = (VALIDATORS_DEPTH - log_n) as usize;
+        // Unreachable from input: branches of another length come from a preset whose
+        // VALIDATOR_REGISTRY_LIMIT is not 2^40, refused by
+        // `stakeproof_prover::leaves::check_provable` before any witness is built.
         assert_eq!(
             p.validators_branch.len(),
             levels,

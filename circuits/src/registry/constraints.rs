@@ -178,9 +178,11 @@ impl CircuitLogic for RegistryWitness {
     ) -> Vec<AssignedValue<Fr>> {
         let gate = range.gate();
         let n = self.n();
+        // Unreachable from input: `stakeproof_prover`'s `LeafConfig::validate` refuses a range
+        // size that is not a power of two before any witness is built.
         assert!(
             n.is_power_of_two(),
-            "registry range size {n} is not a power of two"
+            "registry range size {n} is not a power of two (refused before proving; a caller bug)"
         );
         let start = ctx.load_witness(Fr::from(self.start));
         range.range_check(ctx, start, INDEX_BITS);

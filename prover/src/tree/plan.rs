@@ -37,8 +37,9 @@ pub fn plan(segments: usize, m: usize) -> Vec<PlannedNode> {
         nodes.push(PlannedNode { children, finalize });
         Child::Node(nodes.len() - 1)
     }
-    let mut nodes: Vec<PlannedNode> = Vec::with_capacity(node_count(segments, m));
-    let mut summaries = Vec::with_capacity(segments);
+    // Grown as pushed: no capacity taken from a count a caller passes.
+    let mut nodes: Vec<PlannedNode> = Vec::new();
+    let mut summaries = Vec::new();
     for j in 0..segments {
         let mut runs: Vec<Child> = (0..m)
             .map(|i| push(&mut nodes, vec![Child::RegistryLeaf(j * m + i)], false))
@@ -70,10 +71,13 @@ pub fn plan(segments: usize, m: usize) -> Vec<PlannedNode> {
     nodes
 }
 
-/// Number of node proofs for `segments` segments of `m` registry ranges each.
+/// Number of node proofs for `segments` segments of `m` registry ranges each (saturating at
+/// `usize::MAX`).
 pub fn node_count(segments: usize, m: usize) -> usize {
     // Per segment: m + 1 wraps, m − 1 run joins, 1 segment node; then segments − 1 joins.
-    segments * (2 * m + 1) + segments.saturating_sub(1)
+    segments
+        .saturating_mul(m.saturating_mul(2).saturating_add(1))
+        .saturating_add(segments.saturating_sub(1))
 }
 
 #[cfg(test)]

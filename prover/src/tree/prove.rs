@@ -9,7 +9,7 @@ use crate::keys::{CircuitKeys, NodeKeys};
 use crate::leaves::{Progress, WorkDir};
 use crate::options::{ProveOptions, TreeOptions};
 use crate::srs::Srs;
-use crate::{write_atomically, write_atomically_with, PipelineError};
+use crate::{write_atomically, PipelineError};
 use sha2::{Digest, Sha256};
 use stakeproof_beacon::beacon::BeaconState;
 use stakeproof_beacon::report::Pool;
@@ -19,7 +19,7 @@ use stakeproof_circuits::aggregation::native::combine_native;
 use stakeproof_circuits::balance::native::balance_public;
 use stakeproof_circuits::halo2_base::gates::circuit::CircuitBuilderStage;
 use stakeproof_circuits::halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
-use stakeproof_circuits::halo2_proofs::plonk::{ProvingKey, VerifyingKey};
+use stakeproof_circuits::halo2_proofs::plonk::ProvingKey;
 use stakeproof_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use stakeproof_circuits::halo2_proofs::SerdeFormat;
 use stakeproof_circuits::registry::native::registry_public;
@@ -108,11 +108,7 @@ impl Tree<'_> {
         // A verifying key and its pinning make a key set: the proving key is read, or made
         // again from the pinning, only when a node of this circuit must be proven.
         if let (Ok(pinning), Ok(bytes)) = (NodePinning::load(&pin_path), std::fs::read(&vk_path)) {
-            if let Ok(vk) = VerifyingKey::<G1Affine>::read::<_, AggregationCircuit>(
-                &mut bytes.as_slice(),
-                SerdeFormat::RawBytes,
-                pinning.params,
-            ) {
+            if let Ok(vk) = crate::keys::read_aggregation_vk(&bytes, pinning.params) {
                 if pinning.spec == *spec {
                     self.keys.push(NodeKeys {
                         vk_digest: crate::keys::vk_digest_of(&vk),
@@ -125,16 +121,14 @@ impl Tree<'_> {
                 }
             }
             // Unreadable or foreign: generated again below, never trusted.
-        } else if let (Ok(pinning), Ok(bytes)) =
-            (NodePinning::load(&pin_path), std::fs::read(&pk_path))
-        {
+        } else if let Ok(pinning) = NodePinning::load(&pin_path) {
             // A key set without its verifying key (older layout): derive it from the pk.
-            if let Ok(pk) = ProvingKey::<G1Affine>::read::<_, AggregationCircuit>(
-                &mut bytes.as_slice(),
+            if let Some(pk) = crate::keys::read_pk::<AggregationCircuit>(
+                &pk_path,
+                node_k,
                 SerdeFormat::RawBytesUnchecked,
                 pinning.params,
             ) {
-                drop(bytes);
                 let mut vk_bytes = Vec::new();
                 if pinning.spec == *spec
                     && pk
@@ -180,9 +174,7 @@ impl Tree<'_> {
             }
         };
         if self.keep_pks {
-            write_atomically_with(&pk_path, "proving key", |w| {
-                pk.write(w, SerdeFormat::RawBytesUnchecked)
-            })?;
+            crate::keys::write_pk(&pk_path, &pk, SerdeFormat::RawBytesUnchecked)?;
         }
         let mut vk_bytes = Vec::new();
         pk.get_vk()
@@ -222,15 +214,14 @@ impl Tree<'_> {
         self.pk = None;
         // A stored key is used only if it reads and belongs to the cached verifying key; an
         // unreadable, truncated or foreign one is made again (and replaced), never trusted.
-        let stored = std::fs::File::open(&nk.pk_path).ok().and_then(|f| {
-            ProvingKey::<G1Affine>::read::<_, AggregationCircuit>(
-                &mut std::io::BufReader::with_capacity(1 << 20, f),
-                SerdeFormat::RawBytesUnchecked,
-                nk.pinning.params,
-            )
-            .ok()
-            .filter(|pk| crate::keys::vk_digest(pk) == nk.vk_digest)
-        });
+        let node_k = self.shape(spec.finalize).1;
+        let stored = crate::keys::read_pk::<AggregationCircuit>(
+            &nk.pk_path,
+            node_k,
+            SerdeFormat::RawBytesUnchecked,
+            nk.pinning.params,
+        )
+        .filter(|pk| crate::keys::vk_digest(pk) == nk.vk_digest);
         let pk = match stored {
             Some(pk) => pk,
             None => {
@@ -256,9 +247,7 @@ impl Tree<'_> {
                     });
                 }
                 if self.keep_pks {
-                    write_atomically_with(&nk.pk_path, "proving key", |w| {
-                        pk.write(w, SerdeFormat::RawBytesUnchecked)
-                    })?;
+                    crate::keys::write_pk(&nk.pk_path, &pk, SerdeFormat::RawBytesUnchecked)?;
                 }
                 pk
             }
@@ -319,11 +308,11 @@ impl Tree<'_> {
                     NodeShape::Pinned(&pinning),
                 )?;
                 let instances = nc.instances();
-                assert_eq!(
-                    instances[ACC_LIMBS..],
-                    expected[..],
-                    "{name}: circuit and native twin disagree"
-                );
+                crate::check_twin(
+                    || name.clone(),
+                    instances.get(ACC_LIMBS..).unwrap_or_default(),
+                    &expected,
+                )?;
                 let what = format!("proving {name}");
                 let (params, pk) = (self.shape(is_final).0, &self.pk.as_ref().expect("loaded").1);
                 let proof = if is_final {
