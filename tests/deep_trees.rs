@@ -20,8 +20,29 @@ use stakeproof::beacon::devnet::{self, DevnetSpec};
 use stakeproof::beacon::report::{pool_report, Pool};
 use stakeproof_prover::leaves::{LeafConfig, Silent, WorkDir};
 use stakeproof_prover::srs::Srs;
-use stakeproof_prover::tree::{prove_report, DEFAULT_NODE_K};
+use stakeproof_prover::tree::{ProveOptions, ReportProof, TreeOptions, DEFAULT_NODE_K};
 use std::time::Instant;
+
+/// The tree with every node at [`DEFAULT_NODE_K`] (the final one too), proving keys kept, on
+/// halo2's CPU prover.
+fn prove_report(
+    st: &BeaconState,
+    pool: &Pool,
+    cfg: &LeafConfig,
+    srs: &Srs,
+    work: &WorkDir,
+) -> ReportProof {
+    let opts = ProveOptions {
+        tree: TreeOptions {
+            node_k: DEFAULT_NODE_K,
+            final_k: DEFAULT_NODE_K,
+            keep_proving_keys: true,
+        },
+        progress: &Silent,
+        ..ProveOptions::new(*cfg)
+    };
+    stakeproof_prover::tree::prove(st, pool, srs, work, &opts).unwrap()
+}
 
 fn work() -> (tempfile::TempDir, WorkDir) {
     let tmp = tempfile::tempdir().unwrap();
@@ -78,7 +99,7 @@ fn two_segments_two_levels_and_an_incremental_report() {
     )
     .unwrap();
     let t = Instant::now();
-    let first = prove_report(&st, &pool, &cfg, DEFAULT_NODE_K, &srs, &work, &Silent).unwrap();
+    let first = prove_report(&st, &pool, &cfg, &srs, &work);
     let first_s = t.elapsed().as_secs_f64();
     assert_eq!(first.leaves.registry.len(), 2);
     assert_eq!(first.leaves.balance.len(), 2);
@@ -108,7 +129,7 @@ fn two_segments_two_levels_and_an_incremental_report() {
     )
     .unwrap();
     let t = Instant::now();
-    let second = prove_report(&st2, &pool, &cfg, DEFAULT_NODE_K, &srs, &work, &Silent).unwrap();
+    let second = prove_report(&st2, &pool, &cfg, &srs, &work);
     let second_s = t.elapsed().as_secs_f64();
     let reused_leaves = second
         .leaves
@@ -154,7 +175,7 @@ fn sepolia_genesis_whole_against_its_published_block_root() {
     let (_tmp, work) = work();
     let srs = Srs::unsafe_local(DEFAULT_NODE_K.max(cfg.registry_k), 1, Some(&work.srs())).unwrap();
     let t = Instant::now();
-    let out = prove_report(&st, &pool, &cfg, DEFAULT_NODE_K, &srs, &work, &Silent).unwrap();
+    let out = prove_report(&st, &pool, &cfg, &srs, &work);
     eprintln!(
         "{}",
         serde_json::json!({"seconds": t.elapsed().as_secs_f64(), "peak_mib": peak_mib(),

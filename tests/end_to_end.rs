@@ -27,7 +27,7 @@ use stakeproof_contracts::{verifier, B256, U256};
 use stakeproof_prover::final_artifact::{word_fr, FinalArtifact};
 use stakeproof_prover::leaves::{LeafConfig, Silent, WorkDir};
 use stakeproof_prover::srs::Srs;
-use stakeproof_prover::tree::{prove_report_opts, TreeOptions, DEFAULT_FINAL_K};
+use stakeproof_prover::tree::{prove, ProveOptions, TreeOptions, DEFAULT_FINAL_K};
 
 #[test]
 fn a_state_file_to_an_lsd_rate_through_one_final_proof() {
@@ -58,11 +58,15 @@ fn a_state_file_to_an_lsd_rate_through_one_final_proof() {
 
     // Node proving keys (~3 GB each at k = 20, more for the final node) stay in memory only,
     // unless the work directory is kept: a test run writes little to disk.
-    let opts = TreeOptions {
-        keep_proving_keys: keep_keys,
-        ..TreeOptions::default()
+    let opts = ProveOptions {
+        tree: TreeOptions {
+            keep_proving_keys: keep_keys,
+            ..TreeOptions::default()
+        },
+        progress: &Silent,
+        ..ProveOptions::new(cfg)
     };
-    let out = prove_report_opts(&st, &pool, &cfg, &opts, &srs, &work, &Silent).unwrap();
+    let out = prove(&st, &pool, &srs, &work, &opts).unwrap();
     if !keep_keys {
         let agg_pks = std::fs::read_dir(work.root.join("keys"))
             .unwrap()
@@ -108,7 +112,7 @@ fn a_state_file_to_an_lsd_rate_through_one_final_proof() {
 
     // Run again: every proof is found in the work directory and re-verified, none redone.
     // Without proving keys on disk too: verifying keys and pinnings are enough to reuse.
-    let again = prove_report_opts(&st, &pool, &cfg, &opts, &srs, &work, &Silent).unwrap();
+    let again = prove(&st, &pool, &srs, &work, &opts).unwrap();
     assert!(again.nodes.iter().all(|n| n.reused));
     assert_eq!(again.artifact.statement, art.statement);
 }

@@ -3,8 +3,7 @@
 //! FFTs and the quotient's gate evaluation stay in halo2 on the CPU either way (halo2-axiom has
 //! no hook for them). Proofs are the same KZG SHPLONK proofs and verify with the same keys.
 //!
-//! The backend is a value, [`ProvingBackend`], passed in each run's options; the
-//! process-wide [`set_backend`] remains only for the compatibility entry points.
+//! The backend is a value, [`ProvingBackend`], passed in each run's options.
 
 use crate::PipelineError;
 use stakeproof_circuits::halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
@@ -149,29 +148,4 @@ impl ProvingBackend {
         n.cpu_fallbacks += c.cpu_fallbacks;
         Ok(())
     }
-}
-
-/// The process-wide backend of the compatibility entry points only
-/// ([`crate::leaves::prove_leaves`], [`crate::tree::prove_report`],
-/// [`crate::tree::prove_report_opts`]), which take no options. Transitional: remove with them.
-static LEGACY: Mutex<Option<ProvingBackend>> = Mutex::new(None);
-
-/// Compatibility: the backend of the entry points that take no options (`None`: halo2's
-/// prover). New code passes a [`ProvingBackend`] in [`crate::options::ProveOptions`].
-pub fn set_backend(backend: Option<stakeproof_gpu::SelectedBackend>) {
-    *LEGACY.lock().unwrap_or_else(|p| p.into_inner()) = backend.map(ProvingBackend::routed);
-}
-
-/// Compatibility: [`ProvingBackend::report`] of the backend set by [`set_backend`].
-pub fn backend_report() -> Option<(BackendReport, OpCounts)> {
-    legacy().report()
-}
-
-/// The backend set by [`set_backend`] (halo2's prover if none).
-pub(crate) fn legacy() -> ProvingBackend {
-    LEGACY
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone()
-        .unwrap_or_default()
 }

@@ -155,24 +155,6 @@ fn prove_one(
     })
 }
 
-/// Compatibility: [`prove`] with `cfg`, the backend of [`crate::backend::set_backend`] and
-/// `progress`, returning the report only. Transitional, for callers outside this crate.
-pub fn prove_leaves(
-    state: &BeaconState,
-    pool: &Pool,
-    cfg: &LeafConfig,
-    srs: &Srs,
-    work: &WorkDir,
-    progress: &dyn Progress,
-) -> Result<LeafReport, PipelineError> {
-    let opts = ProveOptions {
-        backend: crate::backend::legacy(),
-        progress,
-        ..ProveOptions::new(*cfg)
-    };
-    Ok(prove(state, pool, srs, work, &opts)?.report)
-}
-
 /// The leaf stage with what the aggregation needs from it.
 pub struct ProvenLeaves {
     /// The stage's report.

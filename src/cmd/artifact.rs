@@ -159,10 +159,27 @@ pub(crate) fn srs_for(
     }
 }
 
-/// Reads a final proof file (a missing file is named as such).
+/// Reads a final proof file (a missing file, a directory or another non-file is named as
+/// such).
 pub(crate) fn read_artifact(path: &Path) -> Result<FinalArtifact> {
-    if !path.is_file() {
-        bail!("cannot read proof file {}: no such file", path.display());
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("cannot read proof file {}: no such file", path.display())
+        }
+        Err(e) => bail!("cannot read proof file {}: {e}", path.display()),
+        Ok(m) if m.is_dir() => {
+            bail!(
+                "cannot read proof file {}: is a directory, not a proof file",
+                path.display()
+            )
+        }
+        Ok(m) if !m.is_file() => {
+            bail!(
+                "cannot read proof file {}: not a regular file",
+                path.display()
+            )
+        }
+        Ok(_) => {}
     }
     Ok(FinalArtifact::read(path)?)
 }

@@ -18,10 +18,10 @@ enum CircuitKindArg {
 pub(crate) struct CircuitInfoArgs {
     /// Validators per registry proof (n_r, a power of two); also the registry range size whose
     /// commitments the balance proof consumes.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 4, value_parser = super::pipeline::parse_registry_size)]
     registry_size: usize,
     /// Balances per balance proof (n_b: a power of two, at least 4, a multiple of n_r).
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 16, value_parser = super::pipeline::parse_balance_size)]
     balance_size: usize,
     /// k of the registry circuit (default: the smallest that holds its SHA-256 region).
     #[arg(long)]

@@ -12,7 +12,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use super::artifact::proof_digest;
-use super::pipeline::{check_statement, leaf_counts, load_srs, Bars, SrsChoice};
+use super::pipeline::{
+    check_statement, leaf_counts, load_srs, print_plain_outcomes, Bars, SrsChoice,
+};
 use super::{onchain, report::print_report, spinner};
 
 /// `stakeproof demo`.
@@ -93,7 +95,12 @@ pub(crate) fn demo(a: DemoArgs) -> Result<()> {
         let cfg = stakeproof_prover::leaves::LeafConfig::small();
         let srs = load_srs(&SrsChoice::Unsafe, cfg.registry_k.max(cfg.balance_k), &work)?;
         let bars = Bars::new();
-        let l = stakeproof_prover::leaves::prove_leaves(&state, &pool, &cfg, &srs, &work, &bars)?;
+        let opts = stakeproof_prover::tree::ProveOptions {
+            progress: &bars,
+            ..stakeproof_prover::tree::ProveOptions::new(cfg)
+        };
+        let l = stakeproof_prover::leaves::prove(&state, &pool, &srs, &work, &opts)?.report;
+        print_plain_outcomes(&bars, &l, &[]);
         drop(bars);
         leaf_summary = Some(demo_leaf_summary(&l));
     } else if !a.no_prove {
@@ -117,14 +124,17 @@ pub(crate) fn demo(a: DemoArgs) -> Result<()> {
         let bars = Bars::new();
         // The demo's node proving keys are not kept (several GB each): a second run reuses
         // every stored proof, which needs only the verifying keys.
-        let opts = stakeproof_prover::tree::TreeOptions {
-            node_k,
-            final_k,
-            keep_proving_keys: false,
+        let opts = stakeproof_prover::tree::ProveOptions {
+            tree: stakeproof_prover::tree::TreeOptions {
+                node_k,
+                final_k,
+                keep_proving_keys: false,
+            },
+            progress: &bars,
+            ..stakeproof_prover::tree::ProveOptions::new(cfg)
         };
-        let out = stakeproof_prover::tree::prove_report_opts(
-            &state, &pool, &cfg, &opts, &srs, &work, &bars,
-        )?;
+        let out = stakeproof_prover::tree::prove(&state, &pool, &srs, &work, &opts)?;
+        print_plain_outcomes(&bars, &out.leaves, &out.nodes);
         drop(bars);
         check_statement(&out.artifact.statement, &report)?;
         leaf_summary = Some(demo_leaf_summary(&out.leaves));

@@ -8,8 +8,9 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use stakeproof::beacon::hexfmt;
 use stakeproof::beacon::report::PoolReport;
+use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::spinner;
 
@@ -60,28 +61,25 @@ impl SrsArgs {
 /// Leaf sizes and the work directory (flags, then the config file, then the defaults).
 #[derive(Args)]
 pub(crate) struct LeafArgs {
-    /// Validators per registry proof (a power of two) [default: 4].
-    #[arg(long)]
+    /// Validators per registry proof (a power of two, at most 2^20) [default: 4].
+    #[arg(long, value_parser = parse_registry_size)]
     registry_size: Option<usize>,
-    /// Balances per balance proof (a power of two, a multiple of the registry size)
-    /// [default: 16].
-    #[arg(long)]
+    /// Balances per balance proof (a power of two from 4 to 2^20, a multiple of the registry
+    /// size) [default: 16].
+    #[arg(long, value_parser = parse_balance_size)]
     balance_size: Option<usize>,
     /// Work directory: keys, proof artifacts, SRS cache [default: .stakeproof-work].
     #[arg(long)]
     work_dir: Option<PathBuf>,
     /// At most this many leaf proofs at once (also capped by available memory).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_max_parallel)]
     max_parallel: Option<usize>,
 }
 
 impl LeafArgs {
     /// The leaf configuration: sizes and parallelism.
     pub(crate) fn config(&self, cfg: &Config) -> Result<stakeproof_prover::leaves::LeafConfig> {
-        let mut lc = stakeproof_prover::leaves::LeafConfig::for_sizes(
-            self.registry_size.or(cfg.registry_size).unwrap_or(4),
-            self.balance_size.or(cfg.balance_size).unwrap_or(16),
-        )?;
+        let mut lc = leaf_config(self.registry_size, self.balance_size, cfg)?;
         if let Some(m) = self.max_parallel.or(cfg.max_parallel) {
             lc.max_parallel = m.max(1);
         }
@@ -92,6 +90,71 @@ impl LeafArgs {
     pub(crate) fn work(&self, cfg: &Config) -> stakeproof_prover::leaves::WorkDir {
         work_dir(self.work_dir.as_ref(), cfg)
     }
+}
+
+/// Largest leaf range size the command line accepts: 2^20 validators or balances per proof
+/// (a leaf's witness is held whole in memory, and its circuit must fit halo2's 2^28 rows).
+pub(crate) const MAX_LEAF_SIZE: usize = 1 << 20;
+
+/// Checks a leaf range size: a power of two from `min` to [`MAX_LEAF_SIZE`].
+fn check_leaf_size(n: u64, min: usize, what: &str) -> std::result::Result<usize, String> {
+    let rule = format!("a power of two from {min} to {MAX_LEAF_SIZE} (2^20)");
+    match usize::try_from(n) {
+        Ok(n) if n.is_power_of_two() && (min..=MAX_LEAF_SIZE).contains(&n) => Ok(n),
+        _ if n.is_power_of_two() => Err(format!("{what} {n} is out of range: {rule}")),
+        _ => Err(format!("{what} {n} is not {rule}")),
+    }
+}
+
+/// Parses `--registry-size`: a power of two from 1 to 2^20.
+pub(crate) fn parse_registry_size(s: &str) -> std::result::Result<usize, String> {
+    let n = parse_count(s)?;
+    check_leaf_size(n, 1, "registry size")
+}
+
+/// Parses `--balance-size`: a power of two from 4 to 2^20.
+pub(crate) fn parse_balance_size(s: &str) -> std::result::Result<usize, String> {
+    let n = parse_count(s)?;
+    check_leaf_size(n, 4, "balance size")
+}
+
+/// Parses `--max-parallel`: 1 to 4096.
+fn parse_max_parallel(s: &str) -> std::result::Result<usize, String> {
+    match parse_count(s)? {
+        n @ 1..=4096 => Ok(n as usize),
+        n => Err(format!("{n} is not from 1 to 4096")),
+    }
+}
+
+fn parse_count(s: &str) -> std::result::Result<u64, String> {
+    s.trim()
+        .parse::<u64>()
+        .map_err(|_| format!("{s:?} is not a whole number"))
+}
+
+/// The leaf sizes of the flags, else the config file's, else 4 and 16; a config value out of
+/// range is a usage error (exit code 2), like the flag's.
+pub(crate) fn leaf_config(
+    registry: Option<usize>,
+    balance: Option<usize>,
+    cfg: &Config,
+) -> Result<stakeproof_prover::leaves::LeafConfig> {
+    let from_cfg = |v: Option<usize>, min, what: &str| -> Result<Option<usize>> {
+        v.map(|n| check_leaf_size(n as u64, min, what))
+            .transpose()
+            .map_err(|e| usage(&format!("{what} in --config: {e}")))
+    };
+    let registry = match registry {
+        Some(n) => n,
+        None => from_cfg(cfg.registry_size, 1, "registry_size")?.unwrap_or(4),
+    };
+    let balance = match balance {
+        Some(n) => n,
+        None => from_cfg(cfg.balance_size, 4, "balance_size")?.unwrap_or(16),
+    };
+    Ok(stakeproof_prover::leaves::LeafConfig::for_sizes(
+        registry, balance,
+    )?)
 }
 
 /// The work directory: the flag, else the config file's, else `.stakeproof-work`.
@@ -134,25 +197,62 @@ pub(crate) fn load_srs(
     }
 }
 
-/// Progress bars for the pipeline's stages.
+/// Progress of the pipeline's stages: bars on a terminal; where stderr is not one (CI logs,
+/// `| tee`), where indicatif draws nothing, one plain line per finished item instead.
 pub(crate) struct Bars {
-    current: std::sync::Mutex<Option<ProgressBar>>,
+    current: std::sync::Mutex<Stage>,
+    plain: bool,
+}
+
+/// The stage being drawn.
+#[derive(Default)]
+struct Stage {
+    bar: Option<ProgressBar>,
+    name: String,
+    total: usize,
+    done: usize,
+    last: Option<Instant>,
 }
 
 impl Bars {
-    /// No stage yet.
+    /// No stage yet; plain lines unless stderr is a terminal.
     pub(crate) fn new() -> Self {
+        Self::with_plain(!std::io::stderr().is_terminal())
+    }
+
+    fn with_plain(plain: bool) -> Self {
         Bars {
-            current: std::sync::Mutex::new(None),
+            current: std::sync::Mutex::new(Stage::default()),
+            plain,
         }
+    }
+
+    /// Whether the lines are plain (stderr is not a terminal).
+    pub(crate) fn plain(&self) -> bool {
+        self.plain
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Stage> {
+        self.current.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 impl stakeproof_prover::leaves::Progress for Bars {
     fn stage(&self, name: &str, total: usize) {
-        let mut cur = self.current.lock().expect("progress lock");
-        if let Some(pb) = cur.take() {
+        let mut cur = self.lock();
+        if let Some(pb) = cur.bar.take() {
             pb.finish_and_clear();
+        }
+        *cur = Stage {
+            bar: None,
+            name: name.to_string(),
+            total,
+            done: 0,
+            last: Some(Instant::now()),
+        };
+        if self.plain {
+            eprintln!("stakeproof: {name}: {total} to do");
+            return;
         }
         let pb = ProgressBar::new(total as u64);
         pb.set_style(
@@ -161,21 +261,64 @@ impl stakeproof_prover::leaves::Progress for Bars {
         );
         pb.set_message(name.to_string());
         pb.enable_steady_tick(Duration::from_secs(1));
-        *cur = Some(pb);
+        cur.bar = Some(pb);
     }
 
     fn tick(&self) {
-        if let Some(pb) = self.current.lock().expect("progress lock").as_ref() {
+        let mut cur = self.lock();
+        cur.done += 1;
+        if let Some(pb) = cur.bar.as_ref() {
             pb.inc(1);
+        }
+        if self.plain {
+            let now = Instant::now();
+            let secs = cur
+                .last
+                .map_or(0.0, |t| now.duration_since(t).as_secs_f64());
+            cur.last = Some(now);
+            eprintln!(
+                "stakeproof: {} {}/{} finished ({secs:.1} s since the previous)",
+                cur.name, cur.done, cur.total
+            );
         }
     }
 }
 
 impl Drop for Bars {
     fn drop(&mut self) {
-        if let Some(pb) = self.current.lock().ok().and_then(|mut c| c.take()) {
+        if let Some(pb) = self.lock().bar.take() {
             pb.finish_and_clear();
         }
+    }
+}
+
+/// Where stderr is not a terminal, one plain line per proof of a finished run: its circuit,
+/// index, seconds and whether it was generated or reused (the bars showed none of it).
+pub(crate) fn print_plain_outcomes(
+    bars: &Bars,
+    leaves: &stakeproof_prover::leaves::LeafReport,
+    nodes: &[stakeproof_prover::tree::NodeOutcome],
+) {
+    if !bars.plain() {
+        return;
+    }
+    let how = |reused: bool| if reused { "reused" } else { "generated" };
+    for l in leaves.registry.iter().chain(&leaves.balance) {
+        eprintln!(
+            "stakeproof: proof {} at {}: {} in {:.1} s",
+            l.circuit,
+            l.start,
+            how(l.reused),
+            l.seconds
+        );
+    }
+    for (i, n) in nodes.iter().enumerate() {
+        eprintln!(
+            "stakeproof: proof {} node {i}: {} in {:.1} s",
+            n.circuit,
+            how(n.reused),
+            n.seconds
+        );
     }
 }
 

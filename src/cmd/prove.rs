@@ -7,10 +7,14 @@ use clap::Args;
 use stakeproof::beacon::atomic;
 use stakeproof::beacon::hexfmt;
 use stakeproof::beacon::report::pool_report_with;
+use stakeproof_prover::backend::ProvingBackend;
+use stakeproof_prover::tree::{ProveOptions, TreeOptions};
 use std::time::Instant;
 
 use super::artifact::proof_digest;
-use super::pipeline::{check_statement, leaf_counts, load_srs, Bars, LeafArgs, SrsArgs};
+use super::pipeline::{
+    check_statement, leaf_counts, load_srs, print_plain_outcomes, Bars, LeafArgs, SrsArgs,
+};
 use super::source::{load_state, PoolArgs, SourceArgs};
 
 /// `stakeproof prove`.
@@ -29,11 +33,11 @@ pub(crate) struct ProveArgs {
     leaves_only: bool,
     /// k of the aggregation nodes (the setup must have at least 2^k points; each node needs
     /// about 15 GiB at k = 20) [default: 20].
-    #[arg(long, conflicts_with = "leaves_only")]
+    #[arg(long, conflicts_with = "leaves_only", value_parser = clap::value_parser!(u32).range(12..=26))]
     node_k: Option<u32>,
     /// k of the final node: more rows and fewer columns than the other nodes, so that its
     /// Solidity verifier fits the 24,576-byte contract limit.
-    #[arg(long, conflicts_with = "leaves_only", default_value_t = stakeproof_prover::tree::DEFAULT_FINAL_K)]
+    #[arg(long, conflicts_with = "leaves_only", default_value_t = stakeproof_prover::tree::DEFAULT_FINAL_K, value_parser = clap::value_parser!(u32).range(12..=26))]
     final_k: u32,
     /// Do not write aggregation proving keys (~3 GB each at k = 20) to the work directory:
     /// a later run makes one again (minutes) only if a node of its circuit must be proven.
@@ -55,22 +59,19 @@ fn parse_backend(s: &str) -> std::result::Result<stakeproof_gpu::BackendChoice, 
         .map_err(|e: stakeproof_gpu::GpuError| e.to_string())
 }
 
-/// Selects the proving backend; routes the pipeline's provers through it unless it is the CPU
-/// (then halo2's own prover runs). Returns what was selected, for the summary.
-fn use_backend(choice: stakeproof_gpu::BackendChoice) -> Result<serde_json::Value> {
+/// Selects the proving backend: halo2's own prover when the selection is the CPU, otherwise
+/// every commitment MSM routed through it. Returns it and what was selected, for the summary.
+fn select_backend(
+    choice: stakeproof_gpu::BackendChoice,
+) -> Result<(ProvingBackend, serde_json::Value)> {
     let selected = stakeproof_gpu::select_backend(choice)?;
     let report = serde_json::to_value(&selected.report)?;
-    if selected.report.kind == stakeproof_gpu::BackendKind::Cpu {
-        stakeproof_prover::backend::set_backend(None);
-    } else {
-        stakeproof_prover::backend::set_backend(Some(selected));
-    }
-    Ok(report)
+    Ok((ProvingBackend::for_selection(selected), report))
 }
 
 /// The backend's operation counts so far (`null` on halo2's CPU prover).
-fn backend_counts() -> serde_json::Value {
-    stakeproof_prover::backend::backend_report()
+fn backend_counts(b: &ProvingBackend) -> serde_json::Value {
+    b.report()
         .map(|(_, c)| serde_json::to_value(c).unwrap_or_default())
         .unwrap_or(serde_json::Value::Null)
 }
@@ -93,7 +94,7 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
         bail!("the state has no block root");
     };
     let leaf_k = lc.registry_k.max(lc.balance_k);
-    let backend = use_backend(a.backend)?;
+    let (backend, backend_json) = select_backend(a.backend)?;
     let srs = load_srs(
         &choice,
         if a.leaves_only {
@@ -105,9 +106,19 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
     )?;
     let t = Instant::now();
     let bars = Bars::new();
+    let opts = ProveOptions {
+        leaves: lc,
+        tree: TreeOptions {
+            node_k,
+            final_k: a.final_k,
+            keep_proving_keys: !a.discard_proving_keys,
+        },
+        backend: backend.clone(),
+        progress: &bars,
+    };
     let summary = if a.leaves_only {
-        let leaves =
-            stakeproof_prover::leaves::prove_leaves(&state, &pool, &lc, &srs, &work, &bars)?;
+        let leaves = stakeproof_prover::leaves::prove(&state, &pool, &srs, &work, &opts)?.report;
+        print_plain_outcomes(&bars, &leaves, &[]);
         drop(bars);
         let (proven, reused) = leaf_counts(&leaves);
         serde_json::json!({
@@ -125,8 +136,8 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
             "leaf_config": lc,
             "proofs_generated": proven,
             "proofs_reused": reused,
-            "backend": backend,
-            "backend_ops": backend_counts(),
+            "backend": backend_json,
+            "backend_ops": backend_counts(&backend),
             "parallel": leaves.parallel,
             "registry": leaves.registry,
             "balance": leaves.balance,
@@ -134,14 +145,8 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
         })
     } else {
         let native = pool_report_with(&state, Some(&tree), &pool)?;
-        let opts = stakeproof_prover::tree::TreeOptions {
-            node_k,
-            final_k: a.final_k,
-            keep_proving_keys: !a.discard_proving_keys,
-        };
-        let out = stakeproof_prover::tree::prove_report_opts(
-            &state, &pool, &lc, &opts, &srs, &work, &bars,
-        )?;
+        let out = stakeproof_prover::tree::prove(&state, &pool, &srs, &work, &opts)?;
+        print_plain_outcomes(&bars, &out.leaves, &out.nodes);
         drop(bars);
         check_statement(&out.artifact.statement, &native)?;
         let (proven, reused) = leaf_counts(&out.leaves);
@@ -166,8 +171,8 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
             "leaf_config": lc,
             "node_k": node_k,
             "final_k": a.final_k,
-            "backend": backend,
-            "backend_ops": backend_counts(),
+            "backend": backend_json,
+            "backend_ops": backend_counts(&backend),
             "totals": out.leaves.totals,
             "proofs_generated": proven,
             "proofs_reused": reused,

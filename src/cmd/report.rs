@@ -8,6 +8,7 @@ use stakeproof::beacon::hexfmt;
 use stakeproof::beacon::merkle::MerkleProof;
 use stakeproof::beacon::report::{pool_report_with, PoolReport};
 
+use super::pipeline::{leaf_config, parse_balance_size, parse_registry_size};
 use super::source::{load_state, PoolArgs, SourceArgs};
 
 /// `stakeproof report`.
@@ -62,12 +63,12 @@ pub(crate) struct TreeArgs {
     source: SourceArgs,
     #[command(flatten)]
     pool: PoolArgs,
-    /// Validators per registry proof (a power of two) [default: 4].
-    #[arg(long)]
+    /// Validators per registry proof (a power of two, at most 2^20) [default: 4].
+    #[arg(long, value_parser = parse_registry_size)]
     registry_size: Option<usize>,
-    /// Balances per balance proof (a power of two, a multiple of the registry size)
-    /// [default: 16].
-    #[arg(long)]
+    /// Balances per balance proof (a power of two from 4 to 2^20, a multiple of the registry
+    /// size) [default: 16].
+    #[arg(long, value_parser = parse_balance_size)]
     balance_size: Option<usize>,
     /// Machine-readable output: every leaf and node with all its public inputs.
     #[arg(long)]
@@ -77,10 +78,7 @@ pub(crate) struct TreeArgs {
 /// `stakeproof tree`: the whole proof tree, computed natively.
 pub(crate) fn native_tree(a: TreeArgs, cfg: &Config) -> Result<()> {
     use stakeproof_prover::tree::{Child, NativeNode};
-    let lc = stakeproof_prover::leaves::LeafConfig::for_sizes(
-        a.registry_size.or(cfg.registry_size).unwrap_or(4),
-        a.balance_size.or(cfg.balance_size).unwrap_or(16),
-    )?;
+    let lc = leaf_config(a.registry_size, a.balance_size, cfg)?;
     let pool = a.pool.pool(cfg)?;
     let (state, tree) = load_state(&a.source.resolve(cfg)?)?;
     if tree.is_none() {
@@ -230,8 +228,22 @@ pub(crate) fn proof(a: ProofArgs, cfg: &Config) -> Result<()> {
     };
     let t = &a.target;
     let (what, p): (String, MerkleProof) = if let Some(i) = t.validator {
+        check_index(
+            i,
+            1,
+            tree.validators.data.depth(),
+            "validator index",
+            "validators",
+        )?;
         (format!("validators[{i}]"), tree.validator_proof(i))
     } else if let Some(i) = t.balance {
+        check_index(
+            i,
+            4,
+            tree.balances.data.depth(),
+            "balance index",
+            "balances",
+        )?;
         (
             format!("balances chunk {} (balance {i})", i / 4),
             tree.balance_proof(i),
@@ -278,12 +290,28 @@ pub(crate) fn proof(a: ProofArgs, cfg: &Config) -> Result<()> {
     Ok(())
 }
 
+/// Refuses an index at or past the list's limit: `per_chunk` items per leaf chunk (4 balances
+/// share one) under a list tree of `depth` levels, so the limit is `per_chunk · 2^depth`.
+fn check_index(i: u64, per_chunk: u128, depth: usize, what: &str, list: &str) -> Result<()> {
+    let limit = 1u128
+        .checked_shl(depth as u32)
+        .map_or(u128::MAX, |n| n.saturating_mul(per_chunk));
+    if u128::from(i) >= limit {
+        bail!(
+            "{what} {i} is outside the {list} list: its limit is {limit} (indices 0 to {})",
+            limit - 1
+        );
+    }
+    Ok(())
+}
+
 /// Refuses a subtree that is not inside a list tree of `depth` levels.
 fn check_subtree(h: usize, i: u64, depth: usize) -> Result<()> {
     if h > depth {
         bail!("subtree height {h} exceeds the list tree depth {depth}");
     }
-    if depth - h < 64 && i >= 1u64 << (depth - h) {
+    let width = 1u128.checked_shl((depth - h) as u32).unwrap_or(u128::MAX);
+    if u128::from(i) >= width {
         bail!(
             "subtree index {i} is outside a layer of 2^{} nodes",
             depth - h

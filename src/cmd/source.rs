@@ -119,11 +119,11 @@ pub(crate) struct SourceArgs {
     /// Local content-addressed cache of downloaded states [default: .stakeproof-cache].
     #[arg(long)]
     cache_dir: Option<PathBuf>,
-    /// Per-request timeout, seconds.
-    #[arg(long, default_value_t = 120)]
+    /// Per-request timeout, seconds (1 to 86400).
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     timeout: u64,
-    /// Retries on timeouts and 5xx responses.
-    #[arg(long, default_value_t = 3)]
+    /// Retries on timeouts and 5xx responses (at most 100).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=100))]
     retries: u32,
 }
 
@@ -151,8 +151,93 @@ impl SourceArgs {
                 "--slot, --epoch and --block choose a block of the beacon node, not of --state",
             ));
         }
+        // Local mistakes are named before any node is contacted (they are not the node's
+        // failure, exit code 3).
+        if let Some(url) = &self.beacon_url {
+            check_beacon_url(url).map_err(|e| usage(&format!("--beacon-url {url:?}: {e}")))?;
+            if let Some(dir) = &self.cache_dir {
+                if dir.exists() && !dir.is_dir() {
+                    return Err(usage(&format!(
+                        "--cache-dir {}: is not a directory",
+                        dir.display()
+                    )));
+                }
+            }
+        }
+        if let Some(p) = &self.state {
+            if p.is_dir() {
+                return Err(usage(&format!(
+                    "--state {}: is a directory, not an SSZ state file",
+                    p.display()
+                )));
+            }
+        }
+        if let Some(p) = &self.network_config {
+            if p.is_dir() {
+                return Err(usage(&format!(
+                    "--network-config {}: is a directory, not a config.yaml",
+                    p.display()
+                )));
+            }
+        }
         Ok(self)
     }
+}
+
+/// Checks a beacon node URL: `http://` or `https://`, a host (name, IPv4 or `[IPv6]`), an
+/// optional port from 1 to 65535 and an optional path, no whitespace.
+pub(crate) fn check_beacon_url(url: &str) -> std::result::Result<(), String> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or("not an http:// or https:// URL")?;
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("contains whitespace".into());
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err("user information in the URL is not supported".into());
+    }
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (h, after) = v6
+            .split_once(']')
+            .ok_or("an IPv6 host without its closing ]")?;
+        if h.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(format!("{h:?} is not an IPv6 address"));
+        }
+        match after {
+            "" => (h, None),
+            p => (
+                h,
+                Some(
+                    p.strip_prefix(':')
+                        .ok_or("expected :PORT after the IPv6 host")?,
+                ),
+            ),
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    if host.is_empty() {
+        return Err("no host".into());
+    }
+    if !authority.starts_with('[')
+        && !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
+    {
+        return Err(format!("{host:?} is not a host name or address"));
+    }
+    if let Some(p) = port {
+        match p.parse::<u16>() {
+            Ok(n) if n > 0 => {}
+            _ => return Err(format!("port {p:?} is not a number from 1 to 65535")),
+        }
+    }
+    Ok(())
 }
 
 fn network_config(src: &SourceArgs) -> Result<NetworkConfig> {
