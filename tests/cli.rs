@@ -56,7 +56,21 @@ fn demo_prints_the_report_and_verifies_proofs() {
             "zero-knowledge leaf proofs: 16 registry + 4 balance (0 reused",
         ))
         .stdout(predicate::str::contains("--leaves-only: no aggregation"))
-        .stdout(predicate::str::contains("UNSAFE"));
+        .stdout(predicate::str::contains("UNSAFE"))
+        // stderr is captured, not a terminal: plain progress lines instead of bars (which
+        // indicatif hides there), one per finished proof with its circuit, index and time.
+        .stderr(predicate::str::contains(
+            "stakeproof: registry proofs 16/16 finished",
+        ))
+        .stderr(predicate::str::contains(
+            "stakeproof: balance proofs 4/4 finished",
+        ))
+        .stderr(
+            predicate::str::is_match(
+                r"stakeproof: proof balance-\S+ at 48: generated in \d+\.\d s",
+            )
+            .unwrap(),
+        );
     drop(out);
     let again = stakeproof()
         .args([
@@ -69,7 +83,8 @@ fn demo_prints_the_report_and_verifies_proofs() {
         ])
         .arg(work.path())
         .assert()
-        .success();
+        .success()
+        .stderr(predicate::str::is_match(r"stakeproof: proof registry-\S+ at 60: reused").unwrap());
     let v: Value = serde_json::from_slice(&again.get_output().stdout).unwrap();
     assert_eq!(
         v["leaf_proofs"]["reused"], 20,

@@ -187,7 +187,7 @@ fn prove_refuses_bad_arguments() {
         ])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("not a multiple"));
+        .stderr(predicate::str::contains("multiple of the registry size"));
     // A setup file that is not one.
     let dir = tempfile::tempdir().unwrap();
     let bogus = dir.path().join("bogus.srs");
