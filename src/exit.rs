@@ -19,17 +19,20 @@ pub enum ExitCode {
     Disagree = 4,
     /// 5: a proof artifact does not verify.
     Rejected = 5,
+    /// 6: `submit` sent the transaction but its outcome is unknown.
+    SentUnknown = 6,
 }
 
 impl ExitCode {
     /// Every exit code, in order.
-    pub const ALL: [ExitCode; 6] = [
+    pub const ALL: [ExitCode; 7] = [
         ExitCode::Success,
         ExitCode::Failure,
         ExitCode::Usage,
         ExitCode::BeaconNode,
         ExitCode::Disagree,
         ExitCode::Rejected,
+        ExitCode::SentUnknown,
     ];
 
     /// The process exit status.
@@ -53,6 +56,9 @@ impl ExitCode {
             ExitCode::Disagree => "proofs disagree with the native report (a bug: please report it)",
             ExitCode::Rejected => {
                 "a proof artifact does not verify (tampered, foreign key or setup, inconsistent statement)"
+            }
+            ExitCode::SentUnknown => {
+                "submit: the transaction was sent (its hash is printed) but the node failed after: check it, do not resubmit blindly"
             }
         }
     }
@@ -105,6 +111,10 @@ pub enum CliError {
     /// exit code 5.
     #[error("the proof does not verify: {0}")]
     Rejected(String),
+    /// `submit` sent a transaction (or may have), then the node failed: exit code 6. The
+    /// message names the transaction and why a blind retry is a risk.
+    #[error("{0}")]
+    SentUnknown(String),
 }
 
 impl CliError {
@@ -114,6 +124,7 @@ impl CliError {
             CliError::Usage(_) => ExitCode::Usage,
             CliError::Disagree(_) => ExitCode::Disagree,
             CliError::Rejected(_) => ExitCode::Rejected,
+            CliError::SentUnknown(_) => ExitCode::SentUnknown,
         }
     }
 }
@@ -143,7 +154,8 @@ mod tests {
   2  bad command line (also: a required setting given neither as a flag nor in --config)
   3  the beacon node failed (unreachable, HTTP error, timeout, inconsistent data)
   4  proofs disagree with the native report (a bug: please report it)
-  5  a proof artifact does not verify (tampered, foreign key or setup, inconsistent statement)"
+  5  a proof artifact does not verify (tampered, foreign key or setup, inconsistent statement)
+  6  submit: the transaction was sent (its hash is printed) but the node failed after: check it, do not resubmit blindly"
         );
     }
 

@@ -1,15 +1,26 @@
 //! `stakeproof submit` against a JSON-RPC stub on 127.0.0.1: the raw transaction it sends is an
 //! EIP-1559 transaction to the oracle, carrying exactly `stakeproof calldata`'s bytes, signed by
 //! the key in the key file; a node that says the oracle would revert, and an unreachable node,
-//! are clear errors.
+//! are clear errors. Hostile input: a key file that is not exactly 32 bytes, node quantities
+//! that do not fit the width they are signed as or fees above the cap are refused before
+//! anything is sent; once the node took the transaction its hash is printed before waiting, and
+//! a failure after that exits 6 saying the transaction was sent.
 
 use serde_json::{json, Value};
 use sha3::{Digest, Keccak256};
 use stakeproof_prover::final_artifact::{fr_word, FinalStatement};
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::process::Output;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 const KEY: &str = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
 const ORACLE: &str = "0x00000000000000000000000000000000000c0de1";
+/// The order of secp256k1's group.
+const ORDER: &str = "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141";
+const GWEI: u128 = 1_000_000_000;
 
 fn artifact(dir: &std::path::Path) -> std::path::PathBuf {
     let s = FinalStatement {
@@ -43,54 +54,158 @@ fn artifact(dir: &std::path::Path) -> std::path::PathBuf {
     p
 }
 
-/// A JSON-RPC stub; `revert` makes eth_estimateGas fail. Returns its URL and the raw
-/// transactions it received.
-fn node(revert: bool) -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
+/// What the stub answers to one method, in place of its default.
+#[derive(Clone)]
+enum Reply {
+    /// `{"result": …}`.
+    Result(Value),
+    /// A JSON-RPC error object with this message.
+    Error(&'static str),
+    /// An HTTP error status with an empty body.
+    Http(u16),
+    /// The default answer, held back until the flag is set (or 10 s passed); the second flag
+    /// is set once it was answered.
+    Hold(Arc<AtomicBool>, Arc<AtomicBool>),
+}
+
+/// A JSON-RPC stub on 127.0.0.1.
+struct Node {
+    url: String,
+    /// The raw transactions it received.
+    sent: Arc<Mutex<Vec<Vec<u8>>>>,
+    /// The methods it was asked, in order.
+    calls: Arc<Mutex<Vec<String>>>,
+}
+
+fn default_result(method: &str, params: &Value) -> Value {
+    match method {
+        "eth_chainId" => json!("0xaa36a7"),
+        "eth_getTransactionCount" => json!("0x5"),
+        "eth_maxPriorityFeePerGas" => json!("0x3b9aca00"),
+        "eth_getBlockByNumber" => json!({"baseFeePerGas": "0x7"}),
+        "eth_estimateGas" => json!("0x927c0"),
+        "eth_sendRawTransaction" => json!(tx_hash(&raw_of(params))),
+        "eth_getTransactionReceipt" => json!({"status": "0x1", "gasUsed": "0x94c1e",
+            "transactionHash": params[0], "blockNumber": "0x10"}),
+        m => panic!("unexpected {m}"),
+    }
+}
+
+fn raw_of(params: &Value) -> Vec<u8> {
+    hex::decode(params[0].as_str().unwrap().trim_start_matches("0x")).unwrap()
+}
+
+fn tx_hash(raw: &[u8]) -> String {
+    format!("0x{}", hex::encode(Keccak256::digest(raw)))
+}
+
+/// A stub answering the defaults above except for `replies`.
+fn node_with(replies: &[(&str, Reply)]) -> Node {
+    let replies: HashMap<String, Reply> = replies
+        .iter()
+        .map(|(m, r)| (m.to_string(), r.clone()))
+        .collect();
     let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
     let url = format!("http://{}", server.server_addr());
     let sent = Arc::new(Mutex::new(Vec::new()));
-    let log = sent.clone();
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let (log, called) = (sent.clone(), calls.clone());
     std::thread::spawn(move || {
         for mut req in server.incoming_requests() {
             let mut body = String::new();
             req.as_reader().read_to_string(&mut body).unwrap();
             let call: Value = serde_json::from_str(&body).unwrap();
-            let result = match call["method"].as_str().unwrap() {
-                "eth_chainId" => json!("0xaa36a7"),
-                "eth_getTransactionCount" => json!("0x5"),
-                "eth_maxPriorityFeePerGas" => json!("0x3b9aca00"),
-                "eth_getBlockByNumber" => json!({"baseFeePerGas": "0x7"}),
-                "eth_estimateGas" if revert => {
-                    let e = json!({"jsonrpc": "2.0", "id": 1, "error": {"code": 3,
-                        "message": "execution reverted", "data": "0x4f0c2d8a"}});
-                    req.respond(tiny_http::Response::from_string(e.to_string()))
-                        .unwrap();
+            let method = call["method"].as_str().unwrap().to_string();
+            called.lock().unwrap().push(method.clone());
+            if method == "eth_sendRawTransaction" {
+                log.lock().unwrap().push(raw_of(&call["params"]));
+            }
+            let answer = match replies.get(&method) {
+                None => json!({"result": default_result(&method, &call["params"])}),
+                Some(Reply::Result(v)) => json!({ "result": v }),
+                Some(Reply::Error(m)) => json!({"error": {"code": -32000, "message": m}}),
+                Some(Reply::Http(code)) => {
+                    req.respond(tiny_http::Response::empty(*code)).unwrap();
                     continue;
                 }
-                "eth_estimateGas" => json!("0x927c0"),
-                "eth_sendRawTransaction" => {
-                    let raw =
-                        hex::decode(call["params"][0].as_str().unwrap().trim_start_matches("0x"))
-                            .unwrap();
-                    let h = format!("0x{}", hex::encode(Keccak256::digest(&raw)));
-                    log.lock().unwrap().push(raw);
-                    json!(h)
+                Some(Reply::Hold(release, answered)) => {
+                    let (release, answered) = (release.clone(), answered.clone());
+                    let result = default_result(&method, &call["params"]);
+                    let id = call["id"].clone();
+                    // Answer from another thread so that other calls are not held.
+                    std::thread::spawn(move || {
+                        let t = Instant::now();
+                        while !release.load(Ordering::SeqCst) && t.elapsed().as_secs() < 10 {
+                            std::thread::sleep(Duration::from_millis(10));
+                        }
+                        answered.store(true, Ordering::SeqCst);
+                        let r = json!({"jsonrpc": "2.0", "id": id, "result": result});
+                        let _ = req.respond(tiny_http::Response::from_string(r.to_string()));
+                    });
+                    continue;
                 }
-                "eth_getTransactionReceipt" => json!({"status": "0x1", "gasUsed": "0x94c1e"}),
-                m => panic!("unexpected {m}"),
             };
-            let r = json!({"jsonrpc": "2.0", "id": call["id"], "result": result});
+            let mut r = json!({"jsonrpc": "2.0", "id": call["id"]});
+            r.as_object_mut()
+                .unwrap()
+                .extend(answer.as_object().unwrap().clone());
             req.respond(tiny_http::Response::from_string(r.to_string()))
                 .unwrap();
         }
     });
-    (url, sent)
+    Node { url, sent, calls }
+}
+
+/// The stub with its defaults; `revert` makes eth_estimateGas fail. Returns its URL and the
+/// raw transactions it received.
+fn node(revert: bool) -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
+    let n = if revert {
+        node_with(&[("eth_estimateGas", Reply::Error("execution reverted"))])
+    } else {
+        node_with(&[])
+    };
+    (n.url, n.sent)
 }
 
 fn stakeproof() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("stakeproof").unwrap()
 }
 
+/// A proof file and a key file holding `key` in a fresh directory.
+fn files(key: &str) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let proof = artifact(dir.path());
+    let key_file = dir.path().join("key");
+    std::fs::write(&key_file, key).unwrap();
+    (dir, proof, key_file)
+}
+
+/// `stakeproof submit` against `url` with the key text `key` and `extra` flags.
+fn submit(url: &str, key: &str, extra: &[&str]) -> Output {
+    let (_dir, proof, key_file) = files(key);
+    stakeproof()
+        .args(["submit", "--timestamp", "1800000000", "--oracle", ORACLE])
+        .args(["--rpc-url", url])
+        .arg("--proof")
+        .arg(&proof)
+        .arg("--key-file")
+        .arg(&key_file)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// The `--json` output's lines.
+fn json_lines(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+        .collect()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
 #[test]
 fn submit_sends_the_calldata_signed_by_the_key() {
     let dir = tempfile::tempdir().unwrap();
@@ -119,13 +234,22 @@ fn submit_sends_the_calldata_signed_by_the_key() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // JSON lines: what was sent (printed before waiting), then the outcome.
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["outcome"], "sent");
+    let summary = &lines[1];
+    assert_eq!(summary["outcome"], "included");
     assert_eq!(summary["status"], "0x1");
     assert_eq!(summary["nonce"], 5);
     assert_eq!(summary["gas_limit"], 600_000 * 6 / 5);
 
     let raw = sent.lock().unwrap()[0].clone();
     assert_eq!(raw[0], 2, "an EIP-1559 transaction");
+    // The hash printed is the transaction's own (keccak of the raw bytes).
+    assert_eq!(lines[0]["transaction"], tx_hash(&raw));
+    assert_eq!(summary["transaction"], tx_hash(&raw));
+    assert_eq!(summary["max_fee_per_gas"], (2 * 7 + GWEI).to_string());
     let tx = rlp::Rlp::new(&raw[1..]);
     assert_eq!(tx.item_count().unwrap(), 12);
     assert_eq!(tx.val_at::<u64>(0).unwrap(), 0xaa36a7);
@@ -228,4 +352,338 @@ fn submit_names_a_revert_and_an_unreachable_node() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("not hex"));
+}
+
+/// Item 9: a key file holds exactly 32 bytes, a valid secp256k1 scalar; nothing else is padded
+/// or signed with, nothing is asked of the node, and the key never appears in the output.
+#[test]
+fn submit_refuses_a_key_file_that_is_not_exactly_32_bytes() {
+    let n = node_with(&[]);
+    let cases = [
+        // Left-padded, this was private key 1.
+        (format!("{}01", "00".repeat(30)), "31 bytes"),
+        (KEY[..48].to_string(), "24 bytes"),
+        (format!("0x{}", &KEY[..62]), "31 bytes"),
+        (format!("{KEY}01"), "33 bytes"),
+        ("00".repeat(32), "zero"),
+        (ORDER.to_string(), "curve order"),
+        ("ff".repeat(32), "curve order"),
+        (format!("{KEY} {KEY}"), "not hex"),
+        (format!("0x0x{KEY}"), "0x prefix is given twice"),
+        (format!("{}\n", &KEY[..63]), "63 hex digits, an odd number"),
+        (String::new(), "0 bytes"),
+    ];
+    for (key, expected) in &cases {
+        let out = submit(&n.url, key, &[]);
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(1), "{key:?}: {stderr}");
+        assert!(stderr.contains(expected), "{key:?}: {stderr}");
+        let digits = key.trim().trim_start_matches("0x");
+        if !digits.is_empty() {
+            for shown in [&stdout, &stderr] {
+                assert!(!shown.contains(digits), "{key:?} printed: {shown}");
+                assert!(!shown.contains(&digits[..16]), "{key:?} printed: {shown}");
+            }
+        }
+    }
+    assert!(n.calls.lock().unwrap().is_empty(), "the node was asked");
+    assert!(n.sent.lock().unwrap().is_empty(), "something was sent");
+    // A file too big to be a key is not read whole.
+    let out = submit(&n.url, &"0".repeat(1 << 20), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("not a key file"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Surrounding whitespace, a 0x prefix and upper case are fine: the same key.
+    let want = {
+        let key = k256::ecdsa::SigningKey::from_slice(&hex::decode(KEY).unwrap()).unwrap();
+        let point = key.verifying_key().to_encoded_point(false);
+        format!(
+            "0x{}",
+            hex::encode(&Keccak256::digest(&point.as_bytes()[1..])[12..])
+        )
+    };
+    for key in [
+        format!("  0x{KEY}\n\n"),
+        format!("\t{}\r\n", KEY.to_uppercase()),
+    ] {
+        let out = submit(&n.url, &key, &["--json"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(json_lines(&out)[0]["from"], want);
+    }
+}
+
+/// Item 10: every quantity from the node is parsed, with checked arithmetic, into the width it
+/// is signed as; an overflow or an absurd fee is refused before signing, naming the field.
+#[test]
+fn submit_refuses_node_quantities_that_do_not_fit() {
+    let r = |v: &str| Reply::Result(json!(v));
+    let base = |v: &str| Reply::Result(json!({ "baseFeePerGas": v }));
+    let cases: Vec<(&str, Reply, Vec<&str>)> = vec![
+        // Was signed as chain 1.
+        (
+            "eth_chainId",
+            r("0x10000000000000001"),
+            vec!["eth_chainId", "chain id", "64 bits"],
+        ),
+        (
+            "eth_chainId",
+            r("0x"),
+            vec!["eth_chainId", "not 0x and hex digits"],
+        ),
+        (
+            "eth_chainId",
+            Reply::Result(json!(1)),
+            vec!["eth_chainId", "not a hex quantity"],
+        ),
+        (
+            "eth_getTransactionCount",
+            r("0x10000000000000005"),
+            vec!["nonce", "64 bits"],
+        ),
+        (
+            "eth_estimateGas",
+            r("0x10000000000000000"),
+            vec!["eth_estimateGas", "64 bits"],
+        ),
+        // Plus 20% does not fit 64 bits (was saturated).
+        (
+            "eth_estimateGas",
+            r("0xffffffffffffffff"),
+            vec!["gas limit", "64 bits"],
+        ),
+        // 2 × 2^127 wrapped max fee to the priority fee.
+        (
+            "eth_getBlockByNumber",
+            base("0x80000000000000000000000000000000"),
+            vec!["overflows"],
+        ),
+        (
+            "eth_getBlockByNumber",
+            base(&format!("0x1{}", "0".repeat(32))),
+            vec!["baseFeePerGas", "128 bits"],
+        ),
+        (
+            "eth_getBlockByNumber",
+            base("0xzz"),
+            vec!["baseFeePerGas", "not a hex quantity"],
+        ),
+        (
+            "eth_getBlockByNumber",
+            Reply::Result(json!({})),
+            vec!["no baseFeePerGas"],
+        ),
+        // 2 × 600 + 1 gwei is above the default cap of 1000 gwei.
+        (
+            "eth_getBlockByNumber",
+            base(&format!("{:#x}", 600 * GWEI)),
+            vec!["1201 gwei", "--max-fee-gwei 1000"],
+        ),
+        (
+            "eth_maxPriorityFeePerGas",
+            r(&format!("{:#x}", 1u128 << 100)),
+            vec!["--max-fee-gwei"],
+        ),
+        // A malformed tip is an error, not the 1 gwei default.
+        (
+            "eth_maxPriorityFeePerGas",
+            r("0xzz"),
+            vec!["eth_maxPriorityFeePerGas"],
+        ),
+    ];
+    for (method, reply, expected) in cases {
+        let n = node_with(&[(method, reply)]);
+        let out = submit(&n.url, KEY, &[]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{method}: {err}");
+        for e in expected {
+            assert!(err.contains(e), "{method}: {e:?} not in {err}");
+        }
+        assert!(n.sent.lock().unwrap().is_empty(), "{method}: sent");
+    }
+
+    // Above the default cap but below --max-fee-gwei: signed with exactly 2 × base + tip.
+    let n = node_with(&[("eth_getBlockByNumber", base(&format!("{:#x}", 600 * GWEI)))]);
+    let out = submit(&n.url, KEY, &["--max-fee-gwei", "2000"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let raw = n.sent.lock().unwrap()[0].clone();
+    let tx = rlp::Rlp::new(&raw[1..]);
+    assert_eq!(tx.val_at::<u64>(2).unwrap() as u128, GWEI);
+    assert_eq!(tx.val_at::<u64>(3).unwrap() as u128, 1201 * GWEI);
+    // A node without eth_maxPriorityFeePerGas: 1 gwei.
+    let n = node_with(&[("eth_maxPriorityFeePerGas", Reply::Error("method not found"))]);
+    let out = submit(&n.url, KEY, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let raw = n.sent.lock().unwrap()[0].clone();
+    assert_eq!(
+        rlp::Rlp::new(&raw[1..]).val_at::<u64>(2).unwrap() as u128,
+        GWEI
+    );
+    // --max-fee-gwei 0 is a bad command line.
+    let out = submit(&n.url, KEY, &["--max-fee-gwei", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = submit(&n.url, KEY, &["--wait", "18446744073709551615"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// Item 11: the hash (keccak of the raw transaction) is printed as soon as the node took the
+/// transaction, before the receipt is waited for.
+#[test]
+fn submit_prints_the_hash_before_waiting_for_the_receipt() {
+    for json in [false, true] {
+        let (release, answered) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicBool::new(false)),
+        );
+        let n = node_with(&[(
+            "eth_getTransactionReceipt",
+            Reply::Hold(release.clone(), answered.clone()),
+        )]);
+        let (_dir, proof, key_file) = files(KEY);
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("stakeproof"))
+            .args([
+                "submit",
+                "--timestamp",
+                "1",
+                "--oracle",
+                ORACLE,
+                "--rpc-url",
+                &n.url,
+            ])
+            .args(json.then_some("--json"))
+            .arg("--proof")
+            .arg(&proof)
+            .arg("--key-file")
+            .arg(&key_file)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        assert!(
+            !answered.load(Ordering::SeqCst),
+            "printed only after the receipt: {first}"
+        );
+        let hash = tx_hash(&n.sent.lock().unwrap()[0]);
+        assert!(first.contains(&hash), "{first}");
+        if json {
+            let v: Value = serde_json::from_str(&first).unwrap();
+            assert_eq!(
+                (v["outcome"].as_str(), v["transaction"].as_str()),
+                (Some("sent"), Some(hash.as_str()))
+            );
+        }
+        release.store(true, Ordering::SeqCst);
+        assert!(child.wait().unwrap().success());
+    }
+}
+
+/// Item 11: once the node took the transaction, a failed or timed-out receipt query, a hash
+/// that is not the transaction's, or an ambiguous failure of the send itself exit 6, saying the
+/// transaction was (or may have been) sent, with its hash, and not to resubmit blindly.
+#[test]
+fn submit_exits_6_with_the_hash_when_the_node_fails_after_sending() {
+    let other = format!("0x{}", "11".repeat(32));
+    let cases: Vec<(&str, Reply, &[&str], &str)> = vec![
+        (
+            "eth_getTransactionReceipt",
+            Reply::Error("boom"),
+            &["--wait", "1"],
+            "boom",
+        ),
+        (
+            "eth_getTransactionReceipt",
+            Reply::Http(503),
+            &["--wait", "1"],
+            "503",
+        ),
+        (
+            "eth_getTransactionReceipt",
+            Reply::Result(Value::Null),
+            &["--wait", "1"],
+            "no receipt within 1 s",
+        ),
+        (
+            "eth_getTransactionReceipt",
+            Reply::Result(json!({"status": "0x7"})),
+            &[],
+            "status",
+        ),
+        (
+            "eth_sendRawTransaction",
+            Reply::Result(json!(other)),
+            &[],
+            &other,
+        ),
+        (
+            "eth_sendRawTransaction",
+            Reply::Http(502),
+            &[],
+            "may have been sent",
+        ),
+        (
+            "eth_sendRawTransaction",
+            Reply::Result(json!(7)),
+            &[],
+            "may have been sent",
+        ),
+    ];
+    for (method, reply, flags, reason) in cases {
+        for json in [false, true] {
+            let n = node_with(&[(method, reply.clone())]);
+            let mut args = flags.to_vec();
+            if json {
+                args.push("--json");
+            }
+            let out = submit(&n.url, KEY, &args);
+            let (stdout, err) = (text(&out.stdout), text(&out.stderr));
+            assert_eq!(out.status.code(), Some(6), "{method} {flags:?}: {err}");
+            let hash = tx_hash(&n.sent.lock().unwrap()[0]);
+            for e in [hash.as_str(), reason, "sent", "do not resubmit"] {
+                assert!(err.contains(e), "{method} {flags:?}: {e:?} not in {err}");
+            }
+            assert!(err.contains("second transaction"), "the retry risk: {err}");
+            if method == "eth_getTransactionReceipt" {
+                assert!(err.contains("WAS sent"), "{err}");
+                assert!(stdout.contains(&hash), "hash not on stdout: {stdout}");
+            }
+            if json {
+                let lines = json_lines(&out);
+                let last = lines.last().unwrap();
+                assert_eq!(last["outcome"], "unknown", "{stdout}");
+                assert_eq!(last["transaction"], hash.as_str());
+            }
+        }
+    }
+    // The node refused the transaction (a JSON-RPC error), or it reverted: exit 1, and the
+    // messages say so.
+    let n = node_with(&[("eth_sendRawTransaction", Reply::Error("nonce too low"))]);
+    let out = submit(&n.url, KEY, &[]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("nonce too low") && err.contains("was not sent"),
+        "{err}"
+    );
+    let reverted = Reply::Result(json!({"status": "0x0", "gasUsed": "0x5208"}));
+    let n = node_with(&[("eth_getTransactionReceipt", reverted)]);
+    let out = submit(&n.url, KEY, &[]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let hash = tx_hash(&n.sent.lock().unwrap()[0]);
+    assert!(err.contains("reverted") && err.contains(&hash), "{err}");
+    // --wait 0: sent, not waited for, exit 0.
+    let n = node_with(&[("eth_getTransactionReceipt", Reply::Error("not asked"))]);
+    let out = submit(&n.url, KEY, &["--wait", "0"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!n
+        .calls
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|m| m == "eth_getTransactionReceipt"));
 }
