@@ -70,11 +70,19 @@ impl ExitCode {
             if let Some(c) = cause.downcast_ref::<CliError>() {
                 return c.exit_code();
             }
-            if cause.is::<stakeproof::beacon::api::ApiError>() {
-                return ExitCode::BeaconNode;
+            if let Some(api) = cause.downcast_ref::<stakeproof::beacon::api::ApiError>() {
+                // A setting the user gave is theirs to fix (2), the local cache is this
+                // machine's (1); only the node's own failures are 3.
+                return match api.blame() {
+                    stakeproof::beacon::api::Blame::Setting => ExitCode::Usage,
+                    stakeproof::beacon::api::Blame::Local => ExitCode::Failure,
+                    stakeproof::beacon::api::Blame::Node => ExitCode::BeaconNode,
+                };
             }
-            if let Some(stakeproof_prover::PipelineError::Mismatch { .. }) =
-                cause.downcast_ref::<stakeproof_prover::PipelineError>()
+            if let Some(
+                stakeproof_prover::PipelineError::Mismatch { .. }
+                | stakeproof_prover::PipelineError::TwinDisagree { .. },
+            ) = cause.downcast_ref::<stakeproof_prover::PipelineError>()
             {
                 return ExitCode::Disagree;
             }
