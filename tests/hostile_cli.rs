@@ -324,3 +324,15 @@ fn inconsistent_states_are_refused() {
     let moved = write(dir.path(), "moved.ssz", &bytes);
     all_refuse(&moved, &[], "slot");
 }
+
+#[test]
+fn demo_validator_counts_out_of_range_fail_fast() {
+    for n in ["0", "4194305", "18446744073709551616", "x"] {
+        Command::cargo_bin("stakeproof")
+            .unwrap()
+            .args(["demo", "--no-prove", "--validators", n])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("--validators"));
+    }
+}

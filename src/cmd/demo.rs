@@ -17,12 +17,29 @@ use super::pipeline::{
 };
 use super::{onchain, report::print_report, spinner};
 
+/// The largest generated registry: twice mainnet's 2^21 slots, a few GB to build in memory.
+const MAX_DEMO_VALIDATORS: usize = 1 << 22;
+
+/// `--validators`: 1 to [`MAX_DEMO_VALIDATORS`].
+fn parse_demo_validators(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a validator count"))?;
+    if (1..=MAX_DEMO_VALIDATORS).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!(
+            "{n} validators: the demo state holds 1 to {MAX_DEMO_VALIDATORS} (2^22)"
+        ))
+    }
+}
+
 /// `stakeproof demo`.
 #[derive(Args)]
 pub(crate) struct DemoArgs {
-    /// Registry length of the generated state (the default proof covers it with ranges of 64:
-    /// more validators, more aggregation proofs).
-    #[arg(long, default_value_t = 64)]
+    /// Registry length of the generated state, 1 to 2^22 (the default proof covers it with
+    /// ranges of 64: more validators, more aggregation proofs).
+    #[arg(long, default_value_t = 64, value_parser = parse_demo_validators)]
     validators: usize,
     /// Skip the zero-knowledge proofs (native report and Merkle proofs only).
     #[arg(long)]
