@@ -6,9 +6,12 @@
 //!
 //! - [`beacon`]: beacon data (fork/preset-aware SSZ, merkleization, Merkle proofs to the block
 //!   root, beacon API client and cache) and the native pool report;
-//! - [`prover`]: the proving pipeline (SRS, keys, artifacts, leaf stage, proof tree, final proof).
+//! - [`prover`]: the proving pipeline (SRS, keys, artifacts, leaf stage, proof tree, final proof);
+//! - [`tx`]: the EIP-1559 transaction `submit` signs (quantities, key, fees, RLP), without I/O.
 pub use stakeproof_beacon as beacon;
 pub use stakeproof_prover as prover;
+
+pub mod tx;
 
 /// The oracle contract's `Report` (what `submitReport` takes beside the proof) for a final
 /// proof's statement.

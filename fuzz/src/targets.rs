@@ -48,6 +48,11 @@ pub const TARGETS: &[Target] = &[
         what: "the oracle Report's ABI decoding and the verifier's public-input and calldata builders",
         run: abi_report,
     },
+    Target {
+        name: "submit_tx",
+        what: "submit's transaction builder: node quantities, the key file's text, fees against the cap, RLP and signing",
+        run: submit_tx,
+    },
 ];
 
 /// The target of a name.
@@ -204,4 +209,50 @@ fn abi_report(data: &[u8]) {
         let _ = r.to_words();
     }
     let _ = words.len();
+}
+
+/// Lines: chain id, nonce, gas, base fee, priority fee (JSON-RPC quantities), the fee cap in
+/// gwei (decimal), the key file's text; the rest is calldata. Each is parsed as `submit` does;
+/// when all parse, the transaction is built and signed and its hash taken.
+fn submit_tx(data: &[u8]) {
+    use stakeproof::tx;
+    let text = String::from_utf8_lossy(data);
+    let mut lines = text.splitn(8, '\n');
+    let mut next = || lines.next().unwrap_or("");
+    let (chain, nonce, gas, base, prio) = (next(), next(), next(), next(), next());
+    let cap: u64 = next().trim().parse().unwrap_or(1000);
+    let key = tx::key_from_hex(next());
+    let calldata = next().as_bytes().to_vec();
+    let q = |s: &str, field: &str| {
+        tx::parse_quantity(s)
+            .ok()
+            .and_then(|x| tx::fit_u64(x, s, field).ok())
+    };
+    let (Some(chain_id), Some(nonce), Some(gas)) =
+        (q(chain, "chain id"), q(nonce, "nonce"), q(gas, "gas limit"))
+    else {
+        return;
+    };
+    let (Ok(base), Ok(prio)) = (tx::parse_quantity(base), tx::parse_quantity(prio)) else {
+        return;
+    };
+    let Ok((max_fee, max_priority_fee)) = tx::fees(base, prio, cap) else {
+        return;
+    };
+    let _ = tx::gwei(max_fee);
+    let Ok(key) = key else {
+        return;
+    };
+    let t = tx::Tx {
+        chain_id,
+        nonce,
+        max_priority_fee,
+        max_fee,
+        gas,
+        to: tx::address_of(&key),
+        data: calldata,
+    };
+    if let Ok(raw) = t.sign(&key) {
+        let _ = tx::keccak(&raw);
+    }
 }

@@ -12,10 +12,10 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
-use k256::ecdsa::{RecoveryId, SigningKey};
+use k256::ecdsa::SigningKey;
 use serde_json::{json, Value};
-use sha3::{Digest, Keccak256};
-use stakeproof::beacon::hexfmt::{self, HexError};
+use stakeproof::beacon::hexfmt;
+use stakeproof::tx::{self, address_of, fit_u64, gwei, keccak, parse_quantity, Tx, GWEI};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -23,8 +23,6 @@ use std::time::{Duration, Instant};
 use super::artifact::{read_artifact, submission};
 use crate::exit::CliError;
 
-/// One gwei in wei.
-const GWEI: u128 = 1_000_000_000;
 /// The default of `--max-fee-gwei`.
 const DEFAULT_MAX_FEE_GWEI: u64 = 1000;
 /// The priority fee when the node has no `eth_maxPriorityFeePerGas`.
@@ -80,58 +78,7 @@ fn parse_address(s: &str) -> std::result::Result<[u8; 20], String> {
     hexfmt::parse_fixed::<20>(s).map_err(|e| e.to_string())
 }
 
-/// Parses a JSON-RPC quantity: `0x` and hex digits (any number: a quantity is not bytes),
-/// at most 128 bits.
-fn parse_quantity(s: &str) -> std::result::Result<u128, String> {
-    let digits = s
-        .strip_prefix("0x")
-        .filter(|d| !d.is_empty())
-        .ok_or_else(|| format!("{s:?} is not 0x and hex digits"))?;
-    // Whole bytes for the one hex parser: one leading zero where the digits are odd.
-    let padded = if digits.len() % 2 == 1 {
-        format!("0{digits}")
-    } else {
-        digits.to_string()
-    };
-    let bytes = hexfmt::parse(&padded).map_err(|_| format!("{s:?} is not a hex quantity"))?;
-    let significant = &bytes[bytes.iter().take_while(|&&b| b == 0).count()..];
-    if significant.len() > 16 {
-        return Err(format!("{s:?} exceeds 128 bits"));
-    }
-    Ok(significant
-        .iter()
-        .fold(0u128, |n, &b| (n << 8) | u128::from(b)))
-}
-
-/// A quantity that must fit the 64 bits `field` is signed as.
-fn fit_u64(x: u128, s: &str, field: &str) -> std::result::Result<u64, String> {
-    u64::try_from(x).map_err(|_| format!("{s} does not fit the {field}'s 64 bits"))
-}
-
-/// Wei as gwei, exactly (`1.5`, `1201`).
-fn gwei(wei: u128) -> String {
-    let frac = wei % GWEI;
-    if frac == 0 {
-        return (wei / GWEI).to_string();
-    }
-    let f = format!("{frac:09}");
-    format!("{}.{}", wei / GWEI, f.trim_end_matches('0'))
-}
-
-/// What is wrong with a hex secret, without the secret.
-fn hex_problem(e: &HexError) -> String {
-    match e {
-        HexError::DoublePrefix { .. } => "the 0x prefix is given twice".into(),
-        HexError::OddLength { digits, .. } => format!("{digits} hex digits, an odd number"),
-        HexError::NotHex { position, .. } => format!("a non-hex character at position {position}"),
-        HexError::Length {
-            expected, found, ..
-        } => format!("{found} bytes, expected {expected}"),
-    }
-}
-
-/// Reads the private key: exactly 32 bytes (64 hex digits, one optional `0x`, surrounding
-/// whitespace), a scalar in `1..n`. Never padded; no error text shows the key.
+/// Reads the private key from its file ([`tx::key_from_hex`]); no error text shows the key.
 fn read_key(path: &Path) -> Result<SigningKey> {
     let name = || format!("key file {}", path.display());
     let mut text = String::new();
@@ -146,134 +93,7 @@ fn read_key(path: &Path) -> Result<SigningKey> {
             name()
         );
     }
-    let bytes = hexfmt::parse_fixed::<32>(&text).map_err(|e| match e {
-        HexError::Length { found, .. } => anyhow!(
-            "{}: {found} bytes: a private key is exactly 32 bytes (64 hex digits), \
-             nothing is padded or cut",
-            name()
-        ),
-        e => anyhow!(
-            "{}: not hex ({}): a private key is 64 hex digits",
-            name(),
-            hex_problem(&e)
-        ),
-    })?;
-    SigningKey::from_bytes(&bytes.into()).map_err(|_| {
-        anyhow!(
-            "{}: not a secp256k1 private key: zero, or not below the curve order",
-            name()
-        )
-    })
-}
-
-fn keccak(data: &[u8]) -> [u8; 32] {
-    Keccak256::digest(data).into()
-}
-
-/// RLP of a byte string.
-fn rlp_bytes(b: &[u8]) -> Vec<u8> {
-    if b.len() == 1 && b[0] < 0x80 {
-        return b.to_vec();
-    }
-    let mut out = rlp_len(b.len(), 0x80);
-    out.extend_from_slice(b);
-    out
-}
-
-fn rlp_len(len: usize, offset: u8) -> Vec<u8> {
-    if len < 56 {
-        vec![offset + len as u8]
-    } else {
-        let be = len.to_be_bytes();
-        let be: Vec<u8> = be.iter().copied().skip_while(|&x| x == 0).collect();
-        let mut out = vec![offset + 55 + be.len() as u8];
-        out.extend(be);
-        out
-    }
-}
-
-/// RLP of an unsigned integer (big-endian, no leading zeros).
-fn rlp_uint(x: u128) -> Vec<u8> {
-    let be = x.to_be_bytes();
-    let trimmed: Vec<u8> = be.iter().copied().skip_while(|&b| b == 0).collect();
-    rlp_bytes(&trimmed)
-}
-
-fn rlp_list(items: &[Vec<u8>]) -> Vec<u8> {
-    let body: Vec<u8> = items.concat();
-    let mut out = rlp_len(body.len(), 0xc0);
-    out.extend(body);
-    out
-}
-
-/// An EIP-1559 transaction.
-pub struct Tx {
-    /// Chain id.
-    pub chain_id: u64,
-    /// Sender nonce.
-    pub nonce: u64,
-    /// Priority fee per gas (wei).
-    pub max_priority_fee: u128,
-    /// Max fee per gas (wei).
-    pub max_fee: u128,
-    /// Gas limit.
-    pub gas: u64,
-    /// Recipient.
-    pub to: [u8; 20],
-    /// Calldata.
-    pub data: Vec<u8>,
-}
-
-impl Tx {
-    fn fields(&self) -> Vec<Vec<u8>> {
-        vec![
-            rlp_uint(self.chain_id.into()),
-            rlp_uint(self.nonce.into()),
-            rlp_uint(self.max_priority_fee),
-            rlp_uint(self.max_fee),
-            rlp_uint(self.gas.into()),
-            rlp_bytes(&self.to),
-            rlp_uint(0),
-            rlp_bytes(&self.data),
-            rlp_list(&[]),
-        ]
-    }
-
-    /// The signed raw transaction `0x02 ‖ rlp([...fields, y_parity, r, s])`.
-    pub fn sign(&self, key: &SigningKey) -> Result<Vec<u8>> {
-        let mut pre = vec![2u8];
-        pre.extend(rlp_list(&self.fields()));
-        let hash = keccak(&pre);
-        let (mut sig, mut recid) = key
-            .sign_prehash_recoverable(&hash)
-            .map_err(|e| anyhow!("signing failed: {e}"))?;
-        if let Some(low) = sig.normalize_s() {
-            sig = low;
-            recid = RecoveryId::new(!recid.is_y_odd(), recid.is_x_reduced());
-        }
-        let (r, s) = sig.split_bytes();
-        let mut fields = self.fields();
-        fields.push(rlp_uint(recid.is_y_odd().into()));
-        fields.push(rlp_bytes(strip(&r)));
-        fields.push(rlp_bytes(strip(&s)));
-        let mut raw = vec![2u8];
-        raw.extend(rlp_list(&fields));
-        Ok(raw)
-    }
-}
-
-fn strip(b: &[u8]) -> &[u8] {
-    let i = b.iter().position(|&x| x != 0).unwrap_or(b.len());
-    &b[i..]
-}
-
-/// The address of a key.
-pub fn address_of(key: &SigningKey) -> [u8; 20] {
-    let p = key.verifying_key().to_encoded_point(false);
-    let h = keccak(&p.as_bytes()[1..]);
-    let mut a = [0u8; 20];
-    a.copy_from_slice(&h[12..]);
-    a
+    tx::key_from_hex(&text).map_err(|e| anyhow!("{}: {e}", name()))
 }
 
 /// Whether a failed call reached the node: what a failed `eth_sendRawTransaction` means.
@@ -406,32 +226,6 @@ fn quantity_of(v: &Value) -> std::result::Result<u128, String> {
     parse_quantity(s)
 }
 
-/// The fees of the transaction: `max_fee = 2 × base_fee + priority_fee`, checked, at most
-/// `cap_gwei`.
-fn fees(base: u128, prio: u128, cap_gwei: u64) -> Result<(u128, u128)> {
-    let max_fee = base
-        .checked_mul(2)
-        .and_then(|f| f.checked_add(prio))
-        .ok_or_else(|| {
-            anyhow!(
-                "the max fee per gas, 2 × baseFeePerGas {base} + priority fee {prio} wei, \
-                 overflows 128 bits: refusing to sign"
-            )
-        })?;
-    let cap = u128::from(cap_gwei) * GWEI;
-    if max_fee > cap {
-        bail!(
-            "the max fee per gas would be {} gwei (2 × base fee {} + priority fee {} gwei), \
-             above --max-fee-gwei {cap_gwei}: refusing to sign (raise --max-fee-gwei if the \
-             network really is this expensive)",
-            gwei(max_fee),
-            gwei(base),
-            gwei(prio)
-        );
-    }
-    Ok((max_fee, prio))
-}
-
 /// A failure once the transaction was (or may have been) sent: exit code 6, the hash, and why
 /// a blind retry is a risk.
 fn sent_unknown(hash: &str, nonce: u64, sent: &str, reason: &str) -> anyhow::Error {
@@ -484,7 +278,7 @@ pub(crate) fn submit(a: SubmitArgs) -> Result<()> {
             quantity_of(v).map_err(|e| anyhow!("eth_getBlockByNumber: baseFeePerGas {e}"))?
         }
     };
-    let (max_fee, prio) = fees(base, prio, a.max_fee_gwei)?;
+    let (max_fee, prio) = tx::fees(base, prio, a.max_fee_gwei)?;
     let call = json!({"from": hexfmt::encode(from), "to": hexfmt::encode(a.oracle), "data": hexfmt::encode(&data)});
     let gas = match a.gas_limit {
         Some(g) => g,
@@ -657,21 +451,10 @@ fn wait_receipt(rpc: &Rpc, hash: &str, wait: Duration) -> std::result::Result<Va
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::parse_address;
 
     #[test]
-    fn quantities_and_addresses() {
-        assert_eq!(parse_quantity("0x1"), Ok(1));
-        assert_eq!(parse_quantity("0x3b9aca00"), Ok(1_000_000_000));
-        assert_eq!(parse_quantity("0x0"), Ok(0));
-        assert_eq!(
-            parse_quantity("0xffffffffffffffffffffffffffffffff"),
-            Ok(u128::MAX)
-        );
-        assert!(parse_quantity("0x100000000000000000000000000000000").is_err());
-        assert!(parse_quantity("0x").is_err());
-        assert!(parse_quantity("12").is_err());
-        assert!(parse_quantity("0xzz").is_err());
+    fn oracle_addresses() {
         assert_eq!(
             parse_address(&format!("0x{}", "ab".repeat(20))),
             Ok([0xab; 20])
@@ -679,20 +462,5 @@ mod tests {
         assert!(parse_address(&"ab".repeat(20)).is_err());
         assert!(parse_address("0xabc").is_err());
         assert!(parse_address(&format!("0x{}", "ab".repeat(19))).is_err());
-    }
-
-    #[test]
-    fn widths_and_fees_are_checked() {
-        assert_eq!(fit_u64(u64::MAX.into(), "x", "nonce"), Ok(u64::MAX));
-        let e = fit_u64(0x1_0000_0000_0000_0001, "0x10000000000000001", "chain id").unwrap_err();
-        assert!(e.contains("chain id") && e.contains("64 bits"), "{e}");
-        assert_eq!(fees(7, GWEI, 1000).unwrap(), (GWEI + 14, GWEI));
-        assert_eq!(fees(500 * GWEI, 0, 1000).unwrap().0, 1000 * GWEI);
-        assert!(fees(500 * GWEI, 1, 1000).is_err());
-        assert!(format!("{:#}", fees(1 << 127, 0, u64::MAX).unwrap_err()).contains("overflows"));
-        assert!(fees(u128::MAX, 1, u64::MAX).is_err());
-        assert_eq!(gwei(1201 * GWEI), "1201");
-        assert_eq!(gwei(GWEI + 14), "1.000000014");
-        assert_eq!(gwei(GWEI / 2), "0.5");
     }
 }
