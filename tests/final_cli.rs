@@ -141,8 +141,9 @@ fn verify_names_what_is_wrong_with_a_file() {
         .arg(&file)
         .assert()
         .code(5)
+        // The key's header is checked before anything is configured from it.
         .stderr(predicate::str::contains(
-            "the verifying key does not decode",
+            "the verifying key's header is not a version-2 key",
         ))
         .stderr(predicate::str::contains("UNSAFE"));
     let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
@@ -179,7 +180,9 @@ fn verify_names_what_is_wrong_with_a_file() {
         .arg(&old_id)
         .assert()
         .code(5)
-        .stderr(predicate::str::contains("verifying key does not decode"));
+        .stderr(predicate::str::contains(
+            "the verifying key's header is not a version-2 key",
+        ));
     // A circuit too large for a locally generated setup.
     let mut huge = artifact("unsafe-seed1");
     huge["circuit"]["params"]["degree"] = 30.into();
@@ -373,7 +376,9 @@ fn a_config_file_supplies_settings_that_flags_override() {
         .arg(&cfg)
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("not a multiple"));
+        .stderr(predicate::str::contains(
+            "must be a multiple of the registry size",
+        ));
     // The file's srs path, relative to the file.
     std::fs::write(dir.path().join("bogus.srs"), b"nope").unwrap();
     std::fs::write(&cfg, "srs = \"bogus.srs\"\n").unwrap();
