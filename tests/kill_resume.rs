@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-const POOL: &str = "0x57a4e0005a4e0000000000000000000000000001";
+mod common;
+use common::{devnet_state, POOL};
 /// Kills per run: 5 in the default test run (each restart re-reads the setup and keys: about
 /// 30 s a kill on 2 cores); `STAKEPROOF_KILLS=20` for the long run.
 fn kill_count() -> usize {
@@ -27,23 +28,6 @@ fn kill_count() -> usize {
 
 fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("stakeproof")
-}
-
-/// A deterministic devnet state of `n` validators written by `demo --write-state`.
-fn devnet_state(dir: &Path, n: usize) -> PathBuf {
-    let state = dir.join("devnet.ssz");
-    Command::new(bin())
-        .args([
-            "demo",
-            "--no-prove",
-            "--validators",
-            &n.to_string(),
-            "--write-state",
-        ])
-        .arg(&state)
-        .assert()
-        .success();
-    state
 }
 
 fn prove_args(state: &Path, work: &Path) -> Vec<std::ffi::OsString> {
@@ -129,7 +113,7 @@ impl Points {
 #[test]
 fn killed_runs_resume_to_the_same_proofs() {
     let dir = tempfile::tempdir().unwrap();
-    let state = devnet_state(dir.path(), 24);
+    let (state, _) = devnet_state(dir.path(), 24);
 
     // The reference: one run that nobody kills.
     let reference = finish(&state, &dir.path().join("reference"));

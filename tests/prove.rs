@@ -1,34 +1,12 @@
 //! `stakeproof setup` and `stakeproof prove` as a user runs them: leaf proofs from a state
 //! file, a second run that reuses everything, a run killed midway and resumed, bad arguments.
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
-const POOL: &str = "0x57a4e0005a4e0000000000000000000000000001";
-
-fn stakeproof() -> Command {
-    Command::cargo_bin("stakeproof").expect("binary built")
-}
-
-fn devnet_state(dir: &std::path::Path, n: usize) -> (std::path::PathBuf, Value) {
-    let state = dir.join("devnet.ssz");
-    let out = stakeproof()
-        .args([
-            "demo",
-            "--json",
-            "--no-prove",
-            "--validators",
-            &n.to_string(),
-            "--write-state",
-        ])
-        .arg(&state)
-        .assert()
-        .success();
-    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
-    (state, v["report"].clone())
-}
+mod common;
+use common::{devnet_state, stakeproof, POOL};
 
 /// `prove --leaves-only` (the aggregation above the leaves is covered by tests/end_to_end.rs).
 fn prove_json(state: &std::path::Path, work: &std::path::Path) -> Value {
