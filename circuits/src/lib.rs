@@ -18,6 +18,7 @@
 //! [`leaf_size`] names a leaf circuit by its sizes. Module by module, and where the soundness
 //! (tamper) tests are: `circuits/README.md`.
 
+pub mod accounts;
 pub mod aggregation;
 pub mod balance;
 pub mod gadgets;

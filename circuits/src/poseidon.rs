@@ -10,10 +10,10 @@ use halo2_base::poseidon::hasher::PoseidonSponge;
 use halo2_base::{AssignedValue, Context};
 use snark_verifier::loader::native::NativeLoader;
 
-const T: usize = 3;
-const RATE: usize = 2;
-const R_F: usize = 8;
-const R_P: usize = 57;
+pub(crate) const T: usize = 3;
+pub(crate) const RATE: usize = 2;
+pub(crate) const R_F: usize = 8;
+pub(crate) const R_P: usize = 57;
 
 /// What accounting needs of one validator, as the registry proof commits to it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
