@@ -20,6 +20,7 @@
 
 pub mod accounts;
 pub mod aggregation;
+pub mod chain;
 pub mod balance;
 pub mod gadgets;
 pub mod leaf_size;
