@@ -116,8 +116,9 @@ pub fn anchor(pool: &PoolInstances, state: &[Fr]) -> Fr {
     debug_assert_eq!(state.len(), STATE_LEN);
     let mut p =
         snark_verifier::util::hash::Poseidon::<Fr, Fr, T, RATE>::new::<R_F, R_P, 0>(&NativeLoader);
-    p.update(pool);
-    p.update(state);
+    let mut input = pool.to_vec();
+    input.extend_from_slice(state);
+    p.update(&input);
     p.squeeze()
 }
 

@@ -9,6 +9,7 @@
 //!
 //! Why it is sound, and what it costs: `docs/ARCHITECTURE.md`, "Registry chain".
 
+pub mod constraints;
 pub mod layout;
 pub mod native;
 
