@@ -20,8 +20,8 @@
 
 pub mod accounts;
 pub mod aggregation;
-pub mod chain;
 pub mod balance;
+pub mod chain;
 pub mod gadgets;
 pub mod leaf_size;
 pub mod pool;
