@@ -25,6 +25,7 @@ pub mod chain;
 pub mod gadgets;
 pub mod leaf_size;
 pub mod pool;
+pub mod pool_balance;
 pub mod poseidon;
 pub mod public_inputs;
 pub mod registry;

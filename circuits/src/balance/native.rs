@@ -7,14 +7,21 @@ use stakeproof_beacon::hash::{hash_pair, merkleize, Node};
 use stakeproof_beacon::report::PoolTotals;
 use stakeproof_beacon::ssz::pack;
 
-fn length_chunk(len: u64) -> Node {
+pub(crate) fn length_chunk(len: u64) -> Node {
     let mut c = [0u8; 32];
     c[..8].copy_from_slice(&len.to_le_bytes());
     c
 }
 
 /// Lifts `sub` along `branch` (directions = bits of `pos`), mixes in `len` and opens `field`.
-fn lift(sub: Node, branch: &[Node], pos: u64, len: u64, field: u64, field_branch: &[Node]) -> Node {
+pub(crate) fn lift(
+    sub: Node,
+    branch: &[Node],
+    pos: u64,
+    len: u64,
+    field: u64,
+    field_branch: &[Node],
+) -> Node {
     let mut node = sub;
     for (i, s) in branch.iter().enumerate() {
         node = if (pos >> i) & 1 == 1 {
