@@ -22,6 +22,7 @@ pub mod accounts;
 pub mod aggregation;
 pub mod balance;
 pub mod chain;
+pub mod delta;
 pub mod gadgets;
 pub mod leaf_size;
 pub mod pool;

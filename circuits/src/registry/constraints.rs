@@ -84,7 +84,7 @@ pub(crate) fn pool_match(
 }
 
 /// `sha256(pubkey ‖ 0×16)`, then the container's 8-leaf tree: the validator's SSZ root.
-fn container_root(
+pub(crate) fn container_root(
     ctx: &mut Context<Fr>,
     range: &RangeChip<Fr>,
     sha: &mut ShaCalls,
@@ -121,7 +121,8 @@ pub(crate) struct ContainerBytes {
     pub withdrawable_epoch: [Byte; 8],
 }
 
-fn load_container(
+/// Witnesses a validator's 121 container bytes, each range-checked (`slashed` as a bit).
+pub(crate) fn load_container(
     ctx: &mut Context<Fr>,
     range: &RangeChip<Fr>,
     v: &stakeproof_beacon::beacon::Validator,
