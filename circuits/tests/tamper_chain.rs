@@ -334,3 +334,64 @@ fn a_neutral_wrap_hides_nothing() {
     );
     let _ = AccNode::default();
 }
+
+/// The aggregation layer dispatches the chain design's node specs to these relations: the
+/// statements and outputs of wraps, joins and the final are those of `chain::native`.
+#[test]
+fn node_specs_dispatch_to_the_chain_relations() {
+    use stakeproof_circuits::aggregation::layout::{NodeSpec, NodeWitness, Statement};
+    use stakeproof_circuits::aggregation::native::combine_native_with;
+    let p = pool();
+    let (s0, s2) = (state(40, 3, 1), state(48, 3, 3));
+    let spec = |children: Vec<Statement>, finalize: bool| NodeSpec { children, finalize };
+    let leaf = delta(&p, &s0, &s2)[1..].to_vec();
+    let wrap = spec(
+        vec![Statement::DeltaLeaf {
+            n: 1,
+            updates: 2,
+            fresh: false,
+        }],
+        false,
+    );
+    assert_eq!(wrap.output().unwrap(), Statement::Chain);
+    let w = NodeWitness::default();
+    let real = combine_native_with(&wrap, &[leaf.clone()], &w).unwrap();
+    assert_eq!(real, delta(&p, &s0, &s2));
+    let neutral_w = NodeWitness {
+        neutral: true,
+        pool: None,
+    };
+    assert_eq!(
+        combine_native_with(&wrap, &[leaf], &neutral_w).unwrap(),
+        neutral(CHAIN_LEN)
+    );
+    let sums = {
+        let a = native::join_sums(&sum(&s2, 0, 6, 7), &sum(&s2, 16, 5, 7)).unwrap();
+        native::join_sums(&a, &sum(&s2, 32, 5, 7)).unwrap()
+    };
+    let fin = spec(vec![Statement::Chain, Statement::PoolSum], true);
+    assert_eq!(fin.output().unwrap(), Statement::FinalChain);
+    assert!(
+        combine_native_with(&fin, &[real.clone(), sums.clone()], &w).is_err(),
+        "the final needs the pool"
+    );
+    let with_pool = NodeWitness {
+        neutral: false,
+        pool: Some(p),
+    };
+    assert_eq!(
+        combine_native_with(&fin, &[real.clone(), sums.clone()], &with_pool).unwrap(),
+        native::finalize(&real, &sums, &p).unwrap()
+    );
+    // Not nodes: a final that does not finalize, a chain joined to a sum without finalizing.
+    assert!(spec(vec![Statement::Chain, Statement::PoolSum], false)
+        .output()
+        .is_err());
+    assert!(spec(vec![Statement::PoolSum, Statement::Chain], true)
+        .output()
+        .is_err());
+    assert_eq!(
+        Statement::FinalChain.describe(&native::finalize(&real, &sums, &p).unwrap())["slot"],
+        serde_json::json!(320)
+    );
+}

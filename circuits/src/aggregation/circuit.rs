@@ -1,8 +1,8 @@
 //! The stage-aware entry point of aggregation nodes: one function builds a node circuit for
 //! keygen (computing its configuration and break points) or for proving (under a pinning).
 
-use super::constraints::combine;
-use super::layout::{BadNode, NodeSpec, Statement, ACC_LIMBS};
+use super::constraints::combine_with;
+use super::layout::{BadNode, NodeSpec, NodeWitness, Statement, ACC_LIMBS};
 use crate::Fr;
 use halo2_base::gates::circuit::CircuitBuilderStage;
 use halo2_base::halo2_proofs::halo2curves::bn256::Bn256;
@@ -135,6 +135,18 @@ pub fn build_node(
     snarks: Vec<Snark>,
     shape: NodeShape,
 ) -> Result<NodeCircuit, NodeError> {
+    build_node_with(stage, spec, params, snarks, shape, &NodeWitness::default())
+}
+
+/// [`build_node`] with the node's witnesses (the chain design's neutral wraps and final pool).
+pub fn build_node_with(
+    stage: CircuitBuilderStage,
+    spec: &NodeSpec,
+    params: &ParamsKZG<Bn256>,
+    snarks: Vec<Snark>,
+    shape: NodeShape,
+    w: &NodeWitness,
+) -> Result<NodeCircuit, NodeError> {
     let output = spec.output()?;
     if snarks.len() != spec.children.len() {
         return Err(NodeError::ChildCount {
@@ -188,7 +200,7 @@ pub fn build_node(
         })
         .collect();
     let range = agg.builder.range_chip();
-    let out = combine(agg.builder.main(0), &range, spec, &children);
+    let out = combine_with(agg.builder.main(0), &range, spec, &children, w);
     agg.builder.assigned_instances[0].extend(out);
     match shape {
         NodeShape::K(_) => {

@@ -2,7 +2,7 @@
 //! ([`super::native`]) checks is a constraint here; the children's instance cells come from
 //! snark-verifier (the values its in-circuit verifier read from the child proofs).
 
-use super::layout::{NodeSpec, Statement};
+use super::layout::{NodeSpec, NodeWitness, Statement};
 use crate::registry::constraints::INDEX_BITS;
 use crate::Fr;
 use halo2_base::gates::{GateInstructions, RangeChip, RangeInstructions};
@@ -121,6 +121,18 @@ pub fn combine(
     spec: &NodeSpec,
     children: &[&[AssignedValue<Fr>]],
 ) -> Cells {
+    combine_with(ctx, range, spec, children, &NodeWitness::default())
+}
+
+/// [`combine`] with the node's witnesses (a wrap's neutral flag, the final's pool).
+pub fn combine_with(
+    ctx: &mut Context<Fr>,
+    range: &RangeChip<Fr>,
+    spec: &NodeSpec,
+    children: &[&[AssignedValue<Fr>]],
+    w: &NodeWitness,
+) -> Cells {
+    use crate::chain::constraints as cc;
     use Statement::*;
     assert_eq!(
         children.len(),
@@ -138,6 +150,20 @@ pub fn combine(
         }
         ([Registry { .. }, Balance { n_b, n_r }], [a, b]) => segment(ctx, range, a, b, *n_b, *n_r),
         ([Summary, Summary], [a, b]) => join(ctx, range, a, b),
+        ([DeltaLeaf { .. }], [c]) => {
+            let flag = ctx.load_witness(Fr::from(w.neutral as u64));
+            cc::wrap_chain(ctx, range.gate(), c, flag)
+        }
+        ([PoolBalanceLeaf { n_b }], [c]) => {
+            let flag = ctx.load_witness(Fr::from(w.neutral as u64));
+            cc::wrap_sum(ctx, range.gate(), c, *n_b, flag)
+        }
+        ([Chain, Chain], [a, b]) => cc::join_chain(ctx, range.gate(), a, b),
+        ([PoolSum, PoolSum], [a, b]) => cc::join_sums(ctx, range, a, b),
+        ([Chain, PoolSum], [a, b]) => {
+            let pool = ctx.assign_witnesses(w.pool.unwrap_or_default());
+            return cc::finalize(ctx, range.gate(), a, b, &pool);
+        }
         _ => panic!("not a node: {spec:?}"),
     };
     if spec.finalize {

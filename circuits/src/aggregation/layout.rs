@@ -20,6 +20,7 @@
 //! ([`u128_from_fr`], [`node_from_limbs`]); a field element as text is
 //! [`crate::public_inputs::fr_hex`].
 
+use crate::chain::layout as chain_layout;
 use crate::gadgets::{fr_u128, node_from_limbs, node_limbs, u128_from_fr, u64_from_fr};
 use crate::public_inputs::{balance_instances, fr_hex, REGISTRY_INSTANCES};
 use crate::Fr;
@@ -131,6 +132,27 @@ pub enum Statement {
     Summary,
     /// The whole registry of one block: the statement the oracle contract checks.
     Final,
+    /// A delta (or, `fresh`, append) leaf of the registry chain: `updates` ranges of `n` slots
+    /// ([`crate::chain`]).
+    DeltaLeaf {
+        /// Slots per update.
+        n: u64,
+        /// Updates per leaf.
+        updates: u64,
+        /// Append variant (old ranges empty).
+        fresh: bool,
+    },
+    /// A pool-balance leaf of `n_b` balances.
+    PoolBalanceLeaf {
+        /// Balance range size.
+        n_b: u64,
+    },
+    /// A chain statement: the registry from one chain state to another (or neutral).
+    Chain,
+    /// The pool's totals over the proven ranges of one block (or neutral).
+    PoolSum,
+    /// The chain design's final statement (today's final plus the registry anchors).
+    FinalChain,
 }
 
 impl Statement {
@@ -138,7 +160,10 @@ impl Statement {
     pub fn has_accumulator(&self) -> bool {
         !matches!(
             self,
-            Statement::RegistryLeaf { .. } | Statement::BalanceLeaf { .. }
+            Statement::RegistryLeaf { .. }
+                | Statement::BalanceLeaf { .. }
+                | Statement::DeltaLeaf { .. }
+                | Statement::PoolBalanceLeaf { .. }
         )
     }
 
@@ -152,6 +177,11 @@ impl Statement {
             Statement::Registry { ranges, .. } => 4 + 4 * ranges,
             Statement::Summary => SUMMARY_LEN,
             Statement::Final => FINAL_LEN,
+            Statement::DeltaLeaf { .. } => chain_layout::CHAIN_LEN - 1,
+            Statement::PoolBalanceLeaf { .. } => chain_layout::POOL_SUM_LEN - 2,
+            Statement::Chain => chain_layout::CHAIN_LEN,
+            Statement::PoolSum => chain_layout::POOL_SUM_LEN,
+            Statement::FinalChain => chain_layout::FINAL_CHAIN_LEN,
         }
     }
 
@@ -174,6 +204,13 @@ impl Statement {
             Statement::Balance { n_b, n_r } => format!("bal{n_b}-{n_r}"),
             Statement::Summary => "sum".into(),
             Statement::Final => "final".into(),
+            Statement::DeltaLeaf { n, updates, fresh } => {
+                format!("{}{n}x{updates}", if fresh { "append" } else { "delta" })
+            }
+            Statement::PoolBalanceLeaf { n_b } => format!("pbleaf{n_b}"),
+            Statement::Chain => "chain".into(),
+            Statement::PoolSum => "poolsum".into(),
+            Statement::FinalChain => "finalchain".into(),
         }
     }
 }
@@ -185,6 +222,17 @@ pub struct NodeSpec {
     pub children: Vec<Statement>,
     /// Produce [`Statement::Final`] (checks that the covered range starts at 0 and reaches L).
     pub finalize: bool,
+}
+
+/// What a node takes besides its children's proofs: the witnesses of the chain design's nodes.
+/// Witnesses, not constants, so one circuit (one verifying key) serves both values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NodeWitness {
+    /// A wrap proves the neutral statement (its child proof is verified, its values unused).
+    pub neutral: bool,
+    /// The pool `(exact, hi, lo)` of a [`Statement::FinalChain`] node: the chain's, or with a
+    /// neutral chain the pool the registry anchors bind.
+    pub pool: Option<[Fr; 3]>,
 }
 
 /// Children that no node combines.
@@ -227,6 +275,9 @@ impl NodeSpec {
                 Summary
             }
             [Summary, Summary] => Summary,
+            [DeltaLeaf { .. }] | [Chain, Chain] => Chain,
+            [PoolBalanceLeaf { .. }] | [PoolSum, PoolSum] => PoolSum,
+            [Chain, PoolSum] if self.finalize => return Ok(FinalChain),
             _ => return Err(bad()),
         };
         match (self.finalize, combined) {
@@ -329,6 +380,51 @@ impl Statement {
                 pool(&mut f, s::POOL_EXACT);
                 names(&mut f, s::REGISTRY_LENGTH, &["registry_length"]);
                 names(&mut f, s::TOTALS, &TOTALS);
+            }
+            Statement::DeltaLeaf { .. } | Statement::Chain => {
+                let at = if *self == Statement::Chain {
+                    f.insert("neutral".into(), json!(u128_from_fr(&inst[0]) == Some(1)));
+                    1
+                } else {
+                    0
+                };
+                pool(&mut f, at);
+                for (k, name) in ["old", "new"].iter().enumerate() {
+                    let b = at + 3 + 5 * k;
+                    let st = json!({
+                        "validators_root_d24": root(b),
+                        "registry_length": num(b + 2),
+                        "accounts_root": fr_hex(&inst[b + 3]),
+                        "members": num(b + 4),
+                    });
+                    f.insert((*name).into(), st);
+                }
+            }
+            Statement::PoolBalanceLeaf { .. } | Statement::PoolSum => {
+                let at = if *self == Statement::PoolSum {
+                    f.insert("neutral".into(), json!(u128_from_fr(&inst[0]) == Some(1)));
+                    names(&mut f, 1, &["start", "end"]);
+                    3
+                } else {
+                    names(&mut f, 0, &["start"]);
+                    1
+                };
+                names(&mut f, at, &["registry_length", "epoch", "slot"]);
+                f.insert("block_root".into(), root(at + 3));
+                f.insert("validators_root_d24".into(), root(at + 5));
+                f.insert("accounts_root".into(), json!(fr_hex(&inst[at + 7])));
+                names(&mut f, at + 8, &["members"]);
+                names(&mut f, at + 9, &TOTALS);
+            }
+            Statement::FinalChain => {
+                use final_at as s;
+                f.insert("block_root".into(), root(s::BLOCK_ROOT));
+                names(&mut f, s::SLOT, &["slot"]);
+                pool(&mut f, s::POOL_EXACT);
+                names(&mut f, s::REGISTRY_LENGTH, &["registry_length"]);
+                names(&mut f, s::TOTALS, &TOTALS);
+                f.insert("anchor_old".into(), json!(fr_hex(&inst[FINAL_LEN])));
+                f.insert("anchor_new".into(), json!(fr_hex(&inst[FINAL_LEN + 1])));
             }
         }
         f

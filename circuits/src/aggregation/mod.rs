@@ -17,5 +17,5 @@ pub mod constraints;
 pub mod layout;
 pub mod native;
 
-pub use circuit::{build_node, NodePinning, NodeShape};
-pub use layout::{NodeSpec, Statement};
+pub use circuit::{build_node, build_node_with, NodePinning, NodeShape};
+pub use layout::{NodeSpec, NodeWitness, Statement};

@@ -1,7 +1,7 @@
 //! Native twin of the aggregation's combination: the same relations over plain values, with
 //! an error naming the first one that fails (the pipeline refuses such children before proving).
 
-use super::layout::{final_from_summary, summary_at, NodeSpec, Statement};
+use super::layout::{final_from_summary, summary_at, NodeSpec, NodeWitness, Statement};
 use crate::gadgets::u128_from_fr;
 use crate::public_inputs::fr_hex;
 use crate::Fr;
@@ -83,6 +83,16 @@ const SUMMARY_NAMES: [&str; 8] = [
 /// The node's output instances (accumulator excluded) from its children's (accumulators
 /// excluded), or the first relation that fails.
 pub fn combine_native(spec: &NodeSpec, children: &[Vec<Fr>]) -> Result<Vec<Fr>, CombineError> {
+    combine_native_with(spec, children, &NodeWitness::default())
+}
+
+/// [`combine_native`] with the node's witnesses (a wrap's neutral flag, the final's pool).
+pub fn combine_native_with(
+    spec: &NodeSpec,
+    children: &[Vec<Fr>],
+    w: &NodeWitness,
+) -> Result<Vec<Fr>, CombineError> {
+    use crate::chain::{layout as cl, native as cn};
     use Statement::*;
     spec.output()?;
     for (i, (c, s)) in children.iter().zip(&spec.children).enumerate() {
@@ -156,6 +166,20 @@ pub fn combine_native(spec: &NodeSpec, children: &[Vec<Fr>]) -> Result<Vec<Fr>, 
             out.extend_from_slice(&a[2..10]);
             out.extend((10..15).map(|i| a[i] + b[i]));
             out
+        }
+        ([DeltaLeaf { .. }], [_]) if w.neutral => cl::neutral(cl::CHAIN_LEN),
+        ([DeltaLeaf { .. }], [c]) => cl::chain_from_delta_leaf(c),
+        ([PoolBalanceLeaf { .. }], [_]) if w.neutral => cl::neutral(cl::POOL_SUM_LEN),
+        ([PoolBalanceLeaf { n_b }], [c]) => cl::sum_from_pool_balance_leaf(c, *n_b),
+        ([Chain, Chain], [a, b]) => cn::join_chain(a, b)?,
+        ([PoolSum, PoolSum], [a, b]) => cn::join_sums(a, b)?,
+        ([Chain, PoolSum], [a, b]) => {
+            let pool = w.pool.ok_or_else(|| CombineError::Mismatch {
+                what: "the chain's final node needs the pool as a witness".into(),
+                left: "none".into(),
+                right: "(exact, hi, lo)".into(),
+            })?;
+            return cn::finalize(a, b, &pool);
         }
         _ => unreachable!("output() accepted the node"),
     };
