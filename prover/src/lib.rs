@@ -16,6 +16,7 @@
 pub mod artifacts;
 pub mod backend;
 pub mod circuit_cost;
+pub mod estimate;
 pub mod final_artifact;
 pub mod keys;
 pub mod leaves;

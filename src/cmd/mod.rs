@@ -3,6 +3,7 @@
 mod artifact;
 mod circuit_info;
 mod demo;
+mod estimate;
 mod final_cmds;
 mod onchain;
 mod pipeline;
@@ -82,6 +83,11 @@ enum Command {
     /// transaction signed with a key from a file, over an execution client's JSON-RPC.
     #[command(after_help = exit::help())]
     Submit(submit::SubmitArgs),
+    /// The cost model of issue #15: proofs, SHA-256 compressions, machine-hours and the
+    /// longest dependency chain of a cold and a later report, today's design against the
+    /// registry-delta one, for a registry size, pool layout, churn and machine profile.
+    #[command(after_help = exit::help())]
+    Estimate(estimate::EstimateArgs),
 }
 
 impl Cli {
@@ -100,6 +106,7 @@ impl Cli {
             Command::ExportVerifier(a) => final_cmds::export_verifier(a, &cfg),
             Command::Calldata(a) => final_cmds::calldata(a),
             Command::Submit(a) => submit::submit(a),
+            Command::Estimate(a) => estimate::estimate(a),
         }
     }
 }
