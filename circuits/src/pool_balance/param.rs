@@ -76,7 +76,7 @@ impl PoolBalanceParams {
 
 /// `n_b` must be a power of two in `[4, 2^24]`.
 pub(crate) fn check_size(n_b: usize) -> Result<(), PoolBalanceError> {
-    if !n_b.is_power_of_two() || n_b < 4 || n_b > 1 << D_DEPTH {
+    if !n_b.is_power_of_two() || !(4..=1 << D_DEPTH).contains(&n_b) {
         return Err(PoolBalanceError::BadSize { n_b });
     }
     Ok(())
