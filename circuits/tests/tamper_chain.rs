@@ -355,7 +355,7 @@ fn node_specs_dispatch_to_the_chain_relations() {
     );
     assert_eq!(wrap.output().unwrap(), Statement::Chain);
     let w = NodeWitness::default();
-    let real = combine_native_with(&wrap, &[leaf.clone()], &w).unwrap();
+    let real = combine_native_with(&wrap, std::slice::from_ref(&leaf), &w).unwrap();
     assert_eq!(real, delta(&p, &s0, &s2));
     let neutral_w = NodeWitness {
         neutral: true,
