@@ -15,6 +15,7 @@
 
 pub mod artifacts;
 pub mod backend;
+pub mod chain;
 pub mod circuit_cost;
 pub mod estimate;
 pub mod final_artifact;
