@@ -15,6 +15,7 @@ use super::artifact::proof_digest;
 use super::pipeline::{
     check_statement, leaf_counts, load_srs, print_plain_outcomes, Bars, LeafArgs, SrsArgs,
 };
+use super::report::{chain_err, ChainArgs, Design};
 use super::source::{load_state, PoolArgs, SourceArgs};
 
 /// `stakeproof prove`.
@@ -51,6 +52,8 @@ pub(crate) struct ProveArgs {
     /// Machine-readable output.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    chain: ChainArgs,
 }
 
 /// Parses `--backend`.
@@ -93,6 +96,26 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
         state.tree()?;
         bail!("the state has no block root");
     };
+    if a.chain.design == Design::Chain {
+        if a.leaves_only {
+            bail!("--leaves-only is a flag of --design today");
+        }
+        let flags = ChainFlags {
+            backend: a.backend,
+            final_k: a.final_k,
+            keep_proving_keys: !a.discard_proving_keys,
+            json: a.json,
+        };
+        return prove_chain_design(
+            &a.chain,
+            flags,
+            (lc, work, pool, choice, node_k),
+            (&state, &tree),
+        );
+    }
+    if a.chain.cold {
+        bail!("--cold needs --design chain");
+    }
     let leaf_k = lc.registry_k.max(lc.balance_k);
     let (backend, backend_json) = select_backend(a.backend)?;
     let srs = load_srs(
@@ -234,6 +257,130 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
             "  its statement equals the native report; check it with `stakeproof verify FILE`"
         );
     }
+    if srs.unsafe_local {
+        println!("setup: UNSAFE local KZG setup (tests and demos only)");
+    }
+    println!("summary: {}  ({:.1?})", path.display(), t.elapsed());
+    Ok(())
+}
+
+/// The flags of `prove` that the chain design reads.
+struct ChainFlags {
+    backend: stakeproof_gpu::BackendChoice,
+    final_k: u32,
+    keep_proving_keys: bool,
+    json: bool,
+}
+
+/// What `prove` resolved before the design splits.
+type Resolved = (
+    stakeproof_prover::leaves::LeafConfig,
+    stakeproof_prover::leaves::WorkDir,
+    stakeproof::beacon::report::Pool,
+    super::pipeline::SrsChoice,
+    u32,
+);
+
+/// `stakeproof prove --design chain`: the chain design's proof of the state, continuing the
+/// chain cached in the work directory (or cold), written to
+/// `{work_dir}/chain-proof-slot-{slot}.json`; the cache is updated after the final proof.
+fn prove_chain_design(
+    chain: &ChainArgs,
+    a: ChainFlags,
+    (lc, work, pool, choice, node_k): Resolved,
+    (state, tree): (
+        &stakeproof::beacon::beacon::BeaconState,
+        &stakeproof::beacon::beacon::StateTree,
+    ),
+) -> Result<()> {
+    use stakeproof_prover::chain::{plan, prove_chain};
+    let sizes = chain.sizes(&lc)?;
+    let prev = chain.previous(&work.root, &pool);
+    let p = plan(prev.as_ref(), state, tree, &pool, &sizes).map_err(chain_err)?;
+    let leaf_k = p.max_leaf_k().map_err(chain_err)?;
+    let (backend, backend_json) = select_backend(a.backend)?;
+    let srs = load_srs(&choice, leaf_k.max(node_k).max(a.final_k), &work)?;
+    let t = Instant::now();
+    let bars = Bars::new();
+    let opts = ProveOptions {
+        leaves: lc,
+        tree: TreeOptions {
+            node_k,
+            final_k: a.final_k,
+            keep_proving_keys: a.keep_proving_keys,
+        },
+        backend: backend.clone(),
+        progress: &bars,
+    };
+    let out = prove_chain(&p, state, tree, &pool, &srs, &work, &opts).map_err(chain_err)?;
+    drop(bars);
+    let art = &out.artifact;
+    let leaves_reused = out.leaves.iter().filter(|l| l.reused).count();
+    let nodes_reused = out.nodes.iter().filter(|n| n.reused).count();
+    let summary = serde_json::json!({
+        "design": "chain",
+        "stage": "final",
+        "artifact": out.path,
+        "statement": art.statement,
+        "anchor_old": art.anchor_old,
+        "anchor_new": art.anchor_new,
+        "cold": art.cold,
+        "fork": art.fork,
+        "epoch": art.epoch,
+        "pool": pool.to_string(),
+        "sizes": sizes,
+        "counts": out.native.counts,
+        "circuit": art.circuit.name,
+        "k": art.circuit.params.degree,
+        "vk_digest": art.circuit.vk_digest,
+        "unsafe_srs": srs.unsafe_local,
+        "srs": srs.id,
+        "node_k": node_k,
+        "final_k": a.final_k,
+        "backend": backend_json,
+        "backend_ops": backend_counts(&backend),
+        "leaves_generated": out.leaves.len() - leaves_reused,
+        "leaves_reused": leaves_reused,
+        "leaves": out.leaves,
+        "nodes_generated": out.nodes.len() - nodes_reused,
+        "nodes_reused": nodes_reused,
+        "nodes": out.nodes,
+        "cache": out.cache,
+        "elapsed_ms": t.elapsed().as_millis() as u64,
+    });
+    let path = work
+        .root
+        .join(format!("summary-chain-slot-{}.json", state.slot()));
+    atomic::write_file(&path, serde_json::to_string_pretty(&summary)?.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+        return Ok(());
+    }
+    let s = &art.statement;
+    println!(
+        "slot {} ({}), block root {}, chain {}",
+        s.slot,
+        art.fork,
+        s.block_root,
+        if art.cold { "cold" } else { "continued" }
+    );
+    println!("pool validators     {}", s.validator_count);
+    println!("total balance       {} gwei", s.total_balance_gwei);
+    println!(
+        "active / exited / slashed   {} / {} / {}",
+        s.active_count, s.exited_count, s.slashed_count
+    );
+    println!(
+        "anchors             {} -> {}",
+        art.anchor_old, art.anchor_new
+    );
+    println!(
+        "leaves: {} generated, {} reused; nodes: {} generated, {} reused",
+        summary["leaves_generated"], leaves_reused, summary["nodes_generated"], nodes_reused
+    );
+    println!("chain proof: {}", out.path.display());
+    println!("  (the oracle contract verifies --design today's final layout, not this one yet)");
     if srs.unsafe_local {
         println!("setup: UNSAFE local KZG setup (tests and demos only)");
     }

@@ -73,11 +73,182 @@ pub(crate) struct TreeArgs {
     /// Machine-readable output: every leaf and node with all its public inputs.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    chain: ChainArgs,
+}
+
+/// A proof design.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Design {
+    /// Registry and balance leaves under every balance range (the oracle contract verifies
+    /// this final layout).
+    Today,
+    /// Issue #15: a registry chain of deltas from the previous report and pool-balance leaves
+    /// in fixed-depth trees; its final statement adds two registry anchors, which the oracle
+    /// contract does not verify yet.
+    Chain,
+}
+
+/// The design flags of `tree` and `prove`.
+#[derive(Args)]
+pub(crate) struct ChainArgs {
+    /// The proof design: `today` (the final layout the oracle contract verifies) or `chain`
+    /// (issue #15; its final statement adds registry anchors that the oracle contract does not
+    /// verify yet). With `chain`, ranges of the registry size are appended and ranges of the
+    /// balance size carry pool balances.
+    #[arg(long, value_enum, default_value_t = Design::Today)]
+    pub(crate) design: Design,
+    /// With `--design chain`: start from the empty registry, ignoring the chain cache
+    /// (`{work_dir}/chain/last.json`).
+    #[arg(long)]
+    pub(crate) cold: bool,
+    /// With `--design chain`: single-validator updates per delta leaf.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub(crate) delta_updates: u32,
+    /// With `--design chain`: join levels of the delta tree (it holds 2^depth delta leaves).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=24))]
+    pub(crate) delta_depth: u32,
+}
+
+impl ChainArgs {
+    /// The chain sizes: production depths for the leaf sizes of `lc`.
+    pub(crate) fn sizes(
+        &self,
+        lc: &stakeproof_prover::leaves::LeafConfig,
+    ) -> Result<stakeproof_prover::chain::ChainSizes> {
+        stakeproof_prover::chain::ChainSizes::production(
+            self.delta_updates as usize,
+            lc.registry_size,
+            lc.balance_size,
+            self.delta_depth,
+        )
+        .map_err(chain_err)
+    }
+
+    /// The previous registry from the chain cache in `work` (none with `--cold`); a cache that
+    /// cannot be used is reported on stderr and means cold.
+    pub(crate) fn previous(
+        &self,
+        work: &std::path::Path,
+        pool: &stakeproof::beacon::report::Pool,
+    ) -> Option<stakeproof_prover::chain::PreviousRegistry> {
+        if self.cold {
+            return None;
+        }
+        let load = stakeproof_prover::chain::ChainCache::load(work, pool);
+        if let Some(note) = &load.note {
+            eprintln!("warning: chain cache {note}");
+        }
+        load.previous
+    }
+}
+
+/// A chain error as the CLI reports it (pipeline errors keep their exit codes).
+pub(crate) fn chain_err(e: stakeproof_prover::chain::ChainError) -> anyhow::Error {
+    match e.into_pipeline() {
+        Ok(p) => p.into(),
+        Err(e) => e.into(),
+    }
+}
+
+/// `stakeproof tree --design chain`: the chain design's proof, computed natively.
+fn chain_tree(a: TreeArgs, cfg: &Config) -> Result<()> {
+    use stakeproof_prover::chain::{native_chain, plan};
+    let lc = leaf_config(a.registry_size, a.balance_size, cfg)?;
+    let sizes = a.chain.sizes(&lc)?;
+    let pool = a.pool.pool(cfg)?;
+    let work = super::pipeline::work_dir(None, cfg);
+    let (state, tree) = load_state(&a.source.resolve(cfg)?)?;
+    let Some(tree) = tree else {
+        state.tree()?;
+        bail!("the state has no block root");
+    };
+    let prev = a.chain.previous(&work.root, &pool);
+    let p = plan(prev.as_ref(), &state, &tree, &pool, &sizes).map_err(chain_err)?;
+    let t = native_chain(&p).map_err(chain_err)?;
+    stakeproof_prover::chain::check_report(&t, &p, &state, &tree, &pool).map_err(chain_err)?;
+    if a.json {
+        let v = serde_json::json!({
+            "design": "chain",
+            "slot": state.slot(),
+            "epoch": state.epoch(),
+            "fork": state.fork().name(),
+            "pool": pool.to_string(),
+            "sizes": sizes,
+            "tree": t,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let c = &t.counts;
+    println!(
+        "chain proof at slot {} (epoch {}, {}), pool {}: {} ({})",
+        state.slot(),
+        state.epoch(),
+        state.fork().name(),
+        pool,
+        if t.cold {
+            "cold, from the empty registry"
+        } else {
+            "from the cached chain state"
+        },
+        sizes.describe()
+    );
+    println!(
+        "real leaves: {} delta ({} updates), {} append, {} pool-balance; {} padding leaves",
+        c.delta_leaves, c.delta_updates, c.append_leaves, c.pool_balance_leaves, c.padding_leaves
+    );
+    println!("nodes: {} real, {} neutral", c.real_nodes, c.neutral_nodes);
+    println!("anchor_old {}  anchor_new {}", t.anchor_old, t.anchor_new);
+    let brief = |f: &serde_json::Map<String, serde_json::Value>| {
+        let s = serde_json::Value::Object(f.clone()).to_string();
+        if s.chars().count() > 160 {
+            format!("{}…", s.chars().take(160).collect::<String>())
+        } else {
+            s
+        }
+    };
+    for l in t
+        .delta_leaves
+        .iter()
+        .chain(&t.append_leaves)
+        .chain(&t.pool_balance_leaves)
+    {
+        println!(
+            "  {:?} leaf {:>4} {}: {}",
+            l.role,
+            l.index,
+            l.circuit,
+            brief(&l.fields)
+        );
+    }
+    for n in &t.nodes {
+        let kids: Vec<String> = n.children.iter().map(|c| format!("{c:?}")).collect();
+        let at = n
+            .position
+            .map_or("neutral".to_string(), |p| format!("#{p}"));
+        println!(
+            "  node {:>4} {:?} level {} {at} {} ← {}: {}",
+            n.index,
+            n.role,
+            n.level,
+            n.circuit,
+            kids.join(" + "),
+            brief(&n.fields)
+        );
+    }
+    Ok(())
 }
 
 /// `stakeproof tree`: the whole proof tree, computed natively.
 pub(crate) fn native_tree(a: TreeArgs, cfg: &Config) -> Result<()> {
     use stakeproof_prover::tree::{Child, NativeNode};
+    if a.chain.design == Design::Chain {
+        return chain_tree(a, cfg);
+    }
+    if a.chain.cold {
+        bail!("--cold needs --design chain");
+    }
     let lc = leaf_config(a.registry_size, a.balance_size, cfg)?;
     let pool = a.pool.pool(cfg)?;
     let (state, tree) = load_state(&a.source.resolve(cfg)?)?;

@@ -17,7 +17,7 @@ use stakeproof_circuits::delta::{DeltaError, DeltaParams, DeltaWitness, Registry
 use stakeproof_circuits::gadgets::node_limbs;
 use stakeproof_circuits::pool::PoolSpec;
 use stakeproof_circuits::pool_balance::witness::{state_accounts_tree, state_d};
-use stakeproof_circuits::pool_balance::{member_ranges, PoolBalanceWitness};
+use stakeproof_circuits::pool_balance::{member_ranges, PoolBalanceParams, PoolBalanceWitness};
 use stakeproof_circuits::Fr;
 
 /// Most updates one delta leaf may hold (a bound on the parser, far above useful values).
@@ -274,6 +274,21 @@ impl ChainPlan {
             Child::Node(_) => return None,
         };
         self.sizes.leaf_statement(role)
+    }
+
+    /// The largest `k` of the plan's leaf circuits (padding leaves included): the setup must
+    /// have at least `2^k` points for them.
+    pub fn max_leaf_k(&self) -> Result<u32, ChainError> {
+        let mut k = self
+            .sizes
+            .delta_params()?
+            .k
+            .max(self.sizes.append_params()?.k);
+        if let Some(w) = self.pool_balance_leaves.first() {
+            let p = PoolBalanceParams::new(w.n(), w.state_depth() as u32, w.slots_per_epoch, None)?;
+            k = k.max(p.k);
+        }
+        Ok(k)
     }
 
     /// How many proofs of each kind.

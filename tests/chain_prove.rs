@@ -1,0 +1,114 @@
+//! The chain design proven for real, `#[ignore]`d by default (every node is an aggregation
+//! proof at k = 20: minutes and ~15 GiB each); run alone with
+//!
+//! ```sh
+//! cargo test --release --test chain_prove -- --ignored --nocapture
+//! ```
+//!
+//! A tiny chain of two reports (ranges of 8, trees of depth 0–1): a cold report of 12
+//! validators, then one validator changed, continued from the work directory's chain cache.
+//! Both final proofs verify; the second starts at the first's anchor; the final verifying key
+//! is the same for both (the padding fixes the shape).
+
+use stakeproof::beacon::beacon::{BeaconState, Fork};
+use stakeproof::beacon::devnet::{self, DevnetSpec};
+use stakeproof::beacon::report::{pool_report, Pool};
+use stakeproof_prover::chain::{plan, prove_chain, ChainCache, ChainProof, ChainSizes};
+use stakeproof_prover::leaves::{LeafConfig, Silent, WorkDir};
+use stakeproof_prover::srs::Srs;
+use stakeproof_prover::tree::{ProveOptions, TreeOptions, DEFAULT_NODE_K};
+
+const ZERO: &str = "0x0000000000000000000000000000000000000000000000000000000000000000";
+
+fn sizes() -> ChainSizes {
+    ChainSizes {
+        delta_updates: 1,
+        append_n: 8,
+        pool_balance_n: 8,
+        delta_depth: 0,
+        append_depth: 1,
+        sum_depth: 1,
+    }
+}
+
+fn prove(st: &BeaconState, pool: &Pool, srs: &Srs, work: &WorkDir) -> ChainProof {
+    let tree = st.tree().unwrap();
+    let prev = ChainCache::load(&work.root, pool);
+    assert!(prev.note.is_none(), "{:?}", prev.note);
+    let p = plan(prev.previous.as_ref(), st, &tree, pool, &sizes()).unwrap();
+    let opts = ProveOptions {
+        tree: TreeOptions {
+            node_k: DEFAULT_NODE_K,
+            final_k: DEFAULT_NODE_K,
+            keep_proving_keys: true,
+        },
+        progress: &Silent,
+        ..ProveOptions::new(LeafConfig::for_sizes(8, 8).unwrap())
+    };
+    let out = prove_chain(&p, st, &tree, pool, srs, work, &opts).unwrap();
+    out.artifact.verify(srs, None).unwrap();
+    let native = pool_report(st, pool).unwrap();
+    let s = &out.artifact.statement;
+    assert_eq!(s.registry_length, native.registry_length);
+    assert_eq!(s.total_balance_gwei, native.totals.total_balance_gwei);
+    assert_eq!(s.validator_count, native.totals.validator_count);
+    out
+}
+
+#[test]
+#[ignore = "a chain of two reports proven for real: about an hour on 2 cores, ~15 GiB"]
+fn two_reports_prove_and_chain() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = WorkDir {
+        root: tmp.path().to_path_buf(),
+    };
+    let spec = DevnetSpec {
+        validators: 12,
+        pool_permille: 500,
+        seed: 15,
+        ..Default::default()
+    };
+    let pool = Pool::Address(spec.pool);
+    let srs = Srs::unsafe_local(DEFAULT_NODE_K, 1, Some(&work.srs())).unwrap();
+    let (mut vals, bals) = devnet::validators(&spec);
+    let state = |spec: &DevnetSpec, vals: &[_]| {
+        BeaconState::decode(
+            devnet::state_ssz(spec, vals, &bals),
+            Fork::Electra,
+            &spec.preset,
+        )
+        .unwrap()
+    };
+
+    let first = prove(&state(&spec, &vals), &pool, &srs, &work);
+    assert!(first.artifact.cold);
+    assert_eq!(first.artifact.anchor_old, ZERO);
+    assert_eq!(first.native.counts.append_leaves, 2);
+
+    vals[5].exit_epoch = 10_001;
+    let later = DevnetSpec {
+        slot: spec.slot + 32,
+        ..spec.clone()
+    };
+    let second = prove(&state(&later, &vals), &pool, &srs, &work);
+    assert!(!second.artifact.cold);
+    assert_eq!(second.artifact.anchor_old, first.artifact.anchor_new);
+    assert_eq!(
+        (
+            second.native.counts.delta_leaves,
+            second.native.counts.append_leaves
+        ),
+        (1, 0)
+    );
+    assert_eq!(
+        second.artifact.circuit.vk_digest, first.artifact.circuit.vk_digest,
+        "one final verifying key whatever L and the changes"
+    );
+    eprintln!(
+        "{}",
+        serde_json::json!({
+            "first": {"leaves": first.leaves.len(), "nodes": first.nodes},
+            "second": {"leaves": second.leaves.len(), "nodes": second.nodes},
+        })
+    );
+}
