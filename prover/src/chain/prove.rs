@@ -721,3 +721,49 @@ impl ParamsK for CircuitKeys {
         self.params.k()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stakeproof_beacon::devnet::{build, DevnetSpec};
+
+    /// The padding leaves are valid witnesses of the plan's circuits (what neutral wraps
+    /// verify), natively.
+    #[test]
+    fn padding_leaves_are_valid_leaves_of_the_plan_circuits() {
+        let st = build(&DevnetSpec {
+            validators: 9,
+            ..Default::default()
+        })
+        .unwrap();
+        let tree = st.tree().unwrap();
+        let pool = Pool::Address(stakeproof_beacon::devnet::DEFAULT_POOL);
+        let sizes = super::super::ChainSizes {
+            delta_updates: 3,
+            append_n: 4,
+            pool_balance_n: 8,
+            delta_depth: 1,
+            append_depth: 2,
+            sum_depth: 2,
+        };
+        let plan = super::super::plan(None, &st, &tree, &pool, &sizes).unwrap();
+        for role in [Role::Delta, Role::Append] {
+            let w = padding_delta(&plan, role).unwrap();
+            let p = delta_public(&w).unwrap();
+            assert_eq!(
+                (p.old, p.new),
+                (p.old, p.old),
+                "an identity on the cold registry"
+            );
+            let expected = if role == Role::Delta {
+                "delta-1x3"
+            } else {
+                "append-4x1"
+            };
+            assert_eq!(w.name(), expected);
+        }
+        let w = padding_pool_balance(&plan, &st).unwrap();
+        pool_balance_public(&w).unwrap();
+        assert_eq!(w.name(), plan.pool_balance_leaves[0].name());
+    }
+}
