@@ -8,7 +8,7 @@
 //! CHAIN_BENCH=mainnet cargo bench --bench chain_leaves   # mainnet sizes: R=256, K=32, B=2048
 //! ```
 //!
-//! Writes `target/chain_leaves.json` (and prints it). One leaf at a time, so the peaks are each
+//! Writes `chain_leaves.json` in the target directory (and prints it). One leaf at a time, so the peaks are each
 //! leaf's own (the process's high-water mark is reset between leaves where Linux allows it).
 
 use halo2_base::gates::circuit::CircuitBuilderStage;
@@ -148,8 +148,11 @@ fn main() {
         "leaves": rows,
     });
     let text = serde_json::to_string_pretty(&report).expect("json");
-    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/chain_leaves.json");
-    if let Err(e) = std::fs::write(&out, &text) {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let out = dir.join("chain_leaves.json");
+    if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&out, &text)) {
         eprintln!("could not write {}: {e}", out.display());
     }
     println!("{text}");
