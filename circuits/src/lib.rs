@@ -21,6 +21,7 @@
 pub mod accounts;
 pub mod aggregation;
 pub mod balance;
+mod beacon_open;
 pub mod chain;
 pub mod delta;
 pub mod gadgets;

@@ -14,6 +14,9 @@
 //! - `updates_between_lists_changes_and_ranges`, `leaf_refuses_bad_plans`: the helper and the
 //!   registry model's refusals.
 
+#[path = "common/mock.rs"]
+mod shared;
+
 use halo2_base::gates::circuit::CircuitBuilderStage;
 use halo2_base::halo2_proofs::dev::MockProver;
 use rand::{Rng, SeedableRng};
@@ -30,23 +33,11 @@ use stakeproof_circuits::Fr;
 const ADDR: [u8; 20] = [0xaa; 20];
 
 fn address_pool() -> PoolSpec {
-    let mut c = [0u8; 32];
-    c[0] = 1;
-    c[12..].copy_from_slice(&ADDR);
-    PoolSpec {
-        exact: false,
-        credentials: c,
-    }
+    shared::address_pool(ADDR, false)
 }
 
 fn exact_pool() -> PoolSpec {
-    let mut c = [0u8; 32];
-    c[0] = 2;
-    c[12..].copy_from_slice(&ADDR);
-    PoolSpec {
-        exact: true,
-        credentials: c,
-    }
+    shared::address_pool(ADDR, true)
 }
 
 /// A validator whose credentials are, by turns, the address pool's (0x01, 0x02), another

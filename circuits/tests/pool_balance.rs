@@ -4,8 +4,10 @@
 //! such ranges the counts add up to `A.count` and the totals to the native report. Tampered
 //! witnesses and public inputs: `tamper_pool_balance.rs`.
 
-use halo2_base::gates::circuit::CircuitBuilderStage;
-use halo2_base::halo2_proofs::dev::MockProver;
+#[path = "common/mock.rs"]
+mod shared;
+
+use shared::accepts;
 use stakeproof_beacon::beacon::{BeaconState, Fork};
 use stakeproof_beacon::devnet::{self, DevnetSpec};
 use stakeproof_beacon::report::{pool_report, pool_totals, Pool, PoolTotals};
@@ -17,7 +19,7 @@ use stakeproof_circuits::pool_balance::{
     member_ranges, pool_balance_public, PoolBalanceError, PoolBalanceParams, PoolBalancePublic,
     PoolBalanceWitness,
 };
-use stakeproof_circuits::util::circuit::{build_circuit, CircuitLogic, ShaCircuit, Shape};
+use stakeproof_circuits::util::circuit::{CircuitLogic, ShaCircuit};
 use stakeproof_circuits::Fr;
 
 /// MockProver `k` at the test sizes: `n_b = 4` and `8` need 140 SHA-256 blocks (d6).
@@ -35,16 +37,7 @@ fn state(fork: Fork, validators: usize, seed: u64) -> BeaconState {
 }
 
 fn mock(logic: &impl CircuitLogic) -> (ShaCircuit, Vec<Fr>) {
-    let c = build_circuit(CircuitBuilderStage::Mock, logic, Shape::K(K)).unwrap();
-    let inst = c.instances();
-    (c, inst)
-}
-
-fn accepts(c: &ShaCircuit, instances: Vec<Fr>) -> bool {
-    MockProver::run(c.k(), c, vec![instances])
-        .unwrap()
-        .verify()
-        .is_ok()
+    shared::mock(logic, K)
 }
 
 /// Proves every member range of `pool` in `st` under MockProver against the twin; returns the

@@ -5,9 +5,10 @@
 //! block, a neutral flag hiding values, a pool swapped — is rejected by the native twin with an
 //! error and by the in-circuit nodes under MockProver, whatever output a prover claims.
 
-use halo2_base::gates::circuit::builder::BaseCircuitBuilder;
-use halo2_base::gates::circuit::CircuitBuilderStage;
-use halo2_base::halo2_proofs::dev::MockProver;
+#[path = "common/mock.rs"]
+mod shared;
+
+use shared::gadget_accepts;
 use stakeproof_circuits::accounts::{AccNode, AccountsTree};
 use stakeproof_circuits::chain::layout::{
     anchor, chain_from_delta_leaf, neutral, sum_at, sum_from_pool_balance_leaf, ChainState,
@@ -30,30 +31,14 @@ enum Node {
 /// Runs the in-circuit node on `children` (and the pool for the final) and checks the output
 /// against `expected` with MockProver.
 fn circuit_accepts(node: Node, children: &[Vec<Fr>], pool: &[Fr; 3], expected: &[Fr]) -> bool {
-    let mut b = BaseCircuitBuilder::from_stage(CircuitBuilderStage::Mock)
-        .use_k(K)
-        .use_lookup_bits(K - 1)
-        .use_instance_columns(1);
-    let range = b.range_chip();
-    let ctx = b.main(0);
-    let cells: Vec<Vec<_>> = children
-        .iter()
-        .map(|c| ctx.assign_witnesses(c.clone()))
-        .collect();
-    let out = match node {
+    gadget_accepts(K, children, expected, |ctx, range, cells| match node {
         Node::Chain => constraints::join_chain(ctx, &range.gate, &cells[0], &cells[1]),
-        Node::Sums => constraints::join_sums(ctx, &range, &cells[0], &cells[1]),
+        Node::Sums => constraints::join_sums(ctx, range, &cells[0], &cells[1]),
         Node::Final => {
             let p = ctx.assign_witnesses(pool.to_vec());
             constraints::finalize(ctx, &range.gate, &cells[0], &cells[1], &p)
         }
-    };
-    b.assigned_instances[0].extend(out);
-    b.calculate_params(Some(9));
-    MockProver::run(K as u32, &b, vec![expected.to_vec()])
-        .unwrap()
-        .verify()
-        .is_ok()
+    })
 }
 
 fn native_of(node: Node, children: &[Vec<Fr>], pool: &[Fr; 3]) -> Result<Vec<Fr>, String> {
@@ -303,21 +288,15 @@ fn a_neutral_wrap_hides_nothing() {
         l
     };
     let run = |empty: bool, expected: &[Fr]| -> bool {
-        let mut b = BaseCircuitBuilder::from_stage(CircuitBuilderStage::Mock)
-            .use_k(K)
-            .use_lookup_bits(K - 1)
-            .use_instance_columns(1);
-        let range = b.range_chip();
-        let ctx = b.main(0);
-        let cells = ctx.assign_witnesses(leaf.clone());
-        let e = ctx.load_witness(Fr::from(empty as u64));
-        let out = constraints::wrap_sum(ctx, &range.gate, &cells, N_B, e);
-        b.assigned_instances[0].extend(out);
-        b.calculate_params(Some(9));
-        MockProver::run(K as u32, &b, vec![expected.to_vec()])
-            .unwrap()
-            .verify()
-            .is_ok()
+        gadget_accepts(
+            K,
+            std::slice::from_ref(&leaf),
+            expected,
+            |ctx, range, cells| {
+                let e = ctx.load_witness(Fr::from(empty as u64));
+                constraints::wrap_sum(ctx, &range.gate, &cells[0], N_B, e)
+            },
+        )
     };
     let real = sum(&s2, 16, 5, 7);
     assert!(run(false, &real));

@@ -14,10 +14,13 @@
 //! - `each_public_instance_is_bound`: each of the 13 instances, `+1`;
 //! - `real_prover_rejects`: a wrong sibling, a shrinking registry, a changed instance.
 
+#[path = "common/mock.rs"]
+mod shared;
+
 use halo2_base::gates::circuit::CircuitBuilderStage;
-use halo2_base::halo2_proofs::dev::MockProver;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
+use shared::{accepts, address_pool};
 use stakeproof_beacon::beacon::Validator;
 use stakeproof_circuits::accounts::AccountsTree;
 use stakeproof_circuits::delta::native::instances;
@@ -33,13 +36,7 @@ use stakeproof_circuits::Fr;
 const ADDR: [u8; 20] = [0x5a; 20];
 
 fn pool() -> PoolSpec {
-    let mut c = [0u8; 32];
-    c[0] = 1;
-    c[12..].copy_from_slice(&ADDR);
-    PoolSpec {
-        exact: false,
-        credentials: c,
-    }
+    address_pool(ADDR, false)
 }
 
 fn validator(rng: &mut ChaCha20Rng, member: bool) -> Validator {
@@ -102,17 +99,7 @@ fn append() -> DeltaWitness {
 }
 
 fn mock(w: &DeltaWitness) -> (ShaCircuit, Vec<Fr>) {
-    let k = w.params().unwrap().k as usize;
-    let c = build_circuit(CircuitBuilderStage::Mock, w, Shape::K(k)).unwrap();
-    let inst = c.instances();
-    (c, inst)
-}
-
-fn accepts(c: &ShaCircuit, inst: Vec<Fr>) -> bool {
-    MockProver::run(c.k(), c, vec![inst])
-        .unwrap()
-        .verify()
-        .is_ok()
+    shared::mock(w, w.params().unwrap().k as usize)
 }
 
 /// `A` of `validators` with the member bit of slot `flip` inverted.

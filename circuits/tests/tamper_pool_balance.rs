@@ -9,8 +9,11 @@
 //!   roots (a relation of the circuit: unsatisfiable whatever the instances);
 //! - an instance: the circuit computes another value than the honest one.
 
+#[path = "common/mock.rs"]
+mod shared;
+
 use halo2_base::gates::circuit::CircuitBuilderStage;
-use halo2_base::halo2_proofs::dev::MockProver;
+use shared::accepts;
 use stakeproof_beacon::beacon::{BeaconState, Fork};
 use stakeproof_beacon::devnet::{self, DevnetSpec};
 use stakeproof_beacon::report::Pool;
@@ -60,16 +63,7 @@ fn honest() -> &'static (PoolBalanceWitness, [u8; 32]) {
 }
 
 fn mock(w: &PoolBalanceWitness) -> (ShaCircuit, Vec<Fr>) {
-    let c = build_circuit(CircuitBuilderStage::Mock, w, Shape::K(K)).unwrap();
-    let inst = c.instances();
-    (c, inst)
-}
-
-fn accepts(c: &ShaCircuit, instances: Vec<Fr>) -> bool {
-    MockProver::run(c.k(), c, vec![instances])
-        .unwrap()
-        .verify()
-        .is_ok()
+    shared::mock(w, K)
 }
 
 /// A named change to a witness, and the check that rejects it.

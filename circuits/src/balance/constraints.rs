@@ -20,11 +20,13 @@
 
 use super::witness::VALIDATORS_DEPTH;
 use super::BalanceWitness;
-use crate::gadgets::{
-    chunk_limbs, compose_le, select_chunk, u64_chunk, witness_bytes, Byte, Chunk,
+use crate::beacon_open::{
+    account_cells, header_root, len_and_epoch, length_chunk, open_field, position_bits,
+    slot_in_epoch, BalanceChunks, Tally,
 };
+use crate::gadgets::{chunk_limbs, select_chunk, witness_bytes, Chunk};
 use crate::poseidon::commit_circuit;
-use crate::registry::constraints::{pack_account, INDEX_BITS};
+use crate::registry::constraints::INDEX_BITS;
 use crate::sha256::ShaCalls;
 use crate::util::circuit::CircuitLogic;
 use crate::Fr;
@@ -60,50 +62,21 @@ impl CircuitLogic for BalanceWitness {
         );
         let start = ctx.load_witness(Fr::from(self.start));
         range.range_check(ctx, start, INDEX_BITS);
-        let len = ctx.load_witness(Fr::from(self.registry_len));
-        range.range_check(ctx, len, INDEX_BITS);
-        let epoch = ctx.load_witness(Fr::from(self.epoch));
-        range.range_check(ctx, epoch, U64_BITS);
+        let (len, epoch) = len_and_epoch(ctx, range, self.registry_len, self.epoch);
 
-        let mut chunks: Vec<Chunk> = Vec::with_capacity(n / 4);
-        let mut chunk: Vec<Byte> = Vec::with_capacity(32);
+        let mut chunks = BalanceChunks::default();
         let mut packed = Vec::with_capacity(n);
-        let (mut members, mut bals, mut actives, mut exiteds, mut slasheds) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut tally = Tally::default();
         for (i, (b, a)) in self.balances.iter().zip(&self.accounts).enumerate() {
-            let bytes = witness_bytes(ctx, range, &b.to_le_bytes());
-            let bal = compose_le(ctx, range, &bytes);
-            chunk.extend_from_slice(&bytes);
-            if chunk.len() == 32 {
-                chunks.push(std::array::from_fn(|j| chunk[j]));
-                chunk.clear();
-            }
+            let bal = chunks.push(ctx, range, *b);
             let index = gate.add(ctx, start, Constant(Fr::from(i as u64)));
             let real = range.is_less_than(ctx, index, len, INDEX_BITS);
             let beyond = gate.mul_not(ctx, real, bal);
             gate.assert_is_const(ctx, &beyond, &Fr::zero());
 
-            let member = ctx.load_witness(Fr::from(a.member as u64));
-            gate.assert_bit(ctx, member);
-            let slashed = ctx.load_witness(Fr::from(a.slashed as u64));
-            gate.assert_bit(ctx, slashed);
-            let act = ctx.load_witness(Fr::from(a.activation_epoch));
-            range.range_check(ctx, act, U64_BITS);
-            let exit = ctx.load_witness(Fr::from(a.exit_epoch));
-            range.range_check(ctx, exit, U64_BITS);
-            packed.push(pack_account(ctx, range, member, slashed, act, exit));
-
-            let not_yet = range.is_less_than(ctx, epoch, act, U64_BITS);
-            let before_exit = range.is_less_than(ctx, epoch, exit, U64_BITS);
-            let activated = gate.not(ctx, not_yet);
-            let live = gate.and(ctx, activated, before_exit);
-            actives.push(gate.and(ctx, member, live));
-            exiteds.push(gate.mul_not(ctx, before_exit, member));
-            slasheds.push(gate.and(ctx, member, slashed));
-            members.push(member);
-            bals.push(bal);
+            packed.push(account_cells(ctx, range, epoch, a, bal, &mut tally).packed);
         }
-        let bal_sub = sha.merkle_root(ctx, range, chunks);
+        let bal_sub = sha.merkle_root(ctx, range, chunks.into_chunks());
         let reg_roots: Vec<Chunk> = self
             .registry_roots
             .iter()
@@ -125,24 +98,14 @@ impl CircuitLogic for BalanceWitness {
             spe.is_power_of_two(),
             "slots per epoch must be a power of two (refused before proving; a caller bug)"
         );
-        let r = ctx.load_witness(Fr::from(self.paths.header.slot % spe));
-        range.range_check(ctx, r, spe.trailing_zeros() as usize);
-        let slot_again = gate.mul_add(ctx, epoch, Constant(Fr::from(spe)), r);
-        ctx.constrain_equal(&slot_again, &slot);
+        slot_in_epoch(ctx, range, epoch, slot, self.paths.header.slot, spe);
 
         let commitments: Vec<_> = packed
             .chunks(self.group)
             .map(|g| commit_circuit(ctx, gate, g))
             .collect();
-        let count = gate.sum(ctx, members.clone());
-        let total = gate.inner_product(
-            ctx,
-            members,
-            bals.into_iter().map(halo2_base::QuantumCell::Existing),
-        );
-        let active = gate.sum(ctx, actives);
-        let exited = gate.sum(ctx, exiteds);
-        let slashed = gate.sum(ctx, slasheds);
+        let count = gate.sum(ctx, tally.members().to_vec());
+        let [total, active, exited, slashed] = tally.sums(ctx, gate);
 
         let mut out = vec![start, len, epoch, slot, block_hi, block_lo];
         for ((hi, lo), c) in reg_limbs.into_iter().zip(commitments) {
@@ -188,24 +151,11 @@ impl BalanceWitness {
 
         // Position bits of the range: b = n_b · Σ bit_i 2^i.
         let pos = self.start >> log_n;
-        let bits: Vec<_> = (0..levels)
-            .map(|i| {
-                let b = ctx.load_witness(Fr::from((pos >> i) & 1));
-                gate.assert_bit(ctx, b);
-                b
-            })
-            .collect();
-        let coeffs: Vec<_> = (0..levels)
-            .map(|i| Constant(gate.pow_of_two()[i + log_n as usize]))
-            .collect();
-        let start_again = gate.inner_product(ctx, bits.clone(), coeffs);
+        let (bits, start_again) = position_bits(ctx, gate, pos, levels, log_n as usize);
         ctx.constrain_equal(&start_again, &start);
 
         // The length chunk of L.
-        let len_bytes = witness_bytes(ctx, range, &self.registry_len.to_le_bytes());
-        let len_again = compose_le(ctx, range, &len_bytes);
-        ctx.constrain_equal(&len_again, &len);
-        let len_chunk = u64_chunk(ctx, &len_bytes);
+        let len_chunk = length_chunk(ctx, range, self.registry_len, len);
 
         let mut lift = |ctx: &mut Context<Fr>,
                         sub: Chunk,
@@ -219,16 +169,7 @@ impl BalanceWitness {
                 let right = select_chunk(ctx, range, &node, &sib, bit);
                 node = sha.hash_pair(ctx, range, &left, &right);
             }
-            node = sha.hash_pair(ctx, range, &node, &len_chunk);
-            for (i, sib) in field_branch.iter().enumerate() {
-                let sib = witness_bytes(ctx, range, sib);
-                node = if (field >> i) & 1 == 1 {
-                    sha.hash_pair(ctx, range, &sib, &node)
-                } else {
-                    sha.hash_pair(ctx, range, &node, &sib)
-                };
-            }
-            node
+            open_field(ctx, range, sha, node, &len_chunk, field, field_branch)
         };
         let state_v = lift(
             ctx,
@@ -248,19 +189,6 @@ impl BalanceWitness {
             ctx.constrain_equal(&a.cell(), &b.cell());
         }
 
-        // Header: [slot, proposer, parent, state, body, 0, 0, 0].
-        let h = &p.header;
-        let slot_bytes = witness_bytes(ctx, range, &h.slot.to_le_bytes());
-        let slot = compose_le(ctx, range, &slot_bytes);
-        let prop_bytes = witness_bytes(ctx, range, &h.proposer_index.to_le_bytes());
-        let slot_chunk = u64_chunk(ctx, &slot_bytes);
-        let prop_chunk = u64_chunk(ctx, &prop_bytes);
-        let n4 = sha.hash_pair(ctx, range, &slot_chunk, &prop_chunk);
-        let parent = witness_bytes(ctx, range, &h.parent_root);
-        let n5 = sha.hash_pair(ctx, range, &parent, &state_v);
-        let n2 = sha.hash_pair(ctx, range, &n4, &n5);
-        let n3 = witness_bytes(ctx, range, &h.body_node);
-        let root = sha.hash_pair(ctx, range, &n2, &n3);
-        (slot, root)
+        header_root(ctx, range, sha, &p.header, &state_v)
     }
 }

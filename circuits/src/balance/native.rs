@@ -1,7 +1,7 @@
 //! Native twin of the balance circuit: the same function in plain Rust.
 
-use super::witness::BalanceWitness;
-use crate::poseidon::commit_native;
+use super::witness::{BalanceWitness, HeaderWitness};
+use crate::poseidon::{commit_native, Account};
 use crate::public_inputs::BalancePublic;
 use stakeproof_beacon::hash::{hash_pair, merkleize, Node};
 use stakeproof_beacon::report::PoolTotals;
@@ -44,8 +44,7 @@ pub(crate) fn lift(
 /// The state root both lists open to, the block root, or `None` when the two lifts disagree
 /// (a witness no circuit accepts).
 pub fn roots(w: &BalanceWitness) -> Option<(Node, Node)> {
-    let bytes: Vec<u8> = w.balances.iter().flat_map(|b| b.to_le_bytes()).collect();
-    let bal_sub = merkleize(&pack(&bytes), (w.n() / 4).trailing_zeros() as usize);
+    let bal_sub = balances_subtree(&w.balances);
     let val_sub = merkleize(
         &w.registry_roots,
         w.registry_roots.len().trailing_zeros() as usize,
@@ -71,25 +70,45 @@ pub fn roots(w: &BalanceWitness) -> Option<(Node, Node)> {
     if sv != sb {
         return None;
     }
-    let h = &p.header;
+    Some((sv, header_root(&p.header, &sv)))
+}
+
+/// The block root of header `h` over the state root `state` (the circuit's header hash).
+pub(crate) fn header_root(h: &HeaderWitness, state: &Node) -> Node {
     let n4 = hash_pair(&length_chunk(h.slot), &length_chunk(h.proposer_index));
-    let n5 = hash_pair(&h.parent_root, &sv);
-    Some((sv, hash_pair(&hash_pair(&n4, &n5), &h.body_node)))
+    let n5 = hash_pair(&h.parent_root, state);
+    hash_pair(&hash_pair(&n4, &n5), &h.body_node)
+}
+
+/// The range's `balances` subtree root: its balances packed 4 to a chunk and merkleized.
+pub(crate) fn balances_subtree(balances: &[u64]) -> Node {
+    let bytes: Vec<u8> = balances.iter().flat_map(|b| b.to_le_bytes()).collect();
+    merkleize(
+        &pack(&bytes),
+        (balances.len() / 4).trailing_zeros() as usize,
+    )
+}
+
+/// The counts of `accounts` (with their `balances`) at `epoch`: members, `Σ` member balances,
+/// and the active, exited and slashed members.
+pub(crate) fn pool_totals(accounts: &[Account], balances: &[u64], epoch: u64) -> PoolTotals {
+    let mut totals = PoolTotals::default();
+    for (a, &b) in accounts.iter().zip(balances) {
+        if a.member {
+            totals.validator_count += 1;
+            totals.total_balance_gwei += b as u128;
+            totals.active_count += (a.activation_epoch <= epoch && epoch < a.exit_epoch) as u64;
+            totals.exited_count += (a.exit_epoch <= epoch) as u64;
+            totals.slashed_count += a.slashed as u64;
+        }
+    }
+    totals
 }
 
 /// The balance proof's public inputs for `w`, computed natively. Panics if the witness's two
 /// lifts open different state roots (see [`roots`]).
 pub fn balance_public(w: &BalanceWitness) -> BalancePublic {
-    let mut totals = PoolTotals::default();
-    for (a, &b) in w.accounts.iter().zip(&w.balances) {
-        if a.member {
-            totals.validator_count += 1;
-            totals.total_balance_gwei += b as u128;
-            totals.active_count += (a.activation_epoch <= w.epoch && w.epoch < a.exit_epoch) as u64;
-            totals.exited_count += (a.exit_epoch <= w.epoch) as u64;
-            totals.slashed_count += a.slashed as u64;
-        }
-    }
+    let totals = pool_totals(&w.accounts, &w.balances, w.epoch);
     let (_, block_root) = roots(w).expect("both lists open the same state root");
     BalancePublic {
         start: w.start,

@@ -24,6 +24,7 @@ use super::witness::DeltaWitness;
 use crate::accounts::{
     leaf_circuit, lift_circuit, load_node, parent_circuit, zero_nodes, AccNodeCells, ACCOUNTS_DEPTH,
 };
+use crate::beacon_open::constant_chunk;
 use crate::gadgets::{chunk_limbs, compose_le, select_chunk, witness_bytes, zero_chunk, Chunk};
 use crate::registry::constraints::{
     container_root, load_container, load_pool, pack_account, pool_match, PoolCells,
@@ -38,17 +39,6 @@ use stakeproof_beacon::hash::zero_hash;
 
 /// Bits of slot indices and lengths: `< 2^24`.
 const SLOT_BITS: usize = ACCOUNTS_DEPTH;
-
-/// A chunk of constant bytes (witnessed, range-checked and pinned to the constants).
-fn constant_chunk(ctx: &mut Context<Fr>, range: &RangeChip<Fr>, c: &[u8; 32]) -> Chunk {
-    let bytes = witness_bytes(ctx, range, c);
-    for (b, v) in bytes.iter().zip(c) {
-        range
-            .gate()
-            .assert_is_const(ctx, &b.cell(), &Fr::from(*v as u64));
-    }
-    bytes
-}
 
 /// Lifts a SHA-256 node along witnessed siblings; `bits[h]` set: the node is the right child.
 fn lift_sha(

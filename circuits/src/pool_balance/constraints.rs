@@ -27,18 +27,18 @@ use super::D_DEPTH;
 use crate::accounts::{
     leaf_circuit, lift_circuit, load_node, parent_circuit, AccNodeCells, ACCOUNTS_DEPTH,
 };
-use crate::balance::constraints::U64_BITS;
 use crate::balance::witness::VALIDATORS_DEPTH;
-use crate::gadgets::{
-    chunk_limbs, compose_le, select_chunk, u64_chunk, witness_bytes, Byte, Chunk,
+use crate::beacon_open::{
+    account_cells, constant_chunk, header_root, len_and_epoch, length_chunk, open_field,
+    position_bits, slot_in_epoch, BalanceChunks, Tally,
 };
-use crate::registry::constraints::{pack_account, INDEX_BITS};
+use crate::gadgets::{chunk_limbs, select_chunk, witness_bytes, Chunk};
 use crate::sha256::ShaCalls;
 use crate::util::circuit::CircuitLogic;
 use crate::Fr;
-use halo2_base::gates::{GateInstructions, RangeChip, RangeInstructions};
-use halo2_base::{AssignedValue, Context, QuantumCell::Constant};
-use stakeproof_beacon::hash::{zero_hash, Node};
+use halo2_base::gates::{RangeChip, RangeInstructions};
+use halo2_base::{AssignedValue, Context};
+use stakeproof_beacon::hash::zero_hash;
 
 impl CircuitLogic for PoolBalanceWitness {
     fn name(&self) -> String {
@@ -63,56 +63,17 @@ impl CircuitLogic for PoolBalanceWitness {
 
         // 1. Position bits and start.
         let pos = self.start >> log_n;
-        let bits: Vec<_> = (0..levels)
-            .map(|i| {
-                let b = ctx.load_witness(Fr::from((pos >> i) & 1));
-                gate.assert_bit(ctx, b);
-                b
-            })
-            .collect();
-        let coeffs: Vec<_> = (0..levels)
-            .map(|i| Constant(gate.pow_of_two()[i + log_n]))
-            .collect();
-        let start = gate.inner_product(ctx, bits.clone(), coeffs);
-        let len = ctx.load_witness(Fr::from(self.registry_len));
-        range.range_check(ctx, len, INDEX_BITS);
-        let epoch = ctx.load_witness(Fr::from(self.epoch));
-        range.range_check(ctx, epoch, U64_BITS);
+        let (bits, start) = position_bits(ctx, gate, pos, levels, log_n);
+        let (len, epoch) = len_and_epoch(ctx, range, self.registry_len, self.epoch);
 
         // 2. Balances and accounts.
-        let mut chunks: Vec<Chunk> = Vec::with_capacity(n / 4);
-        let mut chunk: Vec<Byte> = Vec::with_capacity(32);
+        let mut chunks = BalanceChunks::default();
         let mut leaves = Vec::with_capacity(n);
-        let (mut members, mut bals, mut actives, mut exiteds, mut slasheds) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut tally = Tally::default();
         for (b, a) in self.balances.iter().zip(&self.accounts) {
-            let bytes = witness_bytes(ctx, range, &b.to_le_bytes());
-            let bal = compose_le(ctx, range, &bytes);
-            chunk.extend_from_slice(&bytes);
-            if chunk.len() == 32 {
-                chunks.push(std::array::from_fn(|j| chunk[j]));
-                chunk.clear();
-            }
-            let member = ctx.load_witness(Fr::from(a.member as u64));
-            gate.assert_bit(ctx, member);
-            let slashed = ctx.load_witness(Fr::from(a.slashed as u64));
-            gate.assert_bit(ctx, slashed);
-            let act = ctx.load_witness(Fr::from(a.activation_epoch));
-            range.range_check(ctx, act, U64_BITS);
-            let exit = ctx.load_witness(Fr::from(a.exit_epoch));
-            range.range_check(ctx, exit, U64_BITS);
-            let packed = pack_account(ctx, range, member, slashed, act, exit);
-            leaves.push(leaf_circuit(packed, member));
-
-            let not_yet = range.is_less_than(ctx, epoch, act, U64_BITS);
-            let before_exit = range.is_less_than(ctx, epoch, exit, U64_BITS);
-            let activated = gate.not(ctx, not_yet);
-            let live = gate.and(ctx, activated, before_exit);
-            actives.push(gate.and(ctx, member, live));
-            exiteds.push(gate.mul_not(ctx, before_exit, member));
-            slasheds.push(gate.and(ctx, member, slashed));
-            members.push(member);
-            bals.push(bal);
+            let bal = chunks.push(ctx, range, *b);
+            let acc = account_cells(ctx, range, epoch, a, bal, &mut tally);
+            leaves.push(leaf_circuit(acc.packed, acc.member));
         }
 
         // 3. Accounts subtree, lifted to A.
@@ -132,7 +93,7 @@ impl CircuitLogic for PoolBalanceWitness {
         let a = lift_circuit(ctx, gate, sub, &siblings, &bits);
 
         // 4.–6. SHA-256 side: both lists to one state root, then the header.
-        let bal_sub = sha.merkle_root(ctx, range, chunks);
+        let bal_sub = sha.merkle_root(ctx, range, chunks.into_chunks());
         let d = witness_bytes(ctx, range, &self.validators_data);
         let (d_hi, d_lo) = chunk_limbs(ctx, range, &d);
         let (slot, block_root) = self.bind_to_block(ctx, range, sha, &bits, len, d, bal_sub);
@@ -140,56 +101,14 @@ impl CircuitLogic for PoolBalanceWitness {
 
         // slot = epoch · spe + r, r < spe (spe a power of two: `check_shape`).
         let spe = self.slots_per_epoch;
-        let r = ctx.load_witness(Fr::from(self.header.slot % spe));
-        range.range_check(ctx, r, spe.trailing_zeros() as usize);
-        let slot_again = gate.mul_add(ctx, epoch, Constant(Fr::from(spe)), r);
-        ctx.constrain_equal(&slot_again, &slot);
+        slot_in_epoch(ctx, range, epoch, slot, self.header.slot, spe);
 
-        let total = gate.inner_product(
-            ctx,
-            members,
-            bals.into_iter().map(halo2_base::QuantumCell::Existing),
-        );
-        let active = gate.sum(ctx, actives);
-        let exited = gate.sum(ctx, exiteds);
-        let slashed = gate.sum(ctx, slasheds);
+        let [total, active, exited, slashed] = tally.sums(ctx, gate);
         vec![
             start, len, epoch, slot, block_hi, block_lo, d_hi, d_lo, a.hash, a.count, sub.count,
             total, active, exited, slashed,
         ]
     }
-}
-
-/// Witnesses a constant chunk: range-checked bytes, each pinned to its value by a fixed-column
-/// constant, so no prover can choose it.
-fn constant_chunk(ctx: &mut Context<Fr>, range: &RangeChip<Fr>, c: &Node) -> Chunk {
-    let bytes = witness_bytes(ctx, range, c);
-    for (b, v) in bytes.iter().zip(c) {
-        range
-            .gate()
-            .assert_is_const(ctx, &b.cell(), &Fr::from(*v as u64));
-    }
-    bytes
-}
-
-/// Opens a list root at `field` along `branch` (constant directions).
-fn open_field(
-    ctx: &mut Context<Fr>,
-    range: &RangeChip<Fr>,
-    sha: &mut ShaCalls,
-    mut node: Chunk,
-    field: u64,
-    branch: &[Node],
-) -> Chunk {
-    for (i, sib) in branch.iter().enumerate() {
-        let sib = witness_bytes(ctx, range, sib);
-        node = if (field >> i) & 1 == 1 {
-            sha.hash_pair(ctx, range, &sib, &node)
-        } else {
-            sha.hash_pair(ctx, range, &node, &sib)
-        };
-    }
-    node
 }
 
 impl PoolBalanceWitness {
@@ -207,10 +126,7 @@ impl PoolBalanceWitness {
         bal_sub: Chunk,
     ) -> (AssignedValue<Fr>, Chunk) {
         // Length chunk of L: its bytes recompose L.
-        let len_bytes = witness_bytes(ctx, range, &self.registry_len.to_le_bytes());
-        let len_again = compose_le(ctx, range, &len_bytes);
-        ctx.constrain_equal(&len_again, &len);
-        let len_chunk = u64_chunk(ctx, &len_bytes);
+        let len_chunk = length_chunk(ctx, range, self.registry_len, len);
 
         // Balances: the position bits, then levels where the node is the left child.
         let mut node = bal_sub;
@@ -225,12 +141,12 @@ impl PoolBalanceWitness {
                 None => sha.hash_pair(ctx, range, &node, &sib),
             };
         }
-        node = sha.hash_pair(ctx, range, &node, &len_chunk);
         let state_b = open_field(
             ctx,
             range,
             sha,
             node,
+            &len_chunk,
             self.balances_field,
             &self.balances_field_branch,
         );
@@ -241,12 +157,12 @@ impl PoolBalanceWitness {
             let z = constant_chunk(ctx, range, &zero_hash(h));
             node = sha.hash_pair(ctx, range, &node, &z);
         }
-        node = sha.hash_pair(ctx, range, &node, &len_chunk);
         let state_v = open_field(
             ctx,
             range,
             sha,
             node,
+            &len_chunk,
             self.validators_field,
             &self.validators_field_branch,
         );
@@ -254,19 +170,6 @@ impl PoolBalanceWitness {
             ctx.constrain_equal(&a.cell(), &b.cell());
         }
 
-        // Header: [slot, proposer, parent, state, body, 0, 0, 0].
-        let h = &self.header;
-        let slot_bytes = witness_bytes(ctx, range, &h.slot.to_le_bytes());
-        let slot = compose_le(ctx, range, &slot_bytes);
-        let prop_bytes = witness_bytes(ctx, range, &h.proposer_index.to_le_bytes());
-        let slot_chunk = u64_chunk(ctx, &slot_bytes);
-        let prop_chunk = u64_chunk(ctx, &prop_bytes);
-        let n4 = sha.hash_pair(ctx, range, &slot_chunk, &prop_chunk);
-        let parent = witness_bytes(ctx, range, &h.parent_root);
-        let n5 = sha.hash_pair(ctx, range, &parent, &state_v);
-        let n2 = sha.hash_pair(ctx, range, &n4, &n5);
-        let n3 = witness_bytes(ctx, range, &h.body_node);
-        let root = sha.hash_pair(ctx, range, &n2, &n3);
-        (slot, root)
+        header_root(ctx, range, sha, &self.header, &state_v)
     }
 }

@@ -4,13 +4,12 @@
 use super::witness::{PoolBalanceError, PoolBalanceWitness};
 use super::D_DEPTH;
 use crate::accounts::{self, AccNode, AccountsTree};
-use crate::balance::native::{length_chunk, lift};
+use crate::balance::native::{balances_subtree, header_root, lift, pool_totals};
 use crate::balance::witness::VALIDATORS_DEPTH;
 use crate::gadgets::{fr_u128, node_from_limbs, node_limbs, u128_from_fr, u64_from_fr};
 use crate::Fr;
-use stakeproof_beacon::hash::{hash_pair, merkleize, mix_in_length, zero_hash, Node};
+use stakeproof_beacon::hash::{hash_pair, mix_in_length, zero_hash, Node};
 use stakeproof_beacon::report::PoolTotals;
-use stakeproof_beacon::ssz::pack;
 
 /// Number of public instances of a pool-balance proof.
 pub const POOL_BALANCE_INSTANCES: usize = 15;
@@ -113,8 +112,7 @@ pub fn accounts_subtree(accounts: &[crate::poseidon::Account]) -> AccNode {
 /// disagree (a witness no circuit accepts) or the witness has the wrong shape.
 pub fn roots(w: &PoolBalanceWitness) -> Result<(Node, Node), PoolBalanceError> {
     w.check_shape()?;
-    let bytes: Vec<u8> = w.balances.iter().flat_map(|b| b.to_le_bytes()).collect();
-    let bal_sub = merkleize(&pack(&bytes), (w.n() / 4).trailing_zeros() as usize);
+    let bal_sub = balances_subtree(&w.balances);
     let pos = w.start >> w.log_n();
     let sb = lift(
         bal_sub,
@@ -138,25 +136,13 @@ pub fn roots(w: &PoolBalanceWitness) -> Result<(Node, Node), PoolBalanceError> {
     if sv != sb {
         return Err(PoolBalanceError::StateRootMismatch);
     }
-    let h = &w.header;
-    let n4 = hash_pair(&length_chunk(h.slot), &length_chunk(h.proposer_index));
-    let n5 = hash_pair(&h.parent_root, &sv);
-    Ok((sv, hash_pair(&hash_pair(&n4, &n5), &h.body_node)))
+    Ok((sv, header_root(&w.header, &sv)))
 }
 
 /// The pool-balance proof's public inputs for `w`, computed natively.
 pub fn pool_balance_public(w: &PoolBalanceWitness) -> Result<PoolBalancePublic, PoolBalanceError> {
     let (_, block_root) = roots(w)?;
-    let mut totals = PoolTotals::default();
-    for (a, &b) in w.accounts.iter().zip(&w.balances) {
-        if a.member {
-            totals.validator_count += 1;
-            totals.total_balance_gwei += b as u128;
-            totals.active_count += (a.activation_epoch <= w.epoch && w.epoch < a.exit_epoch) as u64;
-            totals.exited_count += (a.exit_epoch <= w.epoch) as u64;
-            totals.slashed_count += a.slashed as u64;
-        }
-    }
+    let totals = pool_totals(&w.accounts, &w.balances, w.epoch);
     let sub = accounts_subtree(&w.accounts);
     let pos = w.start >> w.log_n();
     Ok(PoolBalancePublic {

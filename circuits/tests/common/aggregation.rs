@@ -1,9 +1,10 @@
 //! Shared by `aggregation_logic.rs` and `tamper_aggregation.rs`: the in-circuit combination
 //! checked with MockProver against its native twin, and leaf statements of devnet states.
 
-use halo2_base::gates::circuit::builder::BaseCircuitBuilder;
-use halo2_base::gates::circuit::CircuitBuilderStage;
-use halo2_base::halo2_proofs::dev::MockProver;
+#[path = "mock.rs"]
+mod shared;
+
+use shared::gadget_accepts;
 use stakeproof_beacon::beacon::BeaconState;
 use stakeproof_beacon::devnet::{self, DevnetSpec};
 use stakeproof_beacon::report::Pool;
@@ -21,24 +22,10 @@ const K: usize = 12;
 /// Runs the in-circuit combination on `children` and checks it with MockProver against
 /// `expected` public outputs. Returns whether the circuit is satisfied.
 fn circuit_accepts(spec: &NodeSpec, children: &[Vec<Fr>], expected: &[Fr]) -> bool {
-    let mut b = BaseCircuitBuilder::from_stage(CircuitBuilderStage::Mock)
-        .use_k(K)
-        .use_lookup_bits(K - 1)
-        .use_instance_columns(1);
-    let range = b.range_chip();
-    let ctx = b.main(0);
-    let cells: Vec<Vec<_>> = children
-        .iter()
-        .map(|c| ctx.assign_witnesses(c.clone()))
-        .collect();
-    let refs: Vec<&[_]> = cells.iter().map(|c| c.as_slice()).collect();
-    let out = combine(ctx, &range, spec, &refs);
-    b.assigned_instances[0].extend(out);
-    b.calculate_params(Some(9));
-    MockProver::run(K as u32, &b, vec![expected.to_vec()])
-        .unwrap()
-        .verify()
-        .is_ok()
+    gadget_accepts(K, children, expected, |ctx, range, cells| {
+        let refs: Vec<&[_]> = cells.iter().map(|c| c.as_slice()).collect();
+        combine(ctx, range, spec, &refs)
+    })
 }
 
 /// Both twins agree: accept with the native output, or both reject.
