@@ -108,6 +108,10 @@ impl FinalArtifact {
                     reason: "final instances do not decode".into(),
                 }
             })?;
+        let mut vk = Vec::new();
+        keys.vk
+            .write(&mut vk, SerdeFormat::RawBytes)
+            .expect("vk serializes to memory");
         Ok(FinalArtifact {
             format: FORMAT.into(),
             version: FORMAT_VERSION,
@@ -119,29 +123,41 @@ impl FinalArtifact {
             circuit: FinalCircuit {
                 name: keys.name.clone(),
                 params: keys.pinning.params,
-                vk: vk_hex(keys),
+                vk: hexfmt::encode(vk),
                 vk_digest: keys.vk_digest.clone(),
                 circuits_version: stakeproof_circuits::CIRCUITS_VERSION,
                 leaves: *leaves,
             },
-            setup: SetupInfo::of(srs),
+            setup: SetupInfo {
+                id: srs.id.clone(),
+                unsafe_local: srs.unsafe_local,
+            },
             prover_seconds: seconds,
         })
     }
 
     /// Writes the artifact atomically (no partial file under `path`, ever).
     pub fn write(&self, path: &Path) -> Result<(), PipelineError> {
-        write_json(path, self, "final proof artifact")
+        let json = serde_json::to_vec_pretty(self).expect("artifact serializes");
+        write_atomically(path, &json, "final proof artifact")
     }
 
     /// Reads an artifact, checking its format and version.
     pub fn read(path: &Path) -> Result<Self, PipelineError> {
-        read_versioned(
-            path,
-            "a proof artifact",
-            (FORMAT, FORMAT_VERSION),
-            |a: &Self| (a.format.as_str(), a.version),
-        )
+        let err = |reason: String| PipelineError::Artifact {
+            path: path.display().to_string(),
+            reason,
+        };
+        let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+        let a: FinalArtifact = serde_json::from_slice(&bytes)
+            .map_err(|e| err(format!("not a proof artifact: {e}")))?;
+        if a.format != FORMAT || a.version != FORMAT_VERSION {
+            return Err(err(format!(
+                "format {} v{} (expected {FORMAT} v{FORMAT_VERSION})",
+                a.format, a.version
+            )));
+        }
+        Ok(a)
     }
 
     /// The public inputs, parsed.
@@ -197,101 +213,11 @@ impl FinalArtifact {
             return Err("the decoded statement does not match the public inputs".into());
         }
         self.check_circuit()?;
-        FinalProof {
-            name: &self.circuit.name,
-            params: &self.circuit.params,
-            vk: &self.circuit.vk,
-            vk_digest: &self.circuit.vk_digest,
-            setup: &self.setup,
-            proof: &self.proof,
-        }
-        .verify(srs, expected_vk, &inst)
-    }
-}
-
-/// Writes `artifact` to `path` as pretty JSON, atomically, naming `what` in the error.
-pub(crate) fn write_json(
-    path: &Path,
-    artifact: &impl serde::Serialize,
-    what: &'static str,
-) -> Result<(), PipelineError> {
-    let json = serde_json::to_vec_pretty(artifact).expect("artifact serializes");
-    write_atomically(path, &json, what)
-}
-
-/// Reads the JSON file at `path`, `kind` (named when it does not parse), whose format and
-/// version (`header`) must be `expected`.
-pub(crate) fn read_versioned<T: serde::de::DeserializeOwned>(
-    path: &Path,
-    kind: &str,
-    (format, version): (&str, u32),
-    header: impl Fn(&T) -> (&str, u32),
-) -> Result<T, PipelineError> {
-    let err = |reason: String| PipelineError::Artifact {
-        path: path.display().to_string(),
-        reason,
-    };
-    let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
-    let a: T = serde_json::from_slice(&bytes).map_err(|e| err(format!("not {kind}: {e}")))?;
-    let (f, v) = header(&a);
-    if f != format || v != version {
-        return Err(err(format!(
-            "format {f} v{v} (expected {format} v{version})"
-        )));
-    }
-    Ok(a)
-}
-
-/// `keys`' verifying key (halo2 raw bytes), `0x`-hex, as an artifact carries it.
-pub(crate) fn vk_hex(keys: &NodeKeys) -> String {
-    let mut vk = Vec::new();
-    keys.vk
-        .write(&mut vk, SerdeFormat::RawBytes)
-        .expect("vk serializes to memory");
-    hexfmt::encode(vk)
-}
-
-impl SetupInfo {
-    /// The setup info of `srs`.
-    pub(crate) fn of(srs: &Srs) -> Self {
-        SetupInfo {
-            id: srs.id.clone(),
-            unsafe_local: srs.unsafe_local,
-        }
-    }
-}
-
-/// What a final proof file (this one or the chain design's) says of its proof, for the checks
-/// after its statement's and its circuit's bounds.
-pub(crate) struct FinalProof<'a> {
-    /// Circuit name.
-    pub(crate) name: &'a str,
-    /// `k` and columns (already checked within bounds).
-    pub(crate) params: &'a AggregationConfigParams,
-    /// Verifying key, `0x`-hex (already checked not too long).
-    pub(crate) vk: &'a str,
-    /// Its recorded digest.
-    pub(crate) vk_digest: &'a str,
-    /// The setup.
-    pub(crate) setup: &'a SetupInfo,
-    /// The proof, `0x`-hex.
-    pub(crate) proof: &'a str,
-}
-
-impl FinalProof<'_> {
-    /// The verifying key is the one named (and `expected_vk` if given), the setup is `srs`,
-    /// and the proof over `inst` with its accumulator passes the pairing check.
-    pub(crate) fn verify(
-        &self,
-        srs: &Srs,
-        expected_vk: Option<&str>,
-        inst: &[Fr],
-    ) -> Result<(), String> {
-        let vk_bytes =
-            hexfmt::parse(self.vk).map_err(|e| format!("the verifying key is not hex: {e}"))?;
-        let vk = crate::keys::read_aggregation_vk(&vk_bytes, *self.params)?;
+        let vk_bytes = hexfmt::parse(&self.circuit.vk)
+            .map_err(|e| format!("the verifying key is not hex: {e}"))?;
+        let vk = crate::keys::read_aggregation_vk(&vk_bytes, self.circuit.params)?;
         let digest = crate::keys::vk_digest_of(&vk);
-        if digest != self.vk_digest {
+        if digest != self.circuit.vk_digest {
             return Err("the verifying key's digest is not the one recorded".into());
         }
         if let Some(e) = expected_vk {
@@ -306,9 +232,9 @@ impl FinalProof<'_> {
             ));
         }
         let params = srs
-            .for_circuit(self.name, self.params.degree)
+            .for_circuit(&self.circuit.name, self.circuit.params.degree)
             .map_err(|e| e.to_string())?;
-        let proof = hexfmt::parse(self.proof).map_err(|_| "the proof is not hex")?;
-        verify_final(&params, &vk, &proof, inst).map_err(|e| e.to_string())
+        let proof = self.proof_bytes().ok_or("the proof is not hex")?;
+        verify_final(&params, &vk, &proof, &inst).map_err(|e| e.to_string())
     }
 }

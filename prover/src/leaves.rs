@@ -100,21 +100,6 @@ pub fn available_memory() -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// The thread pool that proves leaves of at most `k`: `max_parallel` threads, capped by the
-/// available memory over [`estimated_proof_memory`] (one when unknown), at least one; and
-/// that number of threads.
-pub(crate) fn leaf_thread_pool(max_parallel: usize, k: u32) -> (rayon::ThreadPool, usize) {
-    let mem_cap = available_memory()
-        .map(|m| (m / estimated_proof_memory(k)).max(1) as usize)
-        .unwrap_or(1);
-    let parallel = max_parallel.min(mem_cap).max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(parallel)
-        .build()
-        .expect("thread pool");
-    (pool, parallel)
-}
-
 fn prove_one(
     backend: &ProvingBackend,
     keys: &CircuitKeys,
@@ -300,8 +285,14 @@ fn prove_ranges(
     let (cfg, progress, backend) = (&opts.leaves, opts.progress, &opts.backend);
     let epoch = state.epoch();
 
-    let (pool_threads, parallel) =
-        leaf_thread_pool(cfg.max_parallel, cfg.registry_k.max(cfg.balance_k));
+    let mem_cap = available_memory()
+        .map(|m| (m / estimated_proof_memory(cfg.registry_k.max(cfg.balance_k))).max(1) as usize)
+        .unwrap_or(1);
+    let parallel = cfg.max_parallel.min(mem_cap).max(1);
+    let pool_threads = rayon::ThreadPoolBuilder::new()
+        .num_threads(parallel)
+        .build()
+        .expect("thread pool");
     let store = work.proofs();
 
     progress.stage("registry proofs", registry.len());

@@ -21,7 +21,6 @@ pub mod estimate;
 pub mod final_artifact;
 pub mod keys;
 pub mod leaves;
-mod nodes;
 pub mod options;
 pub mod srs;
 pub mod tree;

@@ -208,10 +208,15 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
             "elapsed_ms": t.elapsed().as_millis() as u64,
         })
     };
-    let name = format!("summary-slot-{}.json", state.slot());
-    let Some(path) = write_summary(&work.root, &name, &summary, a.json)? else {
+    let path = work
+        .root
+        .join(format!("summary-slot-{}.json", state.slot()));
+    atomic::write_file(&path, serde_json::to_string_pretty(&summary)?.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
         return Ok(());
-    };
+    }
     println!(
         "slot {} ({}), block root {}",
         state.slot(),
@@ -252,7 +257,10 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
             "  its statement equals the native report; check it with `stakeproof verify FILE`"
         );
     }
-    print_footer(srs.unsafe_local, &path, t);
+    if srs.unsafe_local {
+        println!("setup: UNSAFE local KZG setup (tests and demos only)");
+    }
+    println!("summary: {}  ({:.1?})", path.display(), t.elapsed());
     Ok(())
 }
 
@@ -340,10 +348,15 @@ fn prove_chain_design(
         "cache": out.cache,
         "elapsed_ms": t.elapsed().as_millis() as u64,
     });
-    let name = format!("summary-chain-slot-{}.json", state.slot());
-    let Some(path) = write_summary(&work.root, &name, &summary, a.json)? else {
+    let path = work
+        .root
+        .join(format!("summary-chain-slot-{}.json", state.slot()));
+    atomic::write_file(&path, serde_json::to_string_pretty(&summary)?.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
         return Ok(());
-    };
+    }
     let s = &art.statement;
     println!(
         "slot {} ({}), block root {}, chain {}",
@@ -368,33 +381,9 @@ fn prove_chain_design(
     );
     println!("chain proof: {}", out.path.display());
     println!("  (the oracle contract verifies --design today's final layout, not this one yet)");
-    print_footer(srs.unsafe_local, &path, t);
-    Ok(())
-}
-
-/// Writes `summary` to `{work_root}/{name}` and returns that path; under `--json` (`json`)
-/// prints it too and returns `None` (the command prints nothing else).
-fn write_summary(
-    work_root: &std::path::Path,
-    name: &str,
-    summary: &serde_json::Value,
-    json: bool,
-) -> Result<Option<std::path::PathBuf>> {
-    let path = work_root.join(name);
-    atomic::write_file(&path, serde_json::to_string_pretty(summary)?.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(summary)?);
-        return Ok(None);
-    }
-    Ok(Some(path))
-}
-
-/// The last lines of a plain `prove` output: the unsafe-setup warning, the summary's path and
-/// the time since `t`.
-fn print_footer(unsafe_local: bool, path: &std::path::Path, t: Instant) {
-    if unsafe_local {
+    if srs.unsafe_local {
         println!("setup: UNSAFE local KZG setup (tests and demos only)");
     }
     println!("summary: {}  ({:.1?})", path.display(), t.elapsed());
+    Ok(())
 }

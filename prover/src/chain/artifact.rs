@@ -4,17 +4,17 @@
 //! layout, and its native verification.
 
 use super::plan::ChainSizes;
-use crate::final_artifact::{
-    fr_word, read_versioned, vk_hex, word_fr, write_json, FinalProof, SetupInfo, MAX_VK_HEX,
-};
+use crate::final_artifact::{fr_word, word_fr, SetupInfo, MAX_VK_HEX};
 use crate::keys::NodeKeys;
 use crate::srs::Srs;
-use crate::PipelineError;
+use crate::{write_atomically, PipelineError};
 use stakeproof_beacon::beacon::BeaconState;
 use stakeproof_beacon::hexfmt;
 use stakeproof_circuits::aggregation::layout::{FinalStatement, ACC_LIMBS, FINAL_LEN};
 use stakeproof_circuits::chain::layout::FINAL_CHAIN_LEN;
+use stakeproof_circuits::halo2_proofs::SerdeFormat;
 use stakeproof_circuits::snark_verifier_sdk::halo2::aggregation::AggregationConfigParams;
+use stakeproof_circuits::util::proving::verify_final;
 use stakeproof_circuits::Fr;
 use std::path::Path;
 
@@ -97,6 +97,10 @@ impl ChainArtifact {
         let st = &instances[ACC_LIMBS..];
         let statement = FinalStatement::from_instances(&st[..FINAL_LEN])
             .ok_or_else(|| bad("(new)", "final instances do not decode"))?;
+        let mut vk = Vec::new();
+        keys.vk
+            .write(&mut vk, SerdeFormat::RawBytes)
+            .expect("vk serializes to memory");
         Ok(ChainArtifact {
             format: CHAIN_FORMAT.into(),
             version: CHAIN_FORMAT_VERSION,
@@ -111,29 +115,41 @@ impl ChainArtifact {
             circuit: ChainCircuit {
                 name: keys.name.clone(),
                 params: keys.pinning.params,
-                vk: vk_hex(keys),
+                vk: hexfmt::encode(vk),
                 vk_digest: keys.vk_digest.clone(),
                 circuits_version: stakeproof_circuits::CIRCUITS_VERSION,
                 sizes,
             },
-            setup: SetupInfo::of(srs),
+            setup: SetupInfo {
+                id: srs.id.clone(),
+                unsafe_local: srs.unsafe_local,
+            },
             prover_seconds: seconds,
         })
     }
 
     /// Writes the artifact atomically.
     pub fn write(&self, path: &Path) -> Result<(), PipelineError> {
-        write_json(path, self, "chain proof artifact")
+        let json = serde_json::to_vec_pretty(self).expect("artifact serializes");
+        write_atomically(path, &json, "chain proof artifact")
     }
 
     /// Reads an artifact, checking its format and version.
     pub fn read(path: &Path) -> Result<Self, PipelineError> {
-        read_versioned(
-            path,
-            "a chain proof artifact",
-            (CHAIN_FORMAT, CHAIN_FORMAT_VERSION),
-            |a: &Self| (a.format.as_str(), a.version),
-        )
+        let p = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| bad(&p, e.to_string()))?;
+        let a: ChainArtifact = serde_json::from_slice(&bytes)
+            .map_err(|e| bad(&p, format!("not a chain proof artifact: {e}")))?;
+        if a.format != CHAIN_FORMAT || a.version != CHAIN_FORMAT_VERSION {
+            return Err(bad(
+                &p,
+                format!(
+                    "format {} v{} (expected {CHAIN_FORMAT} v{CHAIN_FORMAT_VERSION})",
+                    a.format, a.version
+                ),
+            ));
+        }
+        Ok(a)
     }
 
     /// Verifies the artifact natively against `srs`: the decoded statement and anchors equal
@@ -164,14 +180,28 @@ impl ChainArtifact {
         if self.circuit.vk.len() > MAX_VK_HEX {
             return Err("the verifying key is too long".into());
         }
-        FinalProof {
-            name: &self.circuit.name,
-            params: &self.circuit.params,
-            vk: &self.circuit.vk,
-            vk_digest: &self.circuit.vk_digest,
-            setup: &self.setup,
-            proof: &self.proof,
+        let vk_bytes = hexfmt::parse(&self.circuit.vk)
+            .map_err(|e| format!("the verifying key is not hex: {e}"))?;
+        let vk = crate::keys::read_aggregation_vk(&vk_bytes, self.circuit.params)?;
+        let digest = crate::keys::vk_digest_of(&vk);
+        if digest != self.circuit.vk_digest {
+            return Err("the verifying key's digest is not the one recorded".into());
         }
-        .verify(srs, expected_vk, &inst)
+        if let Some(e) = expected_vk {
+            if e != digest {
+                return Err(format!("verifying key {digest} is not the expected {e}"));
+            }
+        }
+        if srs.id != self.setup.id {
+            return Err(format!(
+                "the proof was made with setup {}, not {}",
+                self.setup.id, srs.id
+            ));
+        }
+        let params = srs
+            .for_circuit(&self.circuit.name, self.circuit.params.degree)
+            .map_err(|e| e.to_string())?;
+        let proof = hexfmt::parse(&self.proof).map_err(|_| "the proof is not hex")?;
+        verify_final(&params, &vk, &proof, &inst).map_err(|e| e.to_string())
     }
 }

@@ -12,30 +12,49 @@ use super::plan::{pool_instances, ChainPlan, Child, Role};
 use super::ChainError;
 use crate::artifacts::{statement_key, ArtifactStore, Rejected};
 use crate::backend::ProvingBackend;
-use crate::keys::CircuitKeys;
-use crate::leaves::{leaf_thread_pool, LeafOutcome, Progress, WorkDir};
-use crate::nodes::{NodeProver, Proven};
-use crate::options::ProveOptions;
+use crate::keys::{CircuitKeys, NodeKeys};
+use crate::leaves::{available_memory, estimated_proof_memory, LeafOutcome, Progress, WorkDir};
+use crate::options::{ProveOptions, TreeOptions};
 use crate::srs::Srs;
-use crate::PipelineError;
+use crate::{write_atomically, PipelineError};
 use rayon::prelude::*;
+use sha2::{Digest, Sha256};
 use stakeproof_beacon::beacon::{BeaconState, StateTree};
 use stakeproof_beacon::report::Pool;
-use stakeproof_circuits::aggregation::layout::{NodeWitness, Statement, ACC_LIMBS};
+use stakeproof_circuits::aggregation::circuit::{build_node_with, NodePinning, NodeShape};
+use stakeproof_circuits::aggregation::layout::{NodeSpec, NodeWitness, Statement, ACC_LIMBS};
+use stakeproof_circuits::aggregation::native::combine_native_with;
 use stakeproof_circuits::delta::native::delta_public;
 use stakeproof_circuits::delta::{DeltaWitness, Registry};
 use stakeproof_circuits::halo2_base::gates::circuit::CircuitBuilderStage;
+use stakeproof_circuits::halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
+use stakeproof_circuits::halo2_proofs::plonk::ProvingKey;
+use stakeproof_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use stakeproof_circuits::halo2_proofs::SerdeFormat;
 use stakeproof_circuits::pool::PoolSpec;
 use stakeproof_circuits::pool_balance::witness::state_accounts_tree;
 use stakeproof_circuits::pool_balance::{
     pool_balance_public, PoolBalanceParams, PoolBalanceWitness,
 };
+use stakeproof_circuits::snark_verifier_sdk::halo2::aggregation::AggregationCircuit;
+use stakeproof_circuits::snark_verifier_sdk::Snark;
 use stakeproof_circuits::util::circuit::{build_circuit, CircuitLogic, Shape};
-use stakeproof_circuits::util::proving::snark;
+use stakeproof_circuits::util::proving::{
+    aggregation_accumulator_indices, keygen, snark, verify, verify_final,
+};
 use stakeproof_circuits::Fr;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
+
+/// One proof of the chain, ready to be a child.
+#[derive(Clone)]
+struct Proven {
+    statement: Statement,
+    key: String,
+    vk_digest: String,
+    snark: Snark,
+}
 
 /// What happened to one node.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -72,6 +91,15 @@ pub struct ChainProof {
     pub nodes: Vec<ChainNodeOutcome>,
     /// The chain cache written after the report.
     pub cache: ChainCache,
+}
+
+fn digest(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(h.finalize())
 }
 
 /// A leaf to prove: its witness.
@@ -215,6 +243,272 @@ fn padding_pool_balance(
     Ok(w)
 }
 
+/// The aggregation nodes' prover: keys per node circuit (verifying key and pinning kept, the
+/// one proving key in memory), each node proven or reused.
+struct Nodes<'a> {
+    srs: &'a Srs,
+    work: &'a WorkDir,
+    k: u32,
+    params: ParamsKZG<Bn256>,
+    final_k: u32,
+    final_params: ParamsKZG<Bn256>,
+    store: ArtifactStore,
+    keys: Vec<NodeKeys>,
+    pk: Option<(String, ProvingKey<G1Affine>)>,
+    backend: &'a ProvingBackend,
+    keep_pks: bool,
+}
+
+impl Nodes<'_> {
+    fn shape(&self, finalize: bool) -> (&ParamsKZG<Bn256>, u32) {
+        if finalize {
+            (&self.final_params, self.final_k)
+        } else {
+            (&self.params, self.k)
+        }
+    }
+
+    fn paths(&self, name: &str, k: u32) -> (PathBuf, PathBuf, PathBuf) {
+        let dir = self.work.keys().dir;
+        let v = stakeproof_circuits::CIRCUITS_VERSION;
+        let base = format!("{name}.k{k}.v{v}.{}", self.srs.id);
+        (
+            dir.join(format!("{base}.pk")),
+            dir.join(format!("{base}.vk")),
+            dir.join(format!("{base}.pinning.json")),
+        )
+    }
+
+    /// The keys of `spec` over children with these verifying keys: cached (verifying key and
+    /// pinning) or generated.
+    fn keys_for(
+        &mut self,
+        spec: &NodeSpec,
+        children: &[Proven],
+        w: &NodeWitness,
+    ) -> Result<usize, ChainError> {
+        let node_k = self.shape(spec.finalize).1;
+        let kids: Vec<&str> = children.iter().map(|c| c.vk_digest.as_str()).collect();
+        let name = format!("{}-{}", spec.tag(), &digest(&kids)[..12]);
+        if let Some(i) = self.keys.iter().position(|k| k.name == name) {
+            return Ok(i);
+        }
+        let (pk_path, vk_path, pin_path) = self.paths(&name, node_k);
+        if let (Ok(pinning), Ok(bytes)) = (NodePinning::load(&pin_path), std::fs::read(&vk_path)) {
+            if let Ok(vk) = crate::keys::read_aggregation_vk(&bytes, pinning.params) {
+                if pinning.spec == *spec {
+                    self.keys.push(NodeKeys {
+                        vk_digest: crate::keys::vk_digest_of(&vk),
+                        name,
+                        vk,
+                        pinning,
+                        pk_path,
+                    });
+                    return Ok(self.keys.len() - 1);
+                }
+            }
+        }
+        let snarks = children.iter().map(|c| c.snark.clone()).collect();
+        self.pk = None;
+        let params = self.shape(spec.finalize).0;
+        let nc = build_node_with(
+            CircuitBuilderStage::Keygen,
+            spec,
+            params,
+            snarks,
+            NodeShape::K(node_k),
+            w,
+        )?;
+        let pk = keygen(params, &nc.circuit).map_err(|source| PipelineError::Halo2 {
+            what: format!("keygen of {name}"),
+            source,
+        })?;
+        let pinning = nc.pinning();
+        drop(nc);
+        if self.keep_pks {
+            crate::keys::write_pk(&pk_path, &pk, SerdeFormat::RawBytesUnchecked)?;
+        }
+        let mut vk_bytes = Vec::new();
+        pk.get_vk()
+            .write(&mut vk_bytes, SerdeFormat::RawBytes)
+            .map_err(|source| PipelineError::Io {
+                what: "aggregation key",
+                path: vk_path.display().to_string(),
+                source,
+            })?;
+        write_atomically(&vk_path, &vk_bytes, "verifying key")?;
+        // The pinning last: its presence marks a complete key set.
+        write_atomically(
+            &pin_path,
+            &serde_json::to_vec_pretty(&pinning).expect("pinning serializes"),
+            "pinning",
+        )?;
+        self.keys.push(NodeKeys {
+            vk_digest: crate::keys::vk_digest(&pk),
+            vk: pk.get_vk().clone(),
+            name: name.clone(),
+            pinning,
+            pk_path,
+        });
+        self.pk = Some((name, pk));
+        Ok(self.keys.len() - 1)
+    }
+
+    /// Puts the proving key of `keys[i]` in memory (held, read from disk, or made again from
+    /// the pinning and checked against the cached verifying key).
+    fn proving_key(
+        &mut self,
+        i: usize,
+        spec: &NodeSpec,
+        snarks: &[Snark],
+        w: &NodeWitness,
+    ) -> Result<(), ChainError> {
+        if self
+            .pk
+            .as_ref()
+            .is_some_and(|(n, _)| n == &self.keys[i].name)
+        {
+            return Ok(());
+        }
+        self.pk = None;
+        let node_k = self.shape(spec.finalize).1;
+        let nk = &self.keys[i];
+        let stored = crate::keys::read_pk::<AggregationCircuit>(
+            &nk.pk_path,
+            node_k,
+            SerdeFormat::RawBytesUnchecked,
+            nk.pinning.params,
+        )
+        .filter(|pk| crate::keys::vk_digest(pk) == nk.vk_digest);
+        let pk = match stored {
+            Some(pk) => pk,
+            None => {
+                let params = self.shape(spec.finalize).0;
+                let nc = build_node_with(
+                    CircuitBuilderStage::Keygen,
+                    spec,
+                    params,
+                    snarks.to_vec(),
+                    NodeShape::Pinned(&nk.pinning),
+                    w,
+                )?;
+                let pk = keygen(params, &nc.circuit).map_err(|source| PipelineError::Halo2 {
+                    what: format!("keygen of {}", nk.name),
+                    source,
+                })?;
+                drop(nc);
+                if crate::keys::vk_digest(&pk) != nk.vk_digest {
+                    return Err(PipelineError::Artifact {
+                        path: nk.pk_path.with_extension("vk").display().to_string(),
+                        reason: "the proving key made again from the pinning has another \
+                                 verifying key (delete the key set to regenerate it)"
+                            .into(),
+                    }
+                    .into());
+                }
+                if self.keep_pks {
+                    crate::keys::write_pk(&nk.pk_path, &pk, SerdeFormat::RawBytesUnchecked)?;
+                }
+                pk
+            }
+        };
+        self.pk = Some((self.keys[i].name.clone(), pk));
+        Ok(())
+    }
+
+    /// Proves (or reuses) node `spec` with witness `w` over `children`.
+    fn node(
+        &mut self,
+        spec: &NodeSpec,
+        children: Vec<Proven>,
+        w: &NodeWitness,
+    ) -> Result<(Proven, String, bool, f64), ChainError> {
+        let output = spec.output()?;
+        let stripped: Vec<Vec<Fr>> = children
+            .iter()
+            .map(|c| {
+                let off = if c.statement.has_accumulator() {
+                    ACC_LIMBS
+                } else {
+                    0
+                };
+                c.snark.instances[0][off..].to_vec()
+            })
+            .collect();
+        let expected = combine_native_with(spec, &stripped, w)?;
+        let i = self.keys_for(spec, &children, w)?;
+        let (name, vk_digest) = (self.keys[i].name.clone(), self.keys[i].vk_digest.clone());
+        let mut parts = vec![name.as_str(), vk_digest.as_str()];
+        parts.extend(children.iter().map(|c| c.key.as_str()));
+        // The neutral flag is a witness: a neutral and a real wrap of one leaf differ.
+        let flag = if w.neutral { "neutral" } else { "real" };
+        parts.push(flag);
+        let key = digest(&parts);
+        let is_final = spec.finalize;
+        let (found, _) = {
+            let (params, vk) = (self.shape(is_final).0, &self.keys[i].vk);
+            let check = |inst: &[Fr], proof: &[u8]| {
+                inst.len() == output.num_instances()
+                    && inst[ACC_LIMBS..] == expected[..]
+                    && if is_final {
+                        verify_final(params, vk, proof, inst).is_ok()
+                    } else {
+                        verify(params, vk, proof, inst).is_ok()
+                    }
+            };
+            self.store.load_keyed(&key, &name, &vk_digest, check)
+        };
+        let t = Instant::now();
+        let (instances, proof, reused) = match found {
+            Some((inst, proof)) => (inst, proof, true),
+            None => {
+                let snarks: Vec<Snark> = children.iter().map(|c| c.snark.clone()).collect();
+                self.proving_key(i, spec, &snarks, w)?;
+                let pinning = self.keys[i].pinning.clone();
+                let nc = build_node_with(
+                    CircuitBuilderStage::Prover,
+                    spec,
+                    self.shape(is_final).0,
+                    snarks,
+                    NodeShape::Pinned(&pinning),
+                    w,
+                )?;
+                let instances = nc.instances();
+                crate::check_twin(
+                    || name.clone(),
+                    instances.get(ACC_LIMBS..).unwrap_or_default(),
+                    &expected,
+                )?;
+                let what = format!("proving {name}");
+                let (params, pk) = (self.shape(is_final).0, &self.pk.as_ref().expect("loaded").1);
+                let proof = if is_final {
+                    self.backend
+                        .prove_evm(params, pk, nc.circuit, &instances, &what)?
+                } else {
+                    self.backend
+                        .prove(params, pk, nc.circuit, &instances, &what)?
+                };
+                self.store
+                    .store_keyed(&key, &name, &vk_digest, &instances, &proof)?;
+                (instances, proof, false)
+            }
+        };
+        let proven = Proven {
+            statement: output,
+            key: key.clone(),
+            vk_digest,
+            snark: snark(
+                self.shape(is_final).0,
+                &self.keys[i].vk,
+                instances,
+                proof,
+                Some(aggregation_accumulator_indices()),
+            ),
+        };
+        Ok((proven, name, reused, t.elapsed().as_secs_f64()))
+    }
+}
+
 /// Proves `plan` (made from `state`, whose trees are `tree`, for `pool`): checks its native
 /// tree against the native report first ([`check_report`]), then the leaves in parallel
 /// (`opts.leaves.max_parallel`, capped by memory), then every node; writes
@@ -292,7 +586,14 @@ pub fn prove_chain(
             e.insert(k);
         }
     }
-    let (threads, _) = leaf_thread_pool(opts.leaves.max_parallel, max_k);
+    let mem_cap = available_memory()
+        .map(|m| (m / estimated_proof_memory(max_k)).max(1) as usize)
+        .unwrap_or(1);
+    let parallel = opts.leaves.max_parallel.min(mem_cap).max(1);
+    let threads = rayon::ThreadPoolBuilder::new()
+        .num_threads(parallel)
+        .build()
+        .expect("thread pool");
     let store = work.proofs();
     progress.stage("chain leaves", jobs.len());
     let proven: Vec<(Child, LeafOutcome, Proven)> = threads.install(|| {
@@ -315,7 +616,24 @@ pub fn prove_chain(
 
     // Nodes, in plan order: a real node is the child of one later node (taken), a neutral one
     // of many (cloned).
-    let mut nodes = NodeProver::new(srs, work, &opts.tree, &opts.backend, false)?;
+    let TreeOptions {
+        node_k,
+        final_k,
+        keep_proving_keys,
+    } = opts.tree;
+    let mut nodes = Nodes {
+        srs,
+        work,
+        k: node_k,
+        params: srs.for_circuit("aggregation", node_k)?,
+        final_k,
+        final_params: srs.for_circuit("final aggregation", final_k)?,
+        store: work.proofs(),
+        keys: Vec::new(),
+        pk: None,
+        backend: &opts.backend,
+        keep_pks: keep_proving_keys,
+    };
     let pool_w = pool_instances(&plan.pool);
     progress.stage("chain aggregation", plan.nodes.len());
     let mut done: Vec<Option<Proven>> = Vec::with_capacity(plan.nodes.len());
@@ -335,25 +653,30 @@ pub fn prove_chain(
             neutral: p.neutral && p.level == 0,
             pool: p.spec.finalize.then_some(pool_w),
         };
-        let np = nodes.node::<ChainError>(&p.spec, children, Some(&w))?;
+        let (proven, circuit, reused, seconds) = nodes.node(&p.spec, children, &w)?;
         outcomes.push(ChainNodeOutcome {
             index,
             role: p.role,
             level: p.level,
             neutral: p.neutral,
-            circuit: np.circuit,
-            key: np.proven.key.clone(),
-            reused: np.reused,
-            seconds: np.seconds,
+            circuit,
+            key: proven.key.clone(),
+            reused,
+            seconds,
         });
         progress.tick();
-        done.push(Some(np.proven));
+        done.push(Some(proven));
     }
     let fin = done
         .pop()
         .flatten()
         .expect("the plan ends with the final node");
-    let nk = nodes.final_keys(&fin);
+    nodes.pk = None;
+    let nk = nodes
+        .keys
+        .iter()
+        .find(|k| k.vk_digest == fin.vk_digest)
+        .expect("final keys");
     if fin.snark.instances[0][ACC_LIMBS..] != native.final_instances()[..] {
         return Err(PipelineError::TwinDisagree {
             what: "the chain's final proof".into(),
