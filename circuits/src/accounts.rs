@@ -55,16 +55,21 @@ pub fn leaf(account: &Account) -> AccNode {
 
 /// A parent node from its two children.
 pub fn parent(l: &AccNode, r: &AccNode) -> AccNode {
-    let count = l.count + r.count;
-    let mut p = snark_verifier::util::hash::Poseidon::<Fr, Fr, T, RATE>::from_spec(
-        &NativeLoader,
-        spec().clone(),
-    );
-    p.update(&[l.hash, r.hash, Fr::from(count)]);
-    AccNode {
-        hash: p.squeeze(),
-        count,
+    type Hasher = snark_verifier::util::hash::Poseidon<Fr, Fr, T, RATE>;
+    thread_local! {
+        // One hasher per thread, cleared per use: a registry's tree is millions of parents, and
+        // building the hasher copies the round constants and matrices each time.
+        static HASHER: std::cell::RefCell<Hasher> =
+            std::cell::RefCell::new(Hasher::from_spec(&NativeLoader, spec().clone()));
     }
+    let count = l.count + r.count;
+    let hash = HASHER.with(|h| {
+        let mut p = h.borrow_mut();
+        p.clear();
+        p.update(&[l.hash, r.hash, Fr::from(count)]);
+        p.squeeze()
+    });
+    AccNode { hash, count }
 }
 
 /// `zero_nodes()[d]`: the root of a depth-`d` subtree of empty slots.
