@@ -18,6 +18,22 @@ pragma solidity ^0.8.24;
 ///   16, 17   pool withdrawal credentials, high and low 128 bits
 ///   18..23   registryLength, validatorCount, totalBalanceGwei, activeCount, exitedCount,
 ///            slashedCount
+/// The "chain" proof design's final proof has 26 public inputs: the same 24, then
+///   24       anchorOld: the registry anchor the report's registry chain starts from; 0 means
+///            the chain was proven cold, from the empty registry (a full registry proof)
+///   25       anchorNew: the anchor (a Poseidon hash) of this report's registry
+/// Each verifier schedule entry says which design its verifier checks (`anchored`): reports of
+/// an unanchored verifier go through `submitReport`, those of an anchored ("chain") verifier
+/// through `submitChainReport`, each refusing the other kind (the kind is the owner's word, never
+/// inferred from a call: see `submitReport` and `submitChainReport` for the attacks this stops).
+/// Anchor rule: a chain report is accepted only if `anchorOld` is 0 or the `anchorNew` of a
+/// report this oracle accepted under the same verifier; its `anchorNew` then becomes known for
+/// that verifier. Why this is sound: a cold chain proves the registry from scratch; a known
+/// anchor was proven by an accepted report under the same circuit, so the registry/accounts
+/// invariant the circuit attaches to it holds; the delta proof carries that invariant to the
+/// new state, whose validators root is bound to the beacon block root (inputs 12, 13) read
+/// here from EIP-4788. Anchors are scoped per verifier address because another circuit
+/// version may define anchors differently.
 contract BeaconBalanceOracle {
     /// @notice A proven report about the pool at one beacon slot.
     struct Report {
@@ -30,10 +46,13 @@ contract BeaconBalanceOracle {
         uint64 slashedCount;
     }
 
-    /// @notice A verifier and the first slot whose reports it checks.
+    /// @notice A verifier, the first slot whose reports it checks, and whether it is a "chain"
+    /// verifier (`anchored`: 26 public inputs, the last two registry anchors; its reports go
+    /// only through `submitChainReport`, the others' only through `submitReport`).
     struct VerifierEntry {
         uint64 activationSlot;
         address verifier;
+        bool anchored;
     }
 
     /// @notice The EIP-4788 beacon-roots contract on Ethereum mainnet and testnets.
@@ -42,8 +61,13 @@ contract BeaconBalanceOracle {
     uint256 public constant HISTORY_BUFFER_LENGTH = 8191;
     /// @notice Seconds per slot (and per execution block).
     uint256 public constant SECONDS_PER_SLOT = 12;
-    /// @notice Number of public inputs of the verifier.
+    /// @notice Number of public inputs of an unanchored verifier.
     uint256 public constant NUM_PUBLIC_INPUTS = 24;
+    /// @notice Number of public inputs of an anchored ("chain") verifier.
+    uint256 public constant NUM_CHAIN_PUBLIC_INPUTS = 26;
+    /// @notice The BN254 scalar field modulus: anchors are field elements below it.
+    uint256 public constant SCALAR_FIELD_MODULUS =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
     /// @notice Basis points in 100%.
     uint256 public constant BPS = 10_000;
     /// @notice Largest accepted bound, 10,000,000 bps (100,000%) per day.
@@ -70,6 +94,12 @@ contract BeaconBalanceOracle {
     mapping(uint64 => Report) private _reports;
     mapping(uint64 => bool) private _hasReport;
     uint64[] private _reportSlots;
+    /// @dev verifier => anchor => whether a chain report accepted under `verifier` ended there.
+    mapping(address => mapping(uint256 => bool)) private _knownAnchors;
+    /// @notice The `anchorNew` of the latest accepted chain report (0 if none). It is known
+    /// for the verifier that accepted that report (`isKnownAnchor`), not necessarily for the
+    /// verifier of later slots.
+    uint256 public latestAnchor;
 
     /// @notice A report was proven and stored.
     event ReportSubmitted(
@@ -81,7 +111,10 @@ contract BeaconBalanceOracle {
         address verifier,
         address submitter
     );
-    /// @notice `verifier` checks the reports of slots from `activationSlot` on.
+    /// @notice A chain report under `verifier` was accepted and its registry anchor recorded.
+    event AnchorRecorded(address indexed verifier, uint256 anchor, uint64 slot);
+    /// @notice `verifier` checks the reports of slots from `activationSlot` on (its kind:
+    /// `verifierAt(i).anchored`).
     event VerifierScheduled(address indexed verifier, uint64 activationSlot);
     /// @notice Reports were paused (`true`) or resumed (`false`).
     event PausedSet(bool paused);
@@ -116,6 +149,16 @@ contract BeaconBalanceOracle {
     error ActivationNotInFuture(uint64 activationSlot, uint64 latestSlot);
     /// @notice There is no report yet.
     error NoReport();
+    /// @notice `submitReport` was called for a slot whose verifier is anchored (use
+    /// `submitChainReport`).
+    error VerifierNeedsAnchors(address verifier);
+    /// @notice `submitChainReport` was called for a slot whose verifier is unanchored (use
+    /// `submitReport`).
+    error VerifierTakesNoAnchors(address verifier);
+    /// @notice `anchorOld` is neither 0 nor the anchor of a report accepted under the verifier.
+    error UnknownAnchor(uint256 anchorOld);
+    /// @notice An anchor is not below SCALAR_FIELD_MODULUS.
+    error AnchorNotFieldElement(uint256 anchor);
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert NotOwner();
@@ -125,7 +168,7 @@ contract BeaconBalanceOracle {
     /// @param owner_ Who may pause, set the bound and schedule verifiers.
     /// @param poolExact_ Whether `poolCredentials_` are matched exactly.
     /// @param poolCredentials_ The pool's withdrawal credentials.
-    /// @param initialVerifier The verifier of reports from slot 0 on.
+    /// @param initialVerifier The (unanchored) verifier of reports from slot 0 on.
     /// @param maxChangeBpsPerDay_ The balance-change bound (see `maxChangeBpsPerDay`).
     /// @param beaconRoots_ The beacon-roots contract; zero means DEFAULT_BEACON_ROOTS.
     constructor(
@@ -144,7 +187,7 @@ contract BeaconBalanceOracle {
         poolCredentials = poolCredentials_;
         beaconRoots = beaconRoots_ == address(0) ? DEFAULT_BEACON_ROOTS : beaconRoots_;
         maxChangeBpsPerDay = maxChangeBpsPerDay_;
-        _verifiers.push(VerifierEntry({activationSlot: 0, verifier: initialVerifier}));
+        _verifiers.push(VerifierEntry({activationSlot: 0, verifier: initialVerifier, anchored: false}));
         emit OwnershipTransferred(address(0), owner_);
         emit VerifierScheduled(initialVerifier, 0);
         emit MaxChangeBpsPerDaySet(maxChangeBpsPerDay_);
@@ -152,16 +195,46 @@ contract BeaconBalanceOracle {
 
     // ------------------------------------------------------------------ submission
 
-    /// @notice Submits a report with its proof. `timestamp` is the timestamp of the execution
-    /// block whose parent beacon block root is the proven block root (the block after the
-    /// report's slot); it must lie within the beacon-roots window (8191 slots) and not in the
-    /// future. `accumulator` are the proof's KZG accumulator limbs.
+    /// @notice Submits a report with its proof, for a slot whose verifier is unanchored (24
+    /// public inputs). `timestamp` is the timestamp of the execution block whose parent beacon
+    /// block root is the proven block root (the block after the report's slot); it must lie
+    /// within the beacon-roots window (8191 slots) and not in the future. `accumulator` are the
+    /// proof's KZG accumulator limbs. Reverts `VerifierNeedsAnchors` when the slot's verifier
+    /// is anchored: otherwise a submitter could put two words of their choosing at the start
+    /// of `proof`, which `abi.encodePacked(inputs, proof)` would hand to the 26-input verifier
+    /// as anchorOld/anchorNew, bypassing the anchor check of `submitChainReport`.
     function submitReport(
         Report calldata r,
         uint256 timestamp,
         uint256[12] calldata accumulator,
         bytes calldata proof
     ) external {
+        _submit(r, timestamp, _accumulatorInputs(NUM_PUBLIC_INPUTS, accumulator), proof);
+    }
+
+    /// @notice Submits a report of the chain proof design with its proof, for a slot whose
+    /// verifier is anchored (26 public inputs): as `submitReport`, with the registry anchors
+    /// `anchorOld` (0: proven cold) and `anchorNew` as public inputs 24 and 25. `anchorOld`
+    /// must be 0 or a known anchor of the slot's verifier (`UnknownAnchor`); once the report
+    /// is accepted, `anchorNew` is known for that verifier (`AnchorRecorded`). Reverts
+    /// `VerifierTakesNoAnchors` when the slot's verifier is unanchored: a 24-input verifier
+    /// would read the two anchor words as the first 64 bytes of the proof, so a submitter
+    /// could pick them to match a valid proof and have a meaningless anchor recorded. Anchors
+    /// must be field elements (`AnchorNotFieldElement`).
+    function submitChainReport(
+        Report calldata r,
+        uint256 timestamp,
+        uint256 anchorOld,
+        uint256 anchorNew,
+        uint256[12] calldata accumulator,
+        bytes calldata proof
+    ) external {
+        _submit(r, timestamp, _chainInputs(anchorOld, anchorNew, accumulator), proof);
+    }
+
+    /// @dev The common part of both submissions. `inputs` holds the accumulator limbs (and, for
+    /// a chain report, the anchors at 24 and 25); its length says which entry point called.
+    function _submit(Report calldata r, uint256 timestamp, uint256[] memory inputs, bytes calldata proof) private {
         if (paused) revert OraclePaused();
         if (timestamp > block.timestamp || block.timestamp - timestamp >= HISTORY_BUFFER_LENGTH * SECONDS_PER_SLOT) {
             revert TimestampOutOfWindow(timestamp, block.timestamp);
@@ -177,8 +250,18 @@ contract BeaconBalanceOracle {
             _checkBound(prev, r);
         }
 
-        address verifier = verifierFor(slot);
-        uint256[NUM_PUBLIC_INPUTS] memory inputs = _publicInputs(r, root, accumulator);
+        VerifierEntry storage entry = _entryFor(slot);
+        address verifier = entry.verifier;
+        bool chain = inputs.length == NUM_CHAIN_PUBLIC_INPUTS;
+        if (entry.anchored != chain) {
+            if (chain) revert VerifierTakesNoAnchors(verifier);
+            revert VerifierNeedsAnchors(verifier);
+        }
+        if (chain) {
+            uint256 anchorOld = inputs[24];
+            if (anchorOld != 0 && !_knownAnchors[verifier][anchorOld]) revert UnknownAnchor(anchorOld);
+        }
+        _statementInputs(inputs, r, root);
         (bool ok,) = verifier.staticcall(abi.encodePacked(inputs, proof));
         if (!ok) revert ProofRejected();
 
@@ -186,6 +269,12 @@ contract BeaconBalanceOracle {
         _hasReport[slot] = true;
         _reportSlots.push(slot);
         emit ReportSubmitted(slot, r.totalBalanceGwei, r.validatorCount, root, timestamp, verifier, msg.sender);
+        if (chain) {
+            uint256 anchorNew = inputs[25];
+            _knownAnchors[verifier][anchorNew] = true;
+            latestAnchor = anchorNew;
+            emit AnchorRecorded(verifier, anchorNew, slot);
+        }
     }
 
     /// @notice The verifier's public inputs for a report, a block root and accumulator limbs,
@@ -193,19 +282,64 @@ contract BeaconBalanceOracle {
     function publicInputs(Report calldata r, bytes32 blockRoot, uint256[12] calldata accumulator)
         external
         view
-        returns (uint256[NUM_PUBLIC_INPUTS] memory)
+        returns (uint256[NUM_PUBLIC_INPUTS] memory out)
     {
-        return _publicInputs(r, blockRoot, accumulator);
+        uint256[] memory inputs = _accumulatorInputs(NUM_PUBLIC_INPUTS, accumulator);
+        _statementInputs(inputs, r, blockRoot);
+        for (uint256 i = 0; i < NUM_PUBLIC_INPUTS; ++i) {
+            out[i] = inputs[i];
+        }
     }
 
-    function _publicInputs(Report calldata r, bytes32 root, uint256[12] calldata accumulator)
+    /// @notice The verifier's public inputs for a chain report, exactly as `submitChainReport`
+    /// passes them: those of `publicInputs`, then `anchorOld` and `anchorNew`.
+    function chainPublicInputs(
+        Report calldata r,
+        bytes32 blockRoot,
+        uint256 anchorOld,
+        uint256 anchorNew,
+        uint256[12] calldata accumulator
+    ) external view returns (uint256[NUM_CHAIN_PUBLIC_INPUTS] memory out) {
+        uint256[] memory inputs = _chainInputs(anchorOld, anchorNew, accumulator);
+        _statementInputs(inputs, r, blockRoot);
+        for (uint256 i = 0; i < NUM_CHAIN_PUBLIC_INPUTS; ++i) {
+            out[i] = inputs[i];
+        }
+    }
+
+    /// @notice Whether `anchor` is the `anchorNew` of a chain report accepted under `verifier`
+    /// (a chain report for a slot of `verifier` may then start from it).
+    function isKnownAnchor(address verifier, uint256 anchor) external view returns (bool) {
+        return _knownAnchors[verifier][anchor];
+    }
+
+    /// @dev `n` inputs with the accumulator limbs at [0..12) and zeros elsewhere.
+    function _accumulatorInputs(uint256 n, uint256[12] calldata accumulator)
         private
-        view
-        returns (uint256[NUM_PUBLIC_INPUTS] memory inputs)
+        pure
+        returns (uint256[] memory inputs)
     {
+        inputs = new uint256[](n);
         for (uint256 i = 0; i < 12; ++i) {
             inputs[i] = accumulator[i];
         }
+    }
+
+    /// @dev The 26 chain inputs with the limbs and the anchors (checked to be field elements).
+    function _chainInputs(uint256 anchorOld, uint256 anchorNew, uint256[12] calldata accumulator)
+        private
+        pure
+        returns (uint256[] memory inputs)
+    {
+        if (anchorOld >= SCALAR_FIELD_MODULUS) revert AnchorNotFieldElement(anchorOld);
+        if (anchorNew >= SCALAR_FIELD_MODULUS) revert AnchorNotFieldElement(anchorNew);
+        inputs = _accumulatorInputs(NUM_CHAIN_PUBLIC_INPUTS, accumulator);
+        inputs[24] = anchorOld;
+        inputs[25] = anchorNew;
+    }
+
+    /// @dev Writes the statement inputs [12..24) of `r` under `root`.
+    function _statementInputs(uint256[] memory inputs, Report calldata r, bytes32 root) private view {
         inputs[12] = uint256(root) >> 128;
         inputs[13] = uint256(root) & LOW_128;
         inputs[14] = r.slot;
@@ -243,13 +377,14 @@ contract BeaconBalanceOracle {
     /// @notice The verifier that checks reports of `slot`: the latest scheduled one whose
     /// activation slot is at or before `slot`.
     function verifierFor(uint64 slot) public view returns (address) {
-        uint256 i = _verifiers.length;
-        while (i > 0) {
-            --i;
-            if (_verifiers[i].activationSlot <= slot) return _verifiers[i].verifier;
-        }
-        // Unreachable: the initial verifier is active from slot 0.
-        return address(0);
+        return _entryFor(slot).verifier;
+    }
+
+    /// @dev The schedule entry of `slot` (there is always one active from slot 0).
+    function _entryFor(uint64 slot) private view returns (VerifierEntry storage) {
+        uint256 i = _verifiers.length - 1;
+        while (_verifiers[i].activationSlot > slot) --i;
+        return _verifiers[i];
     }
 
     /// @notice Number of verifier schedule entries.
@@ -262,11 +397,24 @@ contract BeaconBalanceOracle {
         return _verifiers[i];
     }
 
-    /// @notice Schedules `verifier` for the reports of slots from `activationSlot` on, e.g. the
-    /// verifier of the circuit for a coming hard fork, so that reports never stop. The
-    /// activation must be after the latest report's slot; scheduled entries not yet used whose
-    /// activation is at or after `activationSlot` are replaced.
+    /// @notice Schedules the unanchored (24-input) `verifier` for the reports of slots from
+    /// `activationSlot` on, e.g. the verifier of the circuit for a coming hard fork, so that
+    /// reports never stop. The activation must be after the latest report's slot (any slot,
+    /// 0 included, while there is no report); scheduled entries not yet used whose activation
+    /// is at or after `activationSlot` are replaced. Its reports go through `submitReport`.
     function scheduleVerifier(address verifier, uint64 activationSlot) external onlyOwner {
+        _schedule(verifier, activationSlot, false);
+    }
+
+    /// @notice As `scheduleVerifier`, for an anchored verifier of the chain design (26
+    /// inputs): its reports go through `submitChainReport`. An oracle that starts with the
+    /// chain design schedules its chain verifier at slot 0 before the first report (replacing
+    /// the constructor's unanchored entry).
+    function scheduleChainVerifier(address verifier, uint64 activationSlot) external onlyOwner {
+        _schedule(verifier, activationSlot, true);
+    }
+
+    function _schedule(address verifier, uint64 activationSlot, bool anchored) private {
         if (verifier.code.length == 0) revert NoCode(verifier);
         uint256 n = _reportSlots.length;
         if (n > 0) {
@@ -278,7 +426,7 @@ contract BeaconBalanceOracle {
         while (_verifiers.length > 0 && _verifiers[_verifiers.length - 1].activationSlot >= activationSlot) {
             _verifiers.pop();
         }
-        _verifiers.push(VerifierEntry({activationSlot: activationSlot, verifier: verifier}));
+        _verifiers.push(VerifierEntry({activationSlot: activationSlot, verifier: verifier, anchored: anchored}));
         emit VerifierScheduled(verifier, activationSlot);
     }
 

@@ -20,6 +20,19 @@ pub const NUM_ACCUMULATOR_LIMBS: usize = 4 * crate::verifier::LIMBS;
 pub const NUM_STATEMENT_INPUTS: usize = 12;
 /// Number of public inputs of the report verifier.
 pub const NUM_PUBLIC_INPUTS: usize = NUM_ACCUMULATOR_LIMBS + NUM_STATEMENT_INPUTS;
+/// Number of public inputs of a "chain" (anchored) report verifier: [`NUM_PUBLIC_INPUTS`], then
+/// the registry anchors `anchorOld` and `anchorNew` ([`inputs_at::ANCHOR_OLD`],
+/// [`inputs_at::ANCHOR_NEW`]).
+pub const NUM_CHAIN_PUBLIC_INPUTS: usize = NUM_PUBLIC_INPUTS + 2;
+
+/// The BN254 scalar field modulus: public inputs, anchors included, are below it (the oracle
+/// rejects anchors that are not, `AnchorNotFieldElement`).
+pub const SCALAR_FIELD_MODULUS: U256 = U256::from_limbs([
+    0x43e1f593f0000001,
+    0x2833e84879b97091,
+    0xb85045b68181585d,
+    0x30644e72e131a029,
+]);
 
 /// Positions in the report verifier's public inputs: the circuits' `final_at` positions after
 /// the [`NUM_ACCUMULATOR_LIMBS`] limbs. A root or the pool's credentials is two words, the
@@ -38,11 +51,18 @@ pub mod inputs_at {
     pub const REGISTRY_LENGTH: usize = ACC + 6;
     /// Validator count, total balance (gwei), active, exited and slashed counts.
     pub const TOTALS: usize = ACC + 7;
+    /// Chain design only: the registry anchor the report's chain starts from (0: cold).
+    pub const ANCHOR_OLD: usize = ACC + 12;
+    /// Chain design only: the anchor of the report's registry.
+    pub const ANCHOR_NEW: usize = ACC + 13;
 }
 
 /// Solidity signature of `BeaconBalanceOracle.submitReport`.
 pub const SUBMIT_REPORT_SIGNATURE: &str =
     "submitReport((uint64,uint64,uint64,uint128,uint64,uint64,uint64),uint256,uint256[12],bytes)";
+
+/// Solidity signature of `BeaconBalanceOracle.submitChainReport`.
+pub const SUBMIT_CHAIN_REPORT_SIGNATURE: &str = "submitChainReport((uint64,uint64,uint64,uint128,uint64,uint64,uint64),uint256,uint256,uint256,uint256[12],bytes)";
 
 /// A pool report, mirroring the oracle's `struct Report`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -178,6 +198,50 @@ pub fn submit_report(
     call(SUBMIT_REPORT_SIGNATURE, &tokens)
 }
 
+/// Calldata of `BeaconBalanceOracle.submitChainReport(report, timestamp, anchorOld, anchorNew,
+/// accumulator, proof)`: a report of the chain proof design, for a slot whose verifier is
+/// anchored (`scheduleChainVerifier`). `anchor_old` is 0 for a cold chain.
+pub fn submit_chain_report(
+    report: &Report,
+    timestamp: u64,
+    anchor_old: U256,
+    anchor_new: U256,
+    accumulator: &[U256; NUM_ACCUMULATOR_LIMBS],
+    proof: &[u8],
+) -> Vec<u8> {
+    let mut tokens: Vec<Token> = report.to_words().into_iter().map(Token::Word).collect();
+    tokens.push(Token::Word(U256::from(timestamp)));
+    tokens.push(Token::Word(anchor_old));
+    tokens.push(Token::Word(anchor_new));
+    tokens.extend(accumulator.iter().copied().map(Token::Word));
+    tokens.push(Token::Bytes(proof.to_vec()));
+    call(SUBMIT_CHAIN_REPORT_SIGNATURE, &tokens)
+}
+
+/// Calldata of `BeaconBalanceOracle.scheduleVerifier(verifier, activationSlot)` (owner only):
+/// an unanchored (24-input) verifier.
+pub fn schedule_verifier(verifier: Address, activation_slot: u64) -> Vec<u8> {
+    call(
+        "scheduleVerifier(address,uint64)",
+        &[
+            address_word(verifier).into(),
+            U256::from(activation_slot).into(),
+        ],
+    )
+}
+
+/// Calldata of `BeaconBalanceOracle.scheduleChainVerifier(verifier, activationSlot)` (owner
+/// only): an anchored verifier of the chain design (26 inputs).
+pub fn schedule_chain_verifier(verifier: Address, activation_slot: u64) -> Vec<u8> {
+    call(
+        "scheduleChainVerifier(address,uint64)",
+        &[
+            address_word(verifier).into(),
+            U256::from(activation_slot).into(),
+        ],
+    )
+}
+
 /// ABI-encoded constructor arguments of `BeaconBalanceOracle` (append to its creation code).
 pub fn oracle_constructor_args(
     owner: Address,
@@ -222,6 +286,30 @@ pub fn public_inputs(
     inputs[at::REGISTRY_LENGTH] = U256::from(report.registry_length);
     // The totals in the order of the oracle's `Report` tuple (its last five words).
     inputs[at::TOTALS..at::TOTALS + 5].copy_from_slice(&report.to_words()[2..]);
+    inputs
+}
+
+/// The chain verifier's public inputs, exactly as `BeaconBalanceOracle.chainPublicInputs`
+/// builds them: those of [`public_inputs`], then 24 `anchor_old` and 25 `anchor_new`.
+pub fn chain_public_inputs(
+    report: &Report,
+    block_root: B256,
+    pool_exact: bool,
+    pool_credentials: B256,
+    anchor_old: U256,
+    anchor_new: U256,
+    accumulator: &[U256; NUM_ACCUMULATOR_LIMBS],
+) -> [U256; NUM_CHAIN_PUBLIC_INPUTS] {
+    let mut inputs = [U256::ZERO; NUM_CHAIN_PUBLIC_INPUTS];
+    inputs[..NUM_PUBLIC_INPUTS].copy_from_slice(&public_inputs(
+        report,
+        block_root,
+        pool_exact,
+        pool_credentials,
+        accumulator,
+    ));
+    inputs[inputs_at::ANCHOR_OLD] = anchor_old;
+    inputs[inputs_at::ANCHOR_NEW] = anchor_new;
     inputs
 }
 
@@ -279,6 +367,64 @@ mod tests {
         assert_eq!(w[20], U256::from(21 * 32));
         assert_eq!(w[21], U256::from(33));
         assert_eq!(Report::from_abi(&data[4..]), Some(report));
+    }
+
+    #[test]
+    fn submit_chain_report_layout_and_chain_inputs() {
+        let report = Report {
+            slot: 5,
+            ..Default::default()
+        };
+        let acc = [U256::from(9); 12];
+        let data = submit_chain_report(
+            &report,
+            77,
+            U256::from(11),
+            U256::from(12),
+            &acc,
+            &[0xab; 33],
+        );
+        assert_eq!(&data[..4], &selector(SUBMIT_CHAIN_REPORT_SIGNATURE));
+        let w = decode_words(&data[4..]);
+        // 7 report words, timestamp, 2 anchors, 12 limbs, offset, length, 2 proof words.
+        assert_eq!(w.len(), 7 + 1 + 2 + 12 + 1 + 1 + 2);
+        assert_eq!(
+            (w[7], w[8], w[9]),
+            (U256::from(77), U256::from(11), U256::from(12))
+        );
+        assert_eq!(w[10], U256::from(9));
+        assert_eq!(w[22], U256::from(23 * 32));
+        assert_eq!(w[23], U256::from(33));
+        let inputs = chain_public_inputs(
+            &report,
+            B256::ZERO,
+            true,
+            B256::ZERO,
+            U256::from(11),
+            U256::from(12),
+            &acc,
+        );
+        assert_eq!(NUM_CHAIN_PUBLIC_INPUTS, 26);
+        assert_eq!(
+            inputs[..NUM_PUBLIC_INPUTS],
+            public_inputs(&report, B256::ZERO, true, B256::ZERO, &acc)[..]
+        );
+        assert_eq!(inputs[24..], [U256::from(11), U256::from(12)]);
+        assert_eq!(
+            &schedule_chain_verifier(Address::ZERO, 3)[..4],
+            &selector("scheduleChainVerifier(address,uint64)")
+        );
+    }
+
+    #[test]
+    fn scalar_field_modulus_is_bn254_r() {
+        assert_eq!(
+            SCALAR_FIELD_MODULUS.to_string(),
+            "21888242871839275222246405745257275088548364400416034343698204186575808495617"
+        );
+        let below = SCALAR_FIELD_MODULUS - U256::from(1);
+        assert!(crate::verifier::u256_to_fr(below).is_some());
+        assert!(crate::verifier::u256_to_fr(SCALAR_FIELD_MODULUS).is_none());
     }
 
     #[test]

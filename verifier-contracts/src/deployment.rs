@@ -174,6 +174,19 @@ impl Deployment {
         Ok(this)
     }
 
+    /// [`Deployment::new`] for the chain proof design: `verifier` is the anchored (26-input)
+    /// verifier of every slot, scheduled with `scheduleChainVerifier` at slot 0 before any
+    /// report (the constructor's entry is unanchored). [`Deployment::verifier`] is its address.
+    pub fn new_chain(verifier: VerifierCode, config: OracleConfig) -> Result<Self, DeployError> {
+        let mut this = Self::new(verifier, config)?;
+        this.schedule_chain_verifier(this.verifier, 0)
+            .map_err(|source| DeployError::Tx {
+                what: "chain verifier schedule",
+                source,
+            })?;
+        Ok(this)
+    }
+
     /// Deploys another verifier (e.g. to schedule it) and returns its address.
     pub fn deploy_verifier(&mut self, verifier: VerifierCode) -> Result<Address, DeployError> {
         match verifier {
@@ -217,6 +230,28 @@ impl Deployment {
         self.chain.call(SUBMITTER, self.oracle, data, U256::ZERO)
     }
 
+    /// Submits a report of the chain proof design (`submitChainReport`) from [`SUBMITTER`];
+    /// `anchor_old` is 0 for a cold chain.
+    pub fn submit_chain(
+        &mut self,
+        report: &Report,
+        timestamp: u64,
+        anchor_old: U256,
+        anchor_new: U256,
+        accumulator: &[U256; NUM_ACCUMULATOR_LIMBS],
+        proof: &[u8],
+    ) -> Result<Receipt, TxError> {
+        let data = calldata::submit_chain_report(
+            report,
+            timestamp,
+            anchor_old,
+            anchor_new,
+            accumulator,
+            proof,
+        );
+        self.chain.call(SUBMITTER, self.oracle, data, U256::ZERO)
+    }
+
     /// Calls a verifier directly with public inputs and a proof (to measure it).
     pub fn call_verifier(
         &mut self,
@@ -233,12 +268,12 @@ impl Deployment {
     }
 
     fn owner_call(&mut self, signature: &str, tokens: &[Token]) -> Result<Receipt, TxError> {
-        self.chain.call(
-            self.config.owner,
-            self.oracle,
-            call(signature, tokens),
-            U256::ZERO,
-        )
+        self.owner_send(call(signature, tokens))
+    }
+
+    fn owner_send(&mut self, data: Vec<u8>) -> Result<Receipt, TxError> {
+        self.chain
+            .call(self.config.owner, self.oracle, data, U256::ZERO)
     }
 
     fn view_words(
@@ -250,19 +285,23 @@ impl Deployment {
         Ok(decode_words(&self.chain.view(to, call(signature, tokens))?))
     }
 
-    /// `scheduleVerifier(verifier, activationSlot)` as the owner.
+    /// `scheduleVerifier(verifier, activationSlot)` as the owner (an unanchored verifier).
     pub fn schedule_verifier(
         &mut self,
         verifier: Address,
         activation_slot: u64,
     ) -> Result<Receipt, TxError> {
-        self.owner_call(
-            "scheduleVerifier(address,uint64)",
-            &[
-                address_word(verifier).into(),
-                U256::from(activation_slot).into(),
-            ],
-        )
+        self.owner_send(calldata::schedule_verifier(verifier, activation_slot))
+    }
+
+    /// `scheduleChainVerifier(verifier, activationSlot)` as the owner (an anchored verifier of
+    /// the chain design).
+    pub fn schedule_chain_verifier(
+        &mut self,
+        verifier: Address,
+        activation_slot: u64,
+    ) -> Result<Receipt, TxError> {
+        self.owner_send(calldata::schedule_chain_verifier(verifier, activation_slot))
     }
 
     /// `pause()` as the owner.
@@ -288,6 +327,35 @@ impl Deployment {
             &[U256::from(slot).into()],
         )?;
         Ok(Address::from_word(B256::from(w[0])))
+    }
+
+    /// `verifierAt(i)`: the `i`-th schedule entry as (activation slot, verifier, anchored).
+    pub fn verifier_at(&mut self, i: u64) -> Result<(u64, Address, bool), TxError> {
+        let w = self.view_words(self.oracle, "verifierAt(uint256)", &[U256::from(i).into()])?;
+        if w.len() < 3 {
+            return Err(TxError::Evm("bad verifierAt output".into()));
+        }
+        Ok((
+            w[0].saturating_to(),
+            Address::from_word(B256::from(w[1])),
+            w[2] != U256::ZERO,
+        ))
+    }
+
+    /// `isKnownAnchor(verifier, anchor)`: whether a chain report accepted under `verifier`
+    /// ended at `anchor`.
+    pub fn is_known_anchor(&mut self, verifier: Address, anchor: U256) -> Result<bool, TxError> {
+        let w = self.view_words(
+            self.oracle,
+            "isKnownAnchor(address,uint256)",
+            &[address_word(verifier).into(), anchor.into()],
+        )?;
+        Ok(w[0] != U256::ZERO)
+    }
+
+    /// `latestAnchor()`: the `anchorNew` of the latest accepted chain report (0 if none).
+    pub fn latest_anchor(&mut self) -> Result<U256, TxError> {
+        Ok(self.view_words(self.oracle, "latestAnchor()", &[])?[0])
     }
 
     /// `latestReport()`.
@@ -340,6 +408,49 @@ impl Deployment {
             self.oracle,
             "publicInputs((uint64,uint64,uint64,uint128,uint64,uint64,uint64),bytes32,uint256[12])",
             &tokens,
+        )
+    }
+
+    /// The oracle's own `chainPublicInputs(report, blockRoot, anchorOld, anchorNew,
+    /// accumulator)`.
+    pub fn oracle_chain_public_inputs(
+        &mut self,
+        report: &Report,
+        block_root: B256,
+        anchor_old: U256,
+        anchor_new: U256,
+        accumulator: &[U256; NUM_ACCUMULATOR_LIMBS],
+    ) -> Result<Vec<U256>, TxError> {
+        let mut tokens: Vec<Token> = report.to_words().into_iter().map(Token::Word).collect();
+        tokens.push(b256_word(block_root).into());
+        tokens.push(anchor_old.into());
+        tokens.push(anchor_new.into());
+        tokens.extend(accumulator.iter().copied().map(Token::Word));
+        self.view_words(
+            self.oracle,
+            "chainPublicInputs((uint64,uint64,uint64,uint128,uint64,uint64,uint64),bytes32,uint256,uint256,uint256[12])",
+            &tokens,
+        )
+    }
+
+    /// The public inputs the oracle builds for a chain report (Rust mirror of
+    /// `chainPublicInputs`).
+    pub fn chain_public_inputs(
+        &self,
+        report: &Report,
+        block_root: B256,
+        anchor_old: U256,
+        anchor_new: U256,
+        accumulator: &[U256; NUM_ACCUMULATOR_LIMBS],
+    ) -> [U256; calldata::NUM_CHAIN_PUBLIC_INPUTS] {
+        calldata::chain_public_inputs(
+            report,
+            block_root,
+            self.config.pool_exact,
+            self.config.pool_credentials,
+            anchor_old,
+            anchor_new,
+            accumulator,
         )
     }
 

@@ -1390,7 +1390,7 @@ fn seeded_contract_bugs_break_the_invariants() {
         Mutant {
             name: "the schedule is ignored (initial verifier always)",
             edits: &[(
-                "address verifier = verifierFor(slot);",
+                "address verifier = entry.verifier;",
                 "address verifier = _verifiers[0].verifier;",
             )],
             strict: false,

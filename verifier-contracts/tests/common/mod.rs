@@ -1,6 +1,7 @@
 //! Shared test fixture: a tiny stand-in circuit with exactly the report verifier's 24 public
-//! inputs, a real KZG SHPLONK setup (unsafe, seeded), its generated Solidity verifier compiled
-//! with solc-js, and EVM-transcript proofs of arbitrary public inputs.
+//! inputs (or the chain design's 26, [`chain_fixture`]), a real KZG SHPLONK setup (unsafe,
+//! seeded), its generated Solidity verifier compiled with solc-js, and EVM-transcript proofs of
+//! arbitrary public inputs.
 #![allow(dead_code)]
 
 use halo2_base::{
@@ -28,7 +29,7 @@ use rand_chacha::ChaCha20Rng;
 use revm::primitives::{address, Address, B256, U256};
 use snark_verifier::system::halo2::transcript::evm::EvmTranscript;
 use stakeproof_contracts::{
-    calldata::{NUM_ACCUMULATOR_LIMBS, NUM_PUBLIC_INPUTS},
+    calldata::{NUM_ACCUMULATOR_LIMBS, NUM_CHAIN_PUBLIC_INPUTS, NUM_PUBLIC_INPUTS},
     deployment::{Deployment, OracleConfig, VerifierCode},
     solc::Compiled,
     verifier::{accumulator_limbs, compile_verifier, export_verifier, fr_to_u256, u256_to_fr},
@@ -46,11 +47,13 @@ pub const K: u32 = 8;
 /// The test pool's execution address.
 pub const POOL: Address = address!("00000000000000000000000000000000000b0011");
 
-/// A stand-in "report circuit": 24 public inputs, each a witness also fed to a sum (so the
-/// circuit has gates), exposed in one instance column.
+/// A stand-in "report circuit": 24 (or 26) public inputs, each a witness also fed to a sum (so
+/// the circuit has gates), exposed in one instance column.
 pub struct Fixture {
     /// Seed of the (unsafe) setup.
     pub seed: u64,
+    /// Number of public inputs (the first 12 are the accumulator limbs).
+    pub num_inputs: usize,
     /// KZG parameters.
     pub params: ParamsKZG<Bn256>,
     /// Proving key.
@@ -76,13 +79,16 @@ fn build(stage: CircuitBuilderStage, inputs: &[Fr]) -> BaseCircuitBuilder<Fr> {
 }
 
 impl Fixture {
-    /// Sets up, generates and compiles the verifier for setup seed `seed`.
+    /// Sets up, generates and compiles the 24-input verifier for setup seed `seed`.
     pub fn new(seed: u64) -> Self {
+        Self::with_inputs(seed, NUM_PUBLIC_INPUTS)
+    }
+
+    /// Sets up, generates and compiles the verifier of a stand-in with `num_inputs` public
+    /// inputs (24: today's design, 26: the chain design) for setup seed `seed`.
+    pub fn with_inputs(seed: u64, num_inputs: usize) -> Self {
         let params = ParamsKZG::<Bn256>::setup(K, ChaCha20Rng::seed_from_u64(seed));
-        let mut builder = build(
-            CircuitBuilderStage::Keygen,
-            &[Fr::zero(); NUM_PUBLIC_INPUTS],
-        );
+        let mut builder = build(CircuitBuilderStage::Keygen, &vec![Fr::zero(); num_inputs]);
         let config = builder.calculate_params(Some(9));
         let vk = keygen_vk(&params, &builder).expect("keygen_vk");
         let pk = keygen_pk(&params, vk, &builder).expect("keygen_pk");
@@ -91,8 +97,8 @@ impl Fixture {
         let source = export_verifier(
             &params,
             pk.get_vk(),
-            "stakeproof-contracts test stand-in (24 public inputs)",
-            NUM_PUBLIC_INPUTS,
+            &format!("stakeproof-contracts test stand-in ({num_inputs} public inputs)"),
+            num_inputs,
             accumulator_indices,
             true,
         )
@@ -101,6 +107,7 @@ impl Fixture {
             .expect("compile verifier (run verifier-contracts/install-solc.sh)");
         Self {
             seed,
+            num_inputs,
             params,
             pk,
             config,
@@ -116,8 +123,10 @@ impl Fixture {
         accumulator_limbs(&g[1], &g[0]).map(|f| fr_to_u256(&f))
     }
 
-    /// An EVM-transcript SHPLONK proof for `inputs` (checked natively before it is returned).
-    pub fn prove(&self, inputs: &[U256; NUM_PUBLIC_INPUTS]) -> Vec<u8> {
+    /// An EVM-transcript SHPLONK proof for `inputs` (checked natively before it is returned);
+    /// there must be [`Fixture::num_inputs`] of them.
+    pub fn prove(&self, inputs: &[U256]) -> Vec<u8> {
+        assert_eq!(inputs.len(), self.num_inputs, "number of public inputs");
         let inputs: Vec<Fr> = inputs
             .iter()
             .map(|v| u256_to_fr(*v).expect("input below the field modulus"))
@@ -175,6 +184,28 @@ impl Fixture {
         );
         self.prove(&inputs)
     }
+
+    /// A chain-design proof (26 inputs) of `report` under `root` with the anchors, for the pool
+    /// of `config`, with the valid accumulator.
+    pub fn prove_chain_report(
+        &self,
+        config: &OracleConfig,
+        report: &Report,
+        root: B256,
+        anchor_old: U256,
+        anchor_new: U256,
+    ) -> Vec<u8> {
+        let inputs = stakeproof_contracts::calldata::chain_public_inputs(
+            report,
+            root,
+            config.pool_exact,
+            config.pool_credentials,
+            anchor_old,
+            anchor_new,
+            &self.accumulator(),
+        );
+        self.prove(&inputs)
+    }
 }
 
 /// The fixture of setup seed 1, built once per test binary.
@@ -187,6 +218,12 @@ pub fn fixture() -> &'static Fixture {
 pub fn fixture2() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| Fixture::new(2))
+}
+
+/// A 26-input stand-in (setup seed 3): the chain design's verifier.
+pub fn chain_fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| Fixture::with_inputs(3, NUM_CHAIN_PUBLIC_INPUTS))
 }
 
 /// The test pool's oracle settings (address pool, 5%/day bound).
