@@ -1,7 +1,10 @@
 //! The final proof artifact: a versioned JSON file with the proof, its public inputs (raw and
 //! decoded), the final circuit's verifying key and parameters, and the setup it needs; and its
-//! native verification (`stakeproof verify FILE`).
+//! native verification (`stakeproof verify FILE`). One format for both designs: a proof of the
+//! registry chain ([`crate::chain`]) carries two more public inputs, the registry anchors, and
+//! says so in its `chain` field.
 
+use crate::chain::ChainSizes;
 use crate::keys::NodeKeys;
 use crate::options::LeafConfig;
 use crate::srs::Srs;
@@ -9,6 +12,7 @@ use crate::{write_atomically, PipelineError};
 use stakeproof_beacon::beacon::BeaconState;
 use stakeproof_beacon::hexfmt;
 use stakeproof_circuits::aggregation::layout::{ACC_LIMBS, FINAL_LEN};
+use stakeproof_circuits::chain::layout::FINAL_CHAIN_LEN;
 use stakeproof_circuits::halo2_proofs::halo2curves::bn256::G1Affine;
 use stakeproof_circuits::halo2_proofs::plonk::VerifyingKey;
 use stakeproof_circuits::halo2_proofs::SerdeFormat;
@@ -83,6 +87,25 @@ pub struct FinalArtifact {
     pub setup: SetupInfo,
     /// Seconds the whole report took to prove.
     pub prover_seconds: f64,
+    /// Present for a proof of the chain design: its registry anchors (public inputs 24 and 25,
+    /// after the twelve statement values) and its sizes. Absent in today's design, whose files
+    /// are unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<ChainInfo>,
+}
+
+/// What a chain proof adds to the final artifact.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ChainInfo {
+    /// The registry anchor the report's chain starts at, a field element word (0: proven cold,
+    /// from the empty registry). The oracle accepts it only if it is 0 or an anchor it stored.
+    pub anchor_old: String,
+    /// The anchor of this report's registry, which the oracle stores for the next report.
+    pub anchor_new: String,
+    /// The chain was proven cold.
+    pub cold: bool,
+    /// The sizes (leaves, tree depths) of the chain's final circuit.
+    pub sizes: ChainSizes,
 }
 
 /// Parses [`fr_word`]; `None` for anything but 32 bytes of hex below the field modulus.
@@ -91,23 +114,41 @@ pub fn word_fr(s: &str) -> Option<Fr> {
 }
 
 impl FinalArtifact {
-    /// Assembles the artifact of a final proof.
+    /// Assembles the artifact of a final proof; `chain` (the cold flag and the sizes) for a
+    /// proof of the chain design, whose two anchors are read from `instances`.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         state: &BeaconState,
         keys: &NodeKeys,
         srs: &Srs,
         leaves: &LeafConfig,
+        chain: Option<(bool, ChainSizes)>,
         instances: &[Fr],
         proof: &[u8],
         seconds: f64,
     ) -> Result<Self, PipelineError> {
+        let bad = || PipelineError::Artifact {
+            path: "(new)".into(),
+            reason: "final instances do not decode".into(),
+        };
+        let len = ACC_LIMBS
+            + if chain.is_some() {
+                FINAL_CHAIN_LEN
+            } else {
+                FINAL_LEN
+            };
+        if instances.len() != len {
+            return Err(bad());
+        }
         let statement =
-            FinalStatement::from_instances(&instances[ACC_LIMBS..]).ok_or_else(|| {
-                PipelineError::Artifact {
-                    path: "(new)".into(),
-                    reason: "final instances do not decode".into(),
-                }
-            })?;
+            FinalStatement::from_instances(&instances[ACC_LIMBS..ACC_LIMBS + FINAL_LEN])
+                .ok_or_else(bad)?;
+        let chain = chain.map(|(cold, sizes)| ChainInfo {
+            anchor_old: fr_word(&instances[ACC_LIMBS + FINAL_LEN]),
+            anchor_new: fr_word(&instances[ACC_LIMBS + FINAL_LEN + 1]),
+            cold,
+            sizes,
+        });
         let mut vk = Vec::new();
         keys.vk
             .write(&mut vk, SerdeFormat::RawBytes)
@@ -133,6 +174,7 @@ impl FinalArtifact {
                 unsafe_local: srs.unsafe_local,
             },
             prover_seconds: seconds,
+            chain,
         })
     }
 
@@ -165,6 +207,41 @@ impl FinalArtifact {
         self.instances.iter().map(|s| word_fr(s)).collect()
     }
 
+    /// Number of public inputs of the artifact's design: 24 (today), 26 (chain).
+    pub fn expected_instances(&self) -> usize {
+        ACC_LIMBS
+            + if self.chain.is_some() {
+                FINAL_CHAIN_LEN
+            } else {
+                FINAL_LEN
+            }
+    }
+
+    /// Checks the decoded statement (and, for a chain proof, its anchors) against the public
+    /// inputs `inst` (all of them, the accumulator limbs first).
+    pub fn check_statement(&self, inst: &[Fr]) -> Result<(), String> {
+        let want = self.expected_instances();
+        if inst.len() != want {
+            let design = if self.chain.is_some() { "chain's " } else { "" };
+            return Err(format!(
+                "{} public inputs, the {design}final statement has {want}",
+                inst.len()
+            ));
+        }
+        let st = &inst[ACC_LIMBS..];
+        if self.statement.to_instances().as_deref() != Some(&st[..FINAL_LEN]) {
+            return Err("the decoded statement does not match the public inputs".into());
+        }
+        if let Some(c) = &self.chain {
+            if word_fr(&c.anchor_old) != Some(st[FINAL_LEN])
+                || word_fr(&c.anchor_new) != Some(st[FINAL_LEN + 1])
+            {
+                return Err("the decoded anchors do not match the public inputs".into());
+            }
+        }
+        Ok(())
+    }
+
     /// The proof bytes.
     pub fn proof_bytes(&self) -> Option<Vec<u8>> {
         hexfmt::parse(&self.proof).ok()
@@ -195,23 +272,14 @@ impl FinalArtifact {
         crate::keys::read_aggregation_vk(&bytes, self.circuit.params).ok()
     }
 
-    /// Verifies the artifact natively against `srs`: the decoded statement equals the public
-    /// inputs, the verifying key is the one named (and `expected_vk` if given), and the proof
-    /// with its accumulator passes the pairing check.
+    /// Verifies the artifact natively against `srs`: the decoded statement (and anchors)
+    /// equal the public inputs, the verifying key is the one named (and `expected_vk` if
+    /// given), and the proof with its accumulator passes the pairing check.
     pub fn verify(&self, srs: &Srs, expected_vk: Option<&str>) -> Result<(), String> {
         let inst = self
             .instance_values()
             .ok_or("public inputs are not 32-byte field elements")?;
-        if inst.len() != ACC_LIMBS + FINAL_LEN {
-            return Err(format!(
-                "{} public inputs, the final statement has {}",
-                inst.len(),
-                ACC_LIMBS + FINAL_LEN
-            ));
-        }
-        if self.statement.to_instances().as_deref() != Some(&inst[ACC_LIMBS..]) {
-            return Err("the decoded statement does not match the public inputs".into());
-        }
+        self.check_statement(&inst)?;
         self.check_circuit()?;
         let vk_bytes = hexfmt::parse(&self.circuit.vk)
             .map_err(|e| format!("the verifying key is not hex: {e}"))?;

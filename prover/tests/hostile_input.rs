@@ -168,7 +168,53 @@ fn artifact(params: &str) -> FinalArtifact {
             unsafe_local: true,
         },
         prover_seconds: 0.0,
+        chain: None,
     }
+}
+
+#[test]
+fn chain_anchors_are_checked_against_the_public_inputs_before_the_setup() {
+    use stakeproof_prover::chain::ChainSizes;
+    use stakeproof_prover::final_artifact::{fr_word, ChainInfo};
+    const PARAMS: &str =
+        r#"{"degree":20,"num_advice":4,"num_lookup_advice":1,"num_fixed":1,"lookup_bits":8}"#;
+    let mut a = artifact(PARAMS);
+    let zero = fr_word(&Fr::zero());
+    let sizes = ChainSizes {
+        delta_updates: 1,
+        append_n: 8,
+        pool_balance_n: 8,
+        delta_depth: 0,
+        append_depth: 1,
+        sum_depth: 1,
+    };
+    a.chain = Some(ChainInfo {
+        anchor_old: zero.clone(),
+        anchor_new: fr_word(&Fr::from(7u64)),
+        cold: true,
+        sizes,
+    });
+    // Today's 24 inputs under a chain header: the count names the chain's layout.
+    let inst = a.instance_values().unwrap();
+    let e = a.check_statement(&inst).unwrap_err();
+    assert!(
+        e.contains("24 public inputs, the chain's final statement has 26"),
+        "{e}"
+    );
+    // 26 inputs whose anchor_new is not the decoded one.
+    a.instances.push(zero.clone());
+    a.instances.push(zero.clone());
+    let inst = a.instance_values().unwrap();
+    let e = a.check_statement(&inst).unwrap_err();
+    assert!(e.contains("anchors do not match"), "{e}");
+    // Matching anchors pass the statement check.
+    a.instances[ACC_LIMBS + FINAL_LEN + 1] = fr_word(&Fr::from(7u64));
+    a.check_statement(&a.instance_values().unwrap()).unwrap();
+    // The JSON form round-trips, and today's artifacts carry no `chain` field at all.
+    let back: FinalArtifact = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+    assert_eq!(back.chain, a.chain);
+    let today = serde_json::to_value(artifact(PARAMS)).unwrap();
+    assert!(today.get("chain").is_none());
 }
 
 #[test]

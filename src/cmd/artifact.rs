@@ -6,8 +6,12 @@ use crate::exit::{rejected, usage, CliError};
 use anyhow::{bail, Context, Result};
 use sha2::Digest;
 use stakeproof::beacon::hexfmt;
-use stakeproof_contracts::calldata::{Report, NUM_ACCUMULATOR_LIMBS, NUM_PUBLIC_INPUTS};
-use stakeproof_contracts::verifier;
+use stakeproof_circuits::aggregation::layout::FINAL_LEN;
+use stakeproof_contracts::calldata::{
+    submit_chain_report, submit_report, SUBMIT_CHAIN_REPORT_SIGNATURE, SUBMIT_REPORT_SIGNATURE,
+};
+use stakeproof_contracts::calldata::{Report, NUM_ACCUMULATOR_LIMBS};
+use stakeproof_contracts::{verifier, U256};
 use stakeproof_prover::final_artifact::FinalArtifact;
 use stakeproof_prover::srs::Srs;
 use std::path::Path;
@@ -30,14 +34,15 @@ fn bytes32(s: &str, what: &str) -> Result<[u8; 32]> {
     hexfmt::parse_fixed::<32>(s).with_context(|| format!("{what} is not hex of 32 bytes"))
 }
 
-/// The pieces of `submitReport` from an artifact, after checking that the artifact is
-/// self-consistent (24 field elements, the statement equal to its public inputs, a hex proof)
-/// — what can be checked without the setup.
+/// The pieces of `submitReport` (or, for a proof of the chain design, `submitChainReport`)
+/// from an artifact, after checking that the artifact is self-consistent (24 or 26 field
+/// elements, the statement and anchors equal to its public inputs, a hex proof) — what can be
+/// checked without the setup.
 pub(crate) struct Submission {
     /// The report.
     pub(crate) report: Report,
-    /// All 24 public inputs (the 12 accumulator limbs first); as the verifier's words with
-    /// [`verifier::fr_to_u256`].
+    /// All 24 (26) public inputs (the 12 accumulator limbs first); as the verifier's words
+    /// with [`verifier::fr_to_u256`].
     pub(crate) inputs: Vec<stakeproof_circuits::Fr>,
     /// The proof.
     pub(crate) proof: Vec<u8>,
@@ -45,39 +50,52 @@ pub(crate) struct Submission {
     pub(crate) block_root: [u8; 32],
     /// The pool's credentials.
     pub(crate) pool_credentials: [u8; 32],
+    /// The registry anchors (old, new) of a proof of the chain design.
+    pub(crate) anchors: Option<(U256, U256)>,
 }
 
 impl Submission {
-    /// The calldata of `submitReport(report, timestamp, accumulator, proof)`.
+    /// The oracle function the calldata calls.
+    pub(crate) fn function(&self) -> &'static str {
+        if self.anchors.is_some() {
+            SUBMIT_CHAIN_REPORT_SIGNATURE
+        } else {
+            SUBMIT_REPORT_SIGNATURE
+        }
+    }
+
+    /// The calldata of `submitReport(report, timestamp, accumulator, proof)`, or of
+    /// `submitChainReport(report, timestamp, anchorOld, anchorNew, accumulator, proof)`.
     pub(crate) fn calldata(&self, timestamp: u64) -> Vec<u8> {
         let accumulator: [_; NUM_ACCUMULATOR_LIMBS] =
             std::array::from_fn(|i| verifier::fr_to_u256(&self.inputs[i]));
-        stakeproof_contracts::calldata::submit_report(
-            &self.report,
-            timestamp,
-            &accumulator,
-            &self.proof,
-        )
+        match self.anchors {
+            None => submit_report(&self.report, timestamp, &accumulator, &self.proof),
+            Some((old, new)) => {
+                submit_chain_report(&self.report, timestamp, old, new, &accumulator, &self.proof)
+            }
+        }
     }
 }
 
 /// Checks what can be checked without the setup and splits the artifact into the oracle's
 /// arguments. An inconsistent artifact is [`CliError::Rejected`] (exit code 5).
 pub(crate) fn submission(art: &FinalArtifact) -> Result<Submission> {
-    if art.instances.len() != NUM_PUBLIC_INPUTS {
+    let want = art.expected_instances();
+    if art.instances.len() != want {
         return Err(rejected(format!(
-            "{} public inputs, the final statement has {NUM_PUBLIC_INPUTS}",
+            "{} public inputs, the final statement has {want}",
             art.instances.len()
         )));
     }
     let frs = art
         .instance_values()
         .ok_or_else(|| rejected("public inputs are not 32-byte field elements"))?;
-    if art.statement.to_instances().as_deref() != Some(&frs[NUM_ACCUMULATOR_LIMBS..]) {
-        return Err(rejected(
-            "the decoded statement does not match the public inputs",
-        ));
-    }
+    art.check_statement(&frs).map_err(rejected)?;
+    let anchors = art.chain.as_ref().map(|_| {
+        let at = |i: usize| verifier::fr_to_u256(&frs[NUM_ACCUMULATOR_LIMBS + FINAL_LEN + i]);
+        (at(0), at(1))
+    });
     let proof = art
         .proof_bytes()
         .ok_or_else(|| rejected("the proof is not hex"))?;
@@ -87,6 +105,7 @@ pub(crate) fn submission(art: &FinalArtifact) -> Result<Submission> {
         proof,
         block_root: bytes32(&art.statement.block_root, "block root")?,
         pool_credentials: bytes32(&art.statement.pool_credentials, "pool credentials")?,
+        anchors,
     })
 }
 

@@ -1,4 +1,5 @@
-//! Commands on a final proof file (`proof-slot-N.json`): `verify`, `export-verifier` and
+//! Commands on a final proof file (`proof-slot-N.json`, or `chain-proof-slot-N.json` of the
+//! chain design, whose calldata calls `submitChainReport`): `verify`, `export-verifier` and
 //! `calldata`.
 
 use crate::config::Config;
@@ -19,7 +20,8 @@ use super::spinner;
 /// `stakeproof verify`.
 #[derive(Args)]
 pub(crate) struct VerifyArgs {
-    /// The final proof file (`proof-slot-N.json`, written by `stakeproof prove`).
+    /// The final proof file (`proof-slot-N.json` or `chain-proof-slot-N.json`, written by
+    /// `stakeproof prove`).
     file: PathBuf,
     #[command(flatten)]
     srs: SrsArgs,
@@ -109,6 +111,7 @@ pub(crate) fn verify(a: VerifyArgs, cfg: &Config) -> Result<()> {
             "statement": s,
             "fork": art.fork,
             "epoch": art.epoch,
+            "chain": art.chain,
             "circuit": art.circuit.name,
             "k": art.circuit.params.degree,
             "vk_digest": art.circuit.vk_digest,
@@ -153,6 +156,18 @@ fn print_statement(art: &FinalArtifact) {
         "active / exited / slashed   {} / {} / {}",
         s.active_count, s.exited_count, s.slashed_count
     );
+    if let Some(c) = &art.chain {
+        println!(
+            "registry chain      {} -> {} ({})",
+            c.anchor_old,
+            c.anchor_new,
+            if c.cold {
+                "proven cold"
+            } else {
+                "continued: the oracle must hold the old anchor"
+            }
+        );
+    }
     println!(
         "circuit             {} (k={}), vk {}",
         art.circuit.name, art.circuit.params.degree, art.circuit.vk_digest
@@ -271,11 +286,12 @@ pub(crate) fn calldata(a: CalldataArgs) -> Result<()> {
     let hex_data = hexfmt::encode(&data);
     if a.json {
         let out = serde_json::json!({
-            "function": stakeproof_contracts::calldata::SUBMIT_REPORT_SIGNATURE,
+            "function": sub.function(),
             "calldata": hex_data,
             "report": sub.report,
             "timestamp": a.timestamp,
             "block_root": art.statement.block_root,
+            "chain": art.chain,
             "accumulator": art.instances[..NUM_ACCUMULATOR_LIMBS],
             "proof_bytes": sub.proof.len(),
             "unsafe_srs": art.setup.unsafe_local,

@@ -6,6 +6,7 @@ use stakeproof_contracts::deployment::{Deployment, OracleConfig, VerifierCode, O
 use stakeproof_contracts::evm::MAX_CODE_SIZE;
 use stakeproof_contracts::solc::{Solc, SolcError};
 use stakeproof_contracts::verifier::{self, fr_to_u256};
+use stakeproof_contracts::Report;
 use stakeproof_prover::final_artifact::FinalArtifact;
 use stakeproof_prover::srs::Srs;
 
@@ -40,15 +41,17 @@ pub(crate) fn demo_on_chain(art: &FinalArtifact, srs: &Srs) -> Result<Option<ser
     } else {
         VerifierCode::Runtime(compiled.deployed_bytecode.clone())
     };
-    let mut d = Deployment::new(
-        code,
-        OracleConfig {
-            owner: OWNER,
-            pool_exact: art.statement.pool_exact,
-            pool_credentials: sub.pool_credentials.into(),
-            max_change_bps_per_day: 500,
-        },
-    )?;
+    let config = OracleConfig {
+        owner: OWNER,
+        pool_exact: art.statement.pool_exact,
+        pool_credentials: sub.pool_credentials.into(),
+        max_change_bps_per_day: 500,
+    };
+    // A chain proof's verifier is scheduled as a chain verifier (its reports carry anchors).
+    let mut d = match sub.anchors {
+        None => Deployment::new(code, config)?,
+        Some(_) => Deployment::new_chain(code, config)?,
+    };
     d.chain.set_block(1000, DEMO_TIMESTAMP + 12);
     // As the system address does at the start of the next block: the proven block's root.
     d.write_beacon_root(DEMO_TIMESTAMP, sub.block_root.into())?;
@@ -64,13 +67,15 @@ pub(crate) fn demo_on_chain(art: &FinalArtifact, srs: &Srs) -> Result<Option<ser
     // A report the proof does not prove (another slot) is rejected first.
     let mut other = sub.report;
     other.slot += 1;
-    let rejected = match d.submit(&other, DEMO_TIMESTAMP, &accumulator, &sub.proof) {
+    let submit = |d: &mut Deployment, r: &Report| match sub.anchors {
+        None => d.submit(r, DEMO_TIMESTAMP, &accumulator, &sub.proof),
+        Some((old, new)) => d.submit_chain(r, DEMO_TIMESTAMP, old, new, &accumulator, &sub.proof),
+    };
+    let rejected = match submit(&mut d, &other) {
         Ok(_) => bail!("the oracle accepted a report the proof does not prove"),
         Err(e) => e.revert_name().unwrap_or("?").to_string(),
     };
-    let receipt = d
-        .submit(&sub.report, DEMO_TIMESTAMP, &accumulator, &sub.proof)
-        .context("the oracle rejects the report")?;
+    let receipt = submit(&mut d, &sub.report).context("the oracle rejects the report")?;
     if d.latest_report()? != sub.report {
         bail!("the oracle stored another report than the one submitted");
     }
@@ -85,6 +90,7 @@ pub(crate) fn demo_on_chain(art: &FinalArtifact, srs: &Srs) -> Result<Option<ser
         "oracle_runtime_bytes": d.code_size(d.oracle).0,
         "timestamp": DEMO_TIMESTAMP,
         "verify_gas": direct.gas_used,
+        "submit_function": sub.function(),
         "submit_report_gas": receipt.gas_used,
         "sync_gas": sync.gas_used,
         "other_slot_rejected_with": rejected,
@@ -107,7 +113,11 @@ pub(crate) fn print_summary(e: &serde_json::Value) {
         e["verify_gas"]
     );
     println!(
-        "  oracle.submitReport {} gas (root read from EIP-4788 at timestamp {}); a report for another slot reverts with {}",
+        "  oracle.{} {} gas (root read from EIP-4788 at timestamp {}); a report for another slot reverts with {}",
+        e["submit_function"]
+            .as_str()
+            .and_then(|f| f.split('(').next())
+            .unwrap_or("submitReport"),
         e["submit_report_gas"],
         e["timestamp"],
         e["other_slot_rejected_with"].as_str().unwrap_or_default()

@@ -315,6 +315,10 @@ fn prove_chain_design(
     let out = prove_chain(&p, state, tree, &pool, &srs, &work, &opts).map_err(chain_err)?;
     drop(bars);
     let art = &out.artifact;
+    let chain = art
+        .chain
+        .as_ref()
+        .expect("a chain proof carries its anchors");
     let leaves_reused = out.leaves.iter().filter(|l| l.reused).count();
     let nodes_reused = out.nodes.iter().filter(|n| n.reused).count();
     let summary = serde_json::json!({
@@ -322,9 +326,9 @@ fn prove_chain_design(
         "stage": "final",
         "artifact": out.path,
         "statement": art.statement,
-        "anchor_old": art.anchor_old,
-        "anchor_new": art.anchor_new,
-        "cold": art.cold,
+        "anchor_old": chain.anchor_old,
+        "anchor_new": chain.anchor_new,
+        "cold": chain.cold,
         "fork": art.fork,
         "epoch": art.epoch,
         "pool": pool.to_string(),
@@ -363,7 +367,7 @@ fn prove_chain_design(
         s.slot,
         art.fork,
         s.block_root,
-        if art.cold { "cold" } else { "continued" }
+        if chain.cold { "cold" } else { "continued" }
     );
     println!("pool validators     {}", s.validator_count);
     println!("total balance       {} gwei", s.total_balance_gwei);
@@ -373,14 +377,14 @@ fn prove_chain_design(
     );
     println!(
         "anchors             {} -> {}",
-        art.anchor_old, art.anchor_new
+        chain.anchor_old, chain.anchor_new
     );
     println!(
         "leaves: {} generated, {} reused; nodes: {} generated, {} reused",
         summary["leaves_generated"], leaves_reused, summary["nodes_generated"], nodes_reused
     );
     println!("chain proof: {}", out.path.display());
-    println!("  (the oracle contract verifies --design today's final layout, not this one yet)");
+    println!("  (the oracle takes it through submitChainReport, against a verifier scheduled with scheduleChainVerifier)");
     if srs.unsafe_local {
         println!("setup: UNSAFE local KZG setup (tests and demos only)");
     }

@@ -1,4 +1,4 @@
-//! `stakeproof submit`: sends `BeaconBalanceOracle.submitReport` for a final proof file as a
+//! `stakeproof submit`: sends `BeaconBalanceOracle.submitReport` (`submitChainReport` for a chain proof) for a final proof file as a
 //! signed EIP-1559 transaction over JSON-RPC (`eth_sendRawTransaction`), and waits for its
 //! receipt. The key is read from a file (exactly 32 bytes of hex) and never printed.
 //!

@@ -7,21 +7,21 @@
 //! - [`native_chain`] (`native.rs`): every statement computed natively, the final one checked
 //!   against the native report;
 //! - [`prove_chain`] (`prove.rs`): the plan proven, leaves and nodes content-addressed and
-//!   reused, written as `chain-proof-slot-{slot}.json` ([`ChainArtifact`]);
+//!   reused, written as `chain-proof-slot-{slot}.json`: a
+//!   [`FinalArtifact`](crate::final_artifact::FinalArtifact) whose `chain` field holds the
+//!   registry anchors;
 //! - [`ChainCache`] (`cache.rs`): the chain state and a snapshot of the registry kept in
 //!   `{work}/chain/`, so that the next report (on any machine with the same work directory)
 //!   continues the chain.
 //!
-//! Today's design (`crate::tree`) stays the default: the oracle contract verifies its final
-//! layout, not this one's (which adds the two registry anchors).
+//! The oracle takes this design's proofs through `submitChainReport`, which accepts a report
+//! only when its old anchor is 0 (cold) or one the oracle stored under the same verifier.
 
-mod artifact;
 mod cache;
 mod native;
 mod plan;
 mod prove;
 
-pub use artifact::{ChainArtifact, ChainCircuit, CHAIN_FORMAT, CHAIN_FORMAT_VERSION};
 pub use cache::{CacheLoad, ChainCache, CACHE_FILE, CACHE_VERSION};
 pub use native::{check_report, native_chain, ChainNativeNode, ChainNativeTree, LeafStatement};
 pub use plan::{

@@ -5,13 +5,13 @@
 //! Node keys are named as `crate::tree` names them: the node's tag and a digest of its
 //! children's verifying keys, so each level of each tree has its own key set.
 
-use super::artifact::ChainArtifact;
 use super::cache::ChainCache;
 use super::native::{check_report, native_chain, ChainNativeTree};
 use super::plan::{pool_instances, ChainPlan, Child, Role};
 use super::ChainError;
 use crate::artifacts::{statement_key, ArtifactStore, Rejected};
 use crate::backend::ProvingBackend;
+use crate::final_artifact::FinalArtifact;
 use crate::keys::{CircuitKeys, NodeKeys};
 use crate::leaves::{available_memory, estimated_proof_memory, LeafOutcome, Progress, WorkDir};
 use crate::options::{ProveOptions, TreeOptions};
@@ -80,7 +80,7 @@ pub struct ChainNodeOutcome {
 /// The proof of one report in the chain design and how it was made.
 pub struct ChainProof {
     /// The final artifact (also written to the work directory).
-    pub artifact: ChainArtifact,
+    pub artifact: FinalArtifact,
     /// Where it was written.
     pub path: PathBuf,
     /// The native tree the proofs were checked against.
@@ -686,12 +686,12 @@ pub fn prove_chain(
         }
         .into());
     }
-    let artifact = ChainArtifact::new(
+    let artifact = FinalArtifact::new(
         state,
         nk,
         srs,
-        plan.sizes,
-        plan.cold,
+        &opts.leaves,
+        Some((plan.cold, plan.sizes)),
         &fin.snark.instances[0],
         &fin.snark.proof,
         t0.elapsed().as_secs_f64(),

@@ -472,6 +472,7 @@ pub fn prove(
         nk,
         srs,
         cfg,
+        None,
         &fin.snark.instances[0],
         &fin.snark.proof,
         t0.elapsed().as_secs_f64(),
