@@ -8,12 +8,17 @@
 //! A tiny chain of two reports (ranges of 8, trees of depth 0–1): a cold report of 12
 //! validators, then one validator changed, continued from the work directory's chain cache.
 //! Both final proofs verify; the second starts at the first's anchor; the final verifying key
-//! is the same for both (the padding fixes the shape).
+//! is the same for both (the padding fixes the shape). On-chain (revm, solc-js): one generated
+//! verifier, scheduled as the oracle's chain verifier, takes both reports through
+//! `submitChainReport` in order; the later one first is refused (its anchor is unknown).
 
 use stakeproof::beacon::beacon::{BeaconState, Fork};
 use stakeproof::beacon::devnet::{self, DevnetSpec};
 use stakeproof::beacon::report::{pool_report, Pool};
+use stakeproof_contracts::deployment::{Deployment, OracleConfig, VerifierCode};
+use stakeproof_contracts::{verifier, B256, U256};
 use stakeproof_prover::chain::{plan, prove_chain, ChainCache, ChainProof, ChainSizes};
+use stakeproof_prover::final_artifact::{word_fr, FinalArtifact};
 use stakeproof_prover::leaves::{LeafConfig, Silent, WorkDir};
 use stakeproof_prover::srs::Srs;
 use stakeproof_prover::tree::{ProveOptions, TreeOptions, DEFAULT_NODE_K};
@@ -105,6 +110,7 @@ fn two_reports_prove_and_chain() {
         second.artifact.circuit.vk_digest, first.artifact.circuit.vk_digest,
         "one final verifying key whatever L and the changes"
     );
+    on_chain(&[&first.artifact, &second.artifact], &srs);
     eprintln!(
         "{}",
         serde_json::json!({
@@ -112,4 +118,90 @@ fn two_reports_prove_and_chain() {
             "second": {"leaves": second.leaves.len(), "nodes": second.nodes},
         })
     );
+}
+
+/// Parts of `submitChainReport` from an artifact.
+fn call_parts(art: &FinalArtifact) -> (stakeproof_contracts::Report, [U256; 12], U256, U256) {
+    let inst: Vec<U256> = art
+        .instances
+        .iter()
+        .map(|w| verifier::fr_to_u256(&word_fr(w).unwrap()))
+        .collect();
+    let report = stakeproof::oracle_report(&art.statement);
+    (report, inst[..12].try_into().unwrap(), inst[24], inst[25])
+}
+
+/// Both reports through one chain verifier and the oracle, in order.
+fn on_chain(arts: &[&FinalArtifact], srs: &Srs) {
+    let art = arts[0];
+    let params = srs.for_circuit("final", art.circuit.params.degree).unwrap();
+    let source = verifier::export_verifier(
+        &params,
+        &art.verifying_key().unwrap(),
+        &art.circuit.name,
+        art.instances.len(),
+        Some((0..12).map(|i| (0, i)).collect()),
+        art.setup.unsafe_local,
+    )
+    .unwrap();
+    let compiled = verifier::compile_verifier(&source).unwrap();
+    let code = if compiled.deployed_size <= 24_576 {
+        VerifierCode::Creation(compiled.bytecode.clone())
+    } else {
+        VerifierCode::Runtime(compiled.deployed_bytecode.clone())
+    };
+    let s = &art.statement;
+    let creds: [u8; 32] = hex::decode(&s.pool_credentials[2..])
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let mut d = Deployment::new_chain(
+        code,
+        OracleConfig {
+            owner: stakeproof_contracts::deployment::OWNER,
+            pool_exact: s.pool_exact,
+            pool_credentials: B256::from(creds),
+            max_change_bps_per_day: 10_000_000,
+        },
+    )
+    .unwrap();
+    let ts0 = 1_800_000_000u64;
+    d.chain.set_block(1000, ts0 + 12 * 64);
+    for (i, a) in arts.iter().enumerate() {
+        let root: [u8; 32] = hex::decode(&a.statement.block_root[2..])
+            .unwrap()
+            .try_into()
+            .unwrap();
+        d.write_beacon_root(ts0 + 12 * i as u64, B256::from(root))
+            .unwrap();
+    }
+    // The later report first: its old anchor is not known yet.
+    let (r, acc, old, new) = call_parts(arts[1]);
+    let e = d
+        .submit_chain(
+            &r,
+            ts0 + 12,
+            old,
+            new,
+            &acc,
+            &arts[1].proof_bytes().unwrap(),
+        )
+        .expect_err("an unknown anchor is refused");
+    assert_eq!(e.revert_name(), Some("UnknownAnchor"));
+    for (i, a) in arts.iter().enumerate() {
+        let (r, acc, old, new) = call_parts(a);
+        let receipt = d
+            .submit_chain(
+                &r,
+                ts0 + 12 * i as u64,
+                old,
+                new,
+                &acc,
+                &a.proof_bytes().unwrap(),
+            )
+            .expect("the oracle accepts the report");
+        eprintln!("report {i}: submitChainReport {} gas", receipt.gas_used);
+        assert_eq!(d.latest_report().unwrap(), r);
+        assert_eq!(d.latest_anchor().unwrap(), new);
+    }
 }
