@@ -1,4 +1,4 @@
-//! Faults during proving: a leaf-stage run killed (SIGKILL) at seeded random points (5 by
+//! Faults during proving: a leaf-stage run killed (SIGKILL) at seeded random points (3 by
 //! default, `STAKEPROOF_KILLS=20` for the long run), each time started again, always resumes
 //! to the same proofs as a run that was never killed, and never leaves a file that looks like
 //! a finished artifact but is not one.
@@ -17,13 +17,13 @@ use std::time::{Duration, Instant};
 
 mod common;
 use common::{devnet_state, POOL};
-/// Kills per run: 5 in the default test run (each restart re-reads the setup and keys: about
+/// Kills per run: 3 in the default test run (each restart re-reads the setup and keys: about
 /// 30 s a kill on 2 cores); `STAKEPROOF_KILLS=20` for the long run.
 fn kill_count() -> usize {
     std::env::var("STAKEPROOF_KILLS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(5)
+        .unwrap_or(3)
 }
 
 fn bin() -> PathBuf {
@@ -169,8 +169,13 @@ fn killed_runs_resume_to_the_same_proofs() {
         kills += 1;
         assert_no_partial_artifact(&proofs);
     }
+    let done_before = proof_files(&proofs) as u64;
     let resumed = finish(&state, &work);
     assert_no_partial_artifact(&proofs);
+    assert!(
+        resumed["proofs_reused"].as_u64().unwrap() >= done_before,
+        "every proof finished before the last kill is reused, none redone"
+    );
     assert_eq!(
         leaves_of(&resumed),
         expected,

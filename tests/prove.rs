@@ -1,9 +1,9 @@
 //! `stakeproof setup` and `stakeproof prove` as a user runs them: leaf proofs from a state
-//! file, a second run that reuses everything, a run killed midway and resumed, bad arguments.
+//! file, a second run that reuses everything, bad arguments. Runs killed midway and resumed
+//! are `kill_resume.rs`'s.
 
 use predicates::prelude::*;
 use serde_json::Value;
-use std::time::{Duration, Instant};
 
 mod common;
 use common::{devnet_state, stakeproof, POOL};
@@ -70,63 +70,6 @@ fn prove_leaves_then_reuse_them() {
     assert!(work
         .join(format!("summary-slot-{}.json", report["slot"]))
         .is_file());
-}
-
-#[test]
-fn a_killed_run_resumes_without_redoing_finished_proofs() {
-    let dir = tempfile::tempdir().unwrap();
-    let work = dir.path().join("work");
-    let (state, report) = devnet_state(dir.path(), 40);
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("stakeproof"))
-        .args([
-            "prove",
-            "--leaves-only",
-            "--unsafe-srs",
-            "--max-parallel",
-            "1",
-            "--withdrawal-address",
-            POOL,
-            "--state",
-        ])
-        .arg(&state)
-        .arg("--work-dir")
-        .arg(&work)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let proofs = work.join("proofs");
-    let t = Instant::now();
-    let count = || {
-        std::fs::read_dir(&proofs)
-            .map(|d| {
-                d.filter_map(Result::ok)
-                    .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-                    .count()
-            })
-            .unwrap_or(0)
-    };
-    while count() < 2 && t.elapsed() < Duration::from_secs(300) {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let done = count();
-    assert!((2..12).contains(&done), "killed after {done} proofs");
-    // No partial file is left looking like an artifact.
-    for e in std::fs::read_dir(&proofs).unwrap() {
-        let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "json") {
-            serde_json::from_slice::<Value>(&std::fs::read(&p).unwrap())
-                .expect("complete artifact");
-        }
-    }
-    let resumed = prove_json(&state, &work);
-    assert!(resumed["proofs_reused"].as_u64().unwrap() >= done as u64);
-    assert_eq!(
-        resumed["totals"]["total_balance_gwei"],
-        report["total_balance_gwei"]
-    );
 }
 
 #[test]
