@@ -15,13 +15,14 @@
 use stakeproof::beacon::beacon::{BeaconState, Fork};
 use stakeproof::beacon::devnet::{self, DevnetSpec};
 use stakeproof::beacon::report::{pool_report, Pool};
-use stakeproof_contracts::deployment::{Deployment, OracleConfig, VerifierCode};
 use stakeproof_contracts::{verifier, B256, U256};
 use stakeproof_prover::chain::{plan, prove_chain, ChainCache, ChainProof, ChainSizes};
 use stakeproof_prover::final_artifact::{word_fr, FinalArtifact};
 use stakeproof_prover::leaves::{LeafConfig, Silent, WorkDir};
 use stakeproof_prover::srs::Srs;
 use stakeproof_prover::tree::{ProveOptions, TreeOptions, DEFAULT_NODE_K};
+
+mod common;
 
 const ZERO: &str = "0x0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -133,38 +134,7 @@ fn call_parts(art: &FinalArtifact) -> (stakeproof_contracts::Report, [U256; 12],
 
 /// Both reports through one chain verifier and the oracle, in order.
 fn on_chain(arts: &[&FinalArtifact], srs: &Srs) {
-    let art = arts[0];
-    let params = srs.for_circuit("final", art.circuit.params.degree).unwrap();
-    let source = verifier::export_verifier(
-        &params,
-        &art.verifying_key().unwrap(),
-        &art.circuit.name,
-        art.instances.len(),
-        Some((0..12).map(|i| (0, i)).collect()),
-        art.setup.unsafe_local,
-    )
-    .unwrap();
-    let compiled = verifier::compile_verifier(&source).unwrap();
-    let code = if compiled.deployed_size <= 24_576 {
-        VerifierCode::Creation(compiled.bytecode.clone())
-    } else {
-        VerifierCode::Runtime(compiled.deployed_bytecode.clone())
-    };
-    let s = &art.statement;
-    let creds: [u8; 32] = hex::decode(&s.pool_credentials[2..])
-        .unwrap()
-        .try_into()
-        .unwrap();
-    let mut d = Deployment::new_chain(
-        code,
-        OracleConfig {
-            owner: stakeproof_contracts::deployment::OWNER,
-            pool_exact: s.pool_exact,
-            pool_credentials: B256::from(creds),
-            max_change_bps_per_day: 10_000_000,
-        },
-    )
-    .unwrap();
+    let (mut d, _) = common::deploy_final_verifier(arts[0], srs, 10_000_000);
     let ts0 = 1_800_000_000u64;
     d.chain.set_block(1000, ts0 + 12 * 64);
     for (i, a) in arts.iter().enumerate() {

@@ -20,9 +20,10 @@
 #[path = "tamper_final_proof.rs"]
 mod tamper_final_proof;
 
+mod common;
+
 use stakeproof::beacon::devnet::{self, DevnetSpec};
 use stakeproof::beacon::report::{pool_report, Pool};
-use stakeproof_contracts::deployment::{Deployment, OracleConfig, VerifierCode};
 use stakeproof_contracts::{verifier, B256, U256};
 use stakeproof_prover::final_artifact::{word_fr, FinalArtifact};
 use stakeproof_prover::leaves::{LeafConfig, Silent, WorkDir};
@@ -118,40 +119,10 @@ fn a_state_file_to_an_lsd_rate_through_one_final_proof() {
 }
 
 fn evm_checks(art: &FinalArtifact, srs: &Srs, st: &stakeproof::beacon::beacon::BeaconState) {
-    let params = srs.for_circuit("final", art.circuit.params.degree).unwrap();
-    let vk = art.verifying_key().unwrap();
-    let source = verifier::export_verifier(
-        &params,
-        &vk,
-        &art.circuit.name,
-        art.instances.len(),
-        Some((0..12).map(|i| (0, i)).collect()),
-        art.setup.unsafe_local,
-    )
-    .unwrap();
-    assert!(source.contains("UNSAFE"));
-    let compiled = verifier::compile_verifier(&source).unwrap();
+    let (mut d, compiled) = common::deploy_final_verifier(art, srs, 500);
+    assert!(art.setup.unsafe_local);
     let fits = compiled.deployed_size <= 24_576;
-    let code = if fits {
-        VerifierCode::Creation(compiled.bytecode.clone())
-    } else {
-        VerifierCode::Runtime(compiled.deployed_bytecode.clone())
-    };
     let s = &art.statement;
-    let creds: [u8; 32] = hex::decode(&s.pool_credentials[2..])
-        .unwrap()
-        .try_into()
-        .unwrap();
-    let mut d = Deployment::new(
-        code,
-        OracleConfig {
-            owner: stakeproof_contracts::deployment::OWNER,
-            pool_exact: s.pool_exact,
-            pool_credentials: B256::from(creds),
-            max_change_bps_per_day: 500,
-        },
-    )
-    .unwrap();
     let root: [u8; 32] = hex::decode(&s.block_root[2..]).unwrap().try_into().unwrap();
     let ts = 1_800_000_000u64;
     d.chain.set_block(1000, ts + 12);

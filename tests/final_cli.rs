@@ -320,6 +320,83 @@ fn calldata_of_submit_report() {
         .stderr(predicate::str::contains("--timestamp"));
 }
 
+/// [`artifact`] as a proof of the chain design: two anchors after the statement.
+fn chain_artifact(setup_id: &str) -> Value {
+    let mut v = artifact(setup_id);
+    let old = fr_word(&stakeproof_circuits::Fr::from(41u64));
+    let new = fr_word(&stakeproof_circuits::Fr::from(42u64));
+    let inst = v["instances"].as_array_mut().unwrap();
+    inst.push(json!(old));
+    inst.push(json!(new));
+    v["chain"] = json!({
+        "anchor_old": old,
+        "anchor_new": new,
+        "cold": false,
+        "sizes": {"delta_updates": 32, "append_n": 256, "pool_balance_n": 2048,
+                  "delta_depth": 4, "append_depth": 16, "sum_depth": 13}
+    });
+    v
+}
+
+#[test]
+fn a_chain_proof_file_calls_submit_chain_report_with_its_anchors() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = chain_artifact("unsafe-k20-seed1");
+    let file = write(dir.path(), "chain-proof.json", &v);
+    let out = stakeproof()
+        .args(["calldata", "--json", "--timestamp", "1800000000"])
+        .arg(&file)
+        .assert()
+        .success();
+    let j: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(
+        j["function"],
+        stakeproof_contracts::calldata::SUBMIT_CHAIN_REPORT_SIGNATURE
+    );
+    assert_eq!(j["chain"]["anchor_new"], v["chain"]["anchor_new"]);
+    let words: Vec<_> = v["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| stakeproof_contracts::verifier::fr_to_u256(&word_fr(w.as_str().unwrap()).unwrap()))
+        .collect();
+    let acc: [_; 12] = std::array::from_fn(|i| words[i]);
+    let expected = stakeproof_contracts::calldata::submit_chain_report(
+        &stakeproof::oracle_report(&statement()),
+        1_800_000_000,
+        words[24],
+        words[25],
+        &acc,
+        &vec![0x5a; 1000],
+    );
+    assert_eq!(j["calldata"], format!("0x{}", hex::encode(&expected)));
+
+    // Anchors that are not the public inputs', or a chain file with today's 24 inputs:
+    // rejected (5) before any setup is needed, by verify and by calldata.
+    let mut t = v.clone();
+    t["chain"]["anchor_old"] = json!(fr_word(&stakeproof_circuits::Fr::from(0u64)));
+    let edited = write(dir.path(), "edited.json", &t);
+    for cmd in [vec!["verify"], vec!["calldata", "--timestamp", "1"]] {
+        stakeproof()
+            .args(&cmd)
+            .arg(&edited)
+            .assert()
+            .code(5)
+            .stderr(predicate::str::contains("anchors do not match"));
+    }
+    let mut t = v.clone();
+    t["instances"].as_array_mut().unwrap().truncate(24);
+    let short = write(dir.path(), "short.json", &t);
+    stakeproof()
+        .arg("verify")
+        .arg(&short)
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains(
+            "24 public inputs, the final statement has 26",
+        ));
+}
+
 fn devnet_state(dir: &Path) -> (PathBuf, Value) {
     let state = dir.join("devnet.ssz");
     let out = stakeproof()

@@ -33,3 +33,53 @@ pub fn devnet_state(dir: &Path, n: usize) -> (PathBuf, Value) {
     let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     (state, v["report"].clone())
 }
+
+/// The generated Solidity verifier of a final proof file's circuit, compiled with solc-js and
+/// deployed in revm with EIP-4788, the oracle (for the artifact's pool) and the example LSD. A
+/// chain proof's verifier is scheduled as the oracle's chain verifier (its reports carry
+/// anchors). A verifier above the EIP-170 limit is placed as runtime code.
+pub fn deploy_final_verifier(
+    art: &stakeproof_prover::final_artifact::FinalArtifact,
+    srs: &stakeproof_prover::srs::Srs,
+    max_change_bps_per_day: u64,
+) -> (
+    stakeproof_contracts::Deployment,
+    stakeproof_contracts::solc::Compiled,
+) {
+    use stakeproof_contracts::deployment::{Deployment, OracleConfig, VerifierCode};
+    use stakeproof_contracts::{verifier, B256};
+    let params = srs.for_circuit("final", art.circuit.params.degree).unwrap();
+    let source = verifier::export_verifier(
+        &params,
+        &art.verifying_key().unwrap(),
+        &art.circuit.name,
+        art.instances.len(),
+        Some((0..12).map(|i| (0, i)).collect()),
+        art.setup.unsafe_local,
+    )
+    .unwrap();
+    assert_eq!(source.contains("UNSAFE"), art.setup.unsafe_local);
+    let compiled = verifier::compile_verifier(&source).unwrap();
+    let code = if compiled.deployed_size <= stakeproof_contracts::evm::MAX_CODE_SIZE {
+        VerifierCode::Creation(compiled.bytecode.clone())
+    } else {
+        VerifierCode::Runtime(compiled.deployed_bytecode.clone())
+    };
+    let s = &art.statement;
+    let creds: [u8; 32] = hex::decode(&s.pool_credentials[2..])
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let config = OracleConfig {
+        owner: stakeproof_contracts::deployment::OWNER,
+        pool_exact: s.pool_exact,
+        pool_credentials: B256::from(creds),
+        max_change_bps_per_day,
+    };
+    let d = match art.chain {
+        None => Deployment::new(code, config),
+        Some(_) => Deployment::new_chain(code, config),
+    }
+    .unwrap();
+    (d, compiled)
+}

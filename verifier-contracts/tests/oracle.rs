@@ -10,7 +10,7 @@ use stakeproof_contracts::{
     calldata::{self, NUM_PUBLIC_INPUTS},
     deployment::{Deployment, VerifierCode, OWNER, SUBMITTER},
     evm::{TxError, MAX_CODE_SIZE},
-    solc, Report,
+    solc,
 };
 
 fn expect_revert(result: Result<stakeproof_contracts::Receipt, TxError>, name: &str) {
@@ -87,15 +87,7 @@ fn valid_report_is_stored_emits_and_moves_the_lsd_rate() {
 #[test]
 fn oracle_builds_the_documented_public_inputs() {
     let mut d = deploy();
-    let r = Report {
-        slot: u64::MAX,
-        registry_length: 1,
-        validator_count: 2,
-        total_balance_gwei: u128::MAX,
-        active_count: 3,
-        exited_count: 4,
-        slashed_count: 5,
-    };
+    let r = edge_report();
     let root = B256::from([0xffu8; 32]);
     let acc = fixture().accumulator();
     let on_chain = d.oracle_public_inputs(&r, root, &acc).unwrap();

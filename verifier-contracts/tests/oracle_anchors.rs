@@ -397,15 +397,7 @@ fn a_chain_verifier_scheduled_at_slot_zero_before_any_report() {
 #[test]
 fn oracle_builds_the_documented_chain_public_inputs() {
     let mut d = chain_deploy();
-    let r = Report {
-        slot: u64::MAX,
-        registry_length: 1,
-        validator_count: 2,
-        total_balance_gwei: u128::MAX,
-        active_count: 3,
-        exited_count: 4,
-        slashed_count: 5,
-    };
+    let r = edge_report();
     let root = B256::from([0xffu8; 32]);
     let acc = chain_fixture().accumulator();
     let (old, new) = (anchor(8), SCALAR_FIELD_MODULUS - U256::from(1));

@@ -237,6 +237,19 @@ pub fn deploy() -> Deployment {
 }
 
 /// A plausible report at `slot` with `gwei` total.
+/// A report at the edges of every field's width (the public-input layout tests).
+pub fn edge_report() -> Report {
+    Report {
+        slot: u64::MAX,
+        registry_length: 1,
+        validator_count: 2,
+        total_balance_gwei: u128::MAX,
+        active_count: 3,
+        exited_count: 4,
+        slashed_count: 5,
+    }
+}
+
 pub fn report(slot: u64, gwei: u128) -> Report {
     Report {
         slot,
