@@ -2,10 +2,12 @@
 //! proof at k = 20: minutes and ~15 GiB each); run alone with
 //!
 //! ```sh
-//! cargo test --release --test chain_prove -- --ignored --nocapture
+//! cargo test --release --test chain_prove -- --ignored --nocapture --test-threads 1
 //! ```
 //!
-//! A tiny chain of two reports (ranges of 8, trees of depth 0–1): a cold report of 12
+//! (`STAKEPROOF_CHAIN_WORK=DIR` keeps setup, keys and proofs between runs.) One cold report of
+//! 12 validators with ranges of 16 and trees without joins (five aggregation proofs); and a
+//! tiny chain of two reports (ranges of 8, trees of depth 0–1): a cold report of 12
 //! validators, then one validator changed, continued from the work directory's chain cache.
 //! Both final proofs verify; the second starts at the first's anchor; the final verifying key
 //! is the same for both (the padding fixes the shape). On-chain (revm, solc-js): one generated
@@ -26,6 +28,7 @@ mod common;
 
 const ZERO: &str = "0x0000000000000000000000000000000000000000000000000000000000000000";
 
+/// Ranges of 8 in trees of one join level (the 12-validator registry spans two append ranges).
 fn sizes() -> ChainSizes {
     ChainSizes {
         delta_updates: 1,
@@ -37,11 +40,42 @@ fn sizes() -> ChainSizes {
     }
 }
 
-fn prove(st: &BeaconState, pool: &Pool, srs: &Srs, work: &WorkDir) -> ChainProof {
+/// The smallest chain: ranges of 16 and trees without joins (a wrap per tree, the chain
+/// node, the final).
+fn flat_sizes() -> ChainSizes {
+    ChainSizes {
+        append_n: 16,
+        pool_balance_n: 16,
+        append_depth: 0,
+        sum_depth: 0,
+        ..sizes()
+    }
+}
+
+/// The work directory: `STAKEPROOF_CHAIN_WORK=DIR` keeps the setup, keys and proofs between
+/// runs (a killed run resumes there); a temporary one otherwise.
+fn work_dir() -> (WorkDir, Option<tempfile::TempDir>) {
+    match std::env::var_os("STAKEPROOF_CHAIN_WORK") {
+        Some(d) => (WorkDir { root: d.into() }, None),
+        None => {
+            let tmp = tempfile::tempdir().unwrap();
+            let root = tmp.path().to_path_buf();
+            (WorkDir { root }, Some(tmp))
+        }
+    }
+}
+
+fn prove(
+    st: &BeaconState,
+    pool: &Pool,
+    srs: &Srs,
+    work: &WorkDir,
+    sizes: &ChainSizes,
+) -> ChainProof {
     let tree = st.tree().unwrap();
     let prev = ChainCache::load(&work.root, pool);
     assert!(prev.note.is_none(), "{:?}", prev.note);
-    let p = plan(prev.previous.as_ref(), st, &tree, pool, &sizes()).unwrap();
+    let p = plan(prev.previous.as_ref(), st, &tree, pool, sizes).unwrap();
     let opts = ProveOptions {
         tree: TreeOptions {
             node_k: DEFAULT_NODE_K,
@@ -62,12 +96,56 @@ fn prove(st: &BeaconState, pool: &Pool, srs: &Srs, work: &WorkDir) -> ChainProof
 }
 
 #[test]
-#[ignore = "a chain of two reports proven for real: about an hour on 2 cores, ~15 GiB"]
-fn two_reports_prove_and_chain() {
-    let tmp = tempfile::tempdir().unwrap();
-    let work = WorkDir {
-        root: tmp.path().to_path_buf(),
+#[ignore = "one cold chain report proven for real: about 45 min on 2 cores, ~15 GiB"]
+fn a_cold_report_proves_and_lands_on_chain() {
+    let (work, _tmp) = work_dir();
+    let _ = std::fs::remove_file(
+        work.root
+            .join("chain")
+            .join(stakeproof_prover::chain::CACHE_FILE),
+    );
+    let spec = DevnetSpec {
+        validators: 12,
+        pool_permille: 500,
+        seed: 15,
+        ..Default::default()
     };
+    let pool = Pool::Address(spec.pool);
+    let srs = Srs::unsafe_local(DEFAULT_NODE_K, 1, Some(&work.srs())).unwrap();
+    let st = BeaconState::decode(
+        devnet::build(&spec).unwrap().as_ssz().to_vec(),
+        Fork::Electra,
+        &spec.preset,
+    )
+    .unwrap();
+    let t = std::time::Instant::now();
+    let out = prove(&st, &pool, &srs, &work, &flat_sizes());
+    let chain = out.artifact.chain.clone().expect("a chain proof");
+    assert!(chain.cold);
+    assert_eq!(chain.anchor_old, ZERO);
+    assert_eq!(out.native.counts.append_leaves, 1);
+    on_chain(&[&out.artifact], &srs);
+    eprintln!(
+        "{}",
+        serde_json::json!({
+            "seconds": t.elapsed().as_secs_f64(),
+            "leaves": out.leaves,
+            "nodes": out.nodes,
+            "final": {"k": out.artifact.circuit.params.degree, "vk": out.artifact.circuit.vk_digest,
+                      "anchor_new": chain.anchor_new},
+        })
+    );
+}
+
+#[test]
+#[ignore = "a chain of two reports proven for real: about two hours on 2 cores, ~15 GiB"]
+fn two_reports_prove_and_chain() {
+    let (work, _tmp) = work_dir();
+    let _ = std::fs::remove_file(
+        work.root
+            .join("chain")
+            .join(stakeproof_prover::chain::CACHE_FILE),
+    );
     let spec = DevnetSpec {
         validators: 12,
         pool_permille: 500,
@@ -86,7 +164,7 @@ fn two_reports_prove_and_chain() {
         .unwrap()
     };
 
-    let first = prove(&state(&spec, &vals), &pool, &srs, &work);
+    let first = prove(&state(&spec, &vals), &pool, &srs, &work, &sizes());
     let anchors = |p: &ChainProof| p.artifact.chain.clone().expect("a chain proof");
     assert!(anchors(&first).cold);
     assert_eq!(anchors(&first).anchor_old, ZERO);
@@ -97,7 +175,7 @@ fn two_reports_prove_and_chain() {
         slot: spec.slot + 32,
         ..spec.clone()
     };
-    let second = prove(&state(&later, &vals), &pool, &srs, &work);
+    let second = prove(&state(&later, &vals), &pool, &srs, &work, &sizes());
     assert!(!anchors(&second).cold);
     assert_eq!(anchors(&second).anchor_old, anchors(&first).anchor_new);
     assert_eq!(
