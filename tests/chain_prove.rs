@@ -65,6 +65,25 @@ fn work_dir() -> (WorkDir, Option<tempfile::TempDir>) {
     }
 }
 
+/// A work directory without a chain cache (every test starts cold), the 12-validator devnet
+/// spec, its pool and the setup.
+fn setup() -> (WorkDir, Option<tempfile::TempDir>, DevnetSpec, Pool, Srs) {
+    let (work, tmp) = work_dir();
+    let cache = work.root.join(stakeproof_prover::chain::CACHE_FILE);
+    if cache.exists() {
+        std::fs::remove_file(&cache).unwrap();
+    }
+    let spec = DevnetSpec {
+        validators: 12,
+        pool_permille: 500,
+        seed: 15,
+        ..Default::default()
+    };
+    let pool = Pool::Address(spec.pool);
+    let srs = Srs::unsafe_local(DEFAULT_NODE_K, 1, Some(&work.srs())).unwrap();
+    (work, tmp, spec, pool, srs)
+}
+
 fn prove(
     st: &BeaconState,
     pool: &Pool,
@@ -98,20 +117,7 @@ fn prove(
 #[test]
 #[ignore = "one cold chain report proven for real: about 45 min on 2 cores, ~15 GiB"]
 fn a_cold_report_proves_and_lands_on_chain() {
-    let (work, _tmp) = work_dir();
-    let _ = std::fs::remove_file(
-        work.root
-            .join("chain")
-            .join(stakeproof_prover::chain::CACHE_FILE),
-    );
-    let spec = DevnetSpec {
-        validators: 12,
-        pool_permille: 500,
-        seed: 15,
-        ..Default::default()
-    };
-    let pool = Pool::Address(spec.pool);
-    let srs = Srs::unsafe_local(DEFAULT_NODE_K, 1, Some(&work.srs())).unwrap();
+    let (work, _tmp, spec, pool, srs) = setup();
     let st = BeaconState::decode(
         devnet::build(&spec).unwrap().as_ssz().to_vec(),
         Fork::Electra,
@@ -140,20 +146,7 @@ fn a_cold_report_proves_and_lands_on_chain() {
 #[test]
 #[ignore = "a chain of two reports proven for real: about two hours on 2 cores, ~15 GiB"]
 fn two_reports_prove_and_chain() {
-    let (work, _tmp) = work_dir();
-    let _ = std::fs::remove_file(
-        work.root
-            .join("chain")
-            .join(stakeproof_prover::chain::CACHE_FILE),
-    );
-    let spec = DevnetSpec {
-        validators: 12,
-        pool_permille: 500,
-        seed: 15,
-        ..Default::default()
-    };
-    let pool = Pool::Address(spec.pool);
-    let srs = Srs::unsafe_local(DEFAULT_NODE_K, 1, Some(&work.srs())).unwrap();
+    let (work, _tmp, spec, pool, srs) = setup();
     let (mut vals, bals) = devnet::validators(&spec);
     let state = |spec: &DevnetSpec, vals: &[_]| {
         BeaconState::decode(

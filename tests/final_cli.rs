@@ -63,6 +63,16 @@ fn artifact(setup_id: &str) -> Value {
     })
 }
 
+/// An artifact's public inputs as the verifier's words.
+fn words_of(v: &Value) -> Vec<stakeproof_contracts::U256> {
+    v["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| stakeproof_contracts::verifier::fr_to_u256(&word_fr(w.as_str().unwrap()).unwrap()))
+        .collect()
+}
+
 fn write(dir: &Path, name: &str, v: &Value) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, serde_json::to_vec_pretty(v).unwrap()).unwrap();
@@ -281,12 +291,7 @@ fn calldata_of_submit_report() {
     let printed = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     let s = statement();
     let report = stakeproof::oracle_report(&s);
-    let words: Vec<_> = v["instances"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| stakeproof_contracts::verifier::fr_to_u256(&word_fr(w.as_str().unwrap()).unwrap()))
-        .collect();
+    let words = words_of(&v);
     let acc: [_; 12] = std::array::from_fn(|i| words[i]);
     let expected = stakeproof_contracts::calldata::submit_report(
         &report,
@@ -354,12 +359,7 @@ fn a_chain_proof_file_calls_submit_chain_report_with_its_anchors() {
         stakeproof_contracts::calldata::SUBMIT_CHAIN_REPORT_SIGNATURE
     );
     assert_eq!(j["chain"]["anchor_new"], v["chain"]["anchor_new"]);
-    let words: Vec<_> = v["instances"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| stakeproof_contracts::verifier::fr_to_u256(&word_fr(w.as_str().unwrap()).unwrap()))
-        .collect();
+    let words = words_of(&v);
     let acc: [_; 12] = std::array::from_fn(|i| words[i]);
     let expected = stakeproof_contracts::calldata::submit_chain_report(
         &stakeproof::oracle_report(&statement()),
