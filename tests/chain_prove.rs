@@ -217,18 +217,14 @@ fn on_chain(arts: &[&FinalArtifact], srs: &Srs) {
             .unwrap();
     }
     // The later report first: its old anchor is not known yet.
-    let (r, acc, old, new) = call_parts(arts[1]);
-    let e = d
-        .submit_chain(
-            &r,
-            ts0 + 12,
-            old,
-            new,
-            &acc,
-            &arts[1].proof_bytes().unwrap(),
-        )
-        .expect_err("an unknown anchor is refused");
-    assert_eq!(e.revert_name(), Some("UnknownAnchor"));
+    if let Some(later) = arts.get(1) {
+        let (r, acc, old, new) = call_parts(later);
+        let proof = later.proof_bytes().unwrap();
+        let e = d
+            .submit_chain(&r, ts0 + 12, old, new, &acc, &proof)
+            .expect_err("an unknown anchor is refused");
+        assert_eq!(e.revert_name(), Some("UnknownAnchor"));
+    }
     for (i, a) in arts.iter().enumerate() {
         let (r, acc, old, new) = call_parts(a);
         let receipt = d
