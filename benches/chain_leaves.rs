@@ -113,7 +113,7 @@ fn main() {
         let i = (j * 7 + 3) % n;
         changed[i].exit_epoch = 1000 + j as u64;
     }
-    let mut r = Registry::from_validators(spec, &vals).expect("registry model");
+    let mut r = Registry::from_validators(spec.clone(), &vals).expect("registry model");
     let leaves = r
         .leaves_to(&changed, 0, sizes.updates)
         .expect("delta leaves");
@@ -121,7 +121,7 @@ fn main() {
     let p = delta.params().expect("delta params");
     rows.push(measure(&p.name(), p.k, p.compressions(), delta));
     let head = &vals[..n - sizes.registry];
-    let mut r = Registry::from_validators(spec, head).expect("registry model");
+    let mut r = Registry::from_validators(spec.clone(), head).expect("registry model");
     let leaves = r.leaves_to(&vals, log_r, 1).expect("append leaves");
     let append = leaves.last().expect("an append leaf");
     let p = append.params().expect("append params");

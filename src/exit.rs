@@ -86,6 +86,11 @@ impl ExitCode {
             {
                 return ExitCode::Disagree;
             }
+            if let Some(stakeproof_prover::PipelineError::BadChild { .. }) =
+                cause.downcast_ref::<stakeproof_prover::PipelineError>()
+            {
+                return ExitCode::Rejected;
+            }
         }
         ExitCode::Failure
     }

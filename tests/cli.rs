@@ -311,13 +311,13 @@ fn bad_input_gets_a_clear_error() {
             "--withdrawal-address",
             POOL,
             "--preset",
-            "gnosis",
+            "holesky",
             "--state",
         ])
         .arg(&state)
         .assert()
         .failure()
-        .stderr(predicate::str::contains("invalid value 'gnosis'"));
+        .stderr(predicate::str::contains("invalid value 'holesky'"));
     // A beacon node that is not there.
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -24,6 +24,7 @@ fn statement() -> FinalStatement {
         block_root: format!("0x{}", "ab".repeat(32)),
         slot: 320_000,
         pool_exact: false,
+        pool_set: false,
         pool_credentials: format!("0x01{}{}", "00".repeat(11), &POOL[2..]),
         registry_length: 64,
         validator_count: 21,

@@ -27,6 +27,7 @@ fn artifact(dir: &std::path::Path) -> std::path::PathBuf {
         block_root: format!("0x{}", "ab".repeat(32)),
         slot: 320_000,
         pool_exact: false,
+        pool_set: false,
         pool_credentials: format!("0x01{}{}", "00".repeat(11), "57".repeat(20)),
         registry_length: 6,
         validator_count: 3,

@@ -61,6 +61,8 @@ pub fn devnet_config(preset: &Preset) -> NetworkConfig {
             .enumerate()
             .map(|(i, f)| (*f, [i as u8, 0, 0, 0]))
             .collect(),
+        seconds_per_slot: None,
+        min_genesis_time: None,
     }
 }
 

@@ -14,6 +14,7 @@ pub mod devnet;
 pub mod hash;
 pub mod hexfmt;
 pub mod merkle;
+pub mod pool_set;
 pub mod report;
 pub mod ssz;
 

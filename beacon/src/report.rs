@@ -11,17 +11,20 @@
 use crate::beacon::{BeaconState, StateTree, Validator};
 use crate::hash::Node;
 use crate::hexfmt::{self, HexError};
+use crate::pool_set::CredentialKeys;
 use rayon::prelude::*;
 use std::fmt;
 use std::str::FromStr;
 
 /// Which validators belong to the pool.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Pool {
     /// An execution address: credentials `0x01‖0×11‖address` and `0x02‖0×11‖address` both count.
     Address([u8; 20]),
     /// An exact 32-byte credential (e.g. a BLS `0x00` one).
     Credentials([u8; 32]),
+    /// A set of addresses and credentials ([`crate::pool_set`]), from a pool file.
+    Set(std::sync::Arc<CredentialKeys>),
 }
 
 /// A malformed pool argument: not hex, or not 20 (address) / 32 (credentials) bytes.
@@ -63,10 +66,12 @@ impl Pool {
                     && wc[12..] == a[..]
             }
             Pool::Credentials(c) => wc == c,
+            Pool::Set(s) => s.contains(wc),
         }
     }
 
-    /// The `0x01` or `0x02` credentials of an address pool.
+    /// The `0x01` or `0x02` credentials of an address pool; a credential pool's credentials;
+    /// the zero chunk for a set (which the circuits name by its root instead).
     pub fn credentials(&self, prefix: u8) -> [u8; 32] {
         match self {
             Pool::Address(a) => {
@@ -76,6 +81,7 @@ impl Pool {
                 c
             }
             Pool::Credentials(c) => *c,
+            Pool::Set(_) => [0u8; 32],
         }
     }
 }
@@ -89,6 +95,12 @@ impl fmt::Display for Pool {
                 hex::encode(a)
             ),
             Pool::Credentials(c) => write!(f, "credentials 0x{} (exact)", hex::encode(c)),
+            Pool::Set(s) => write!(
+                f,
+                "set of {} addresses and credentials (depth {})",
+                s.keys().len(),
+                s.depth()
+            ),
         }
     }
 }
@@ -156,6 +168,40 @@ impl PoolTotals {
     }
 }
 
+/// The pool's deposits waiting in the state's `pending_deposits` queue (Electra on): entries
+/// whose withdrawal credentials belong to the pool (in either `0x01`/`0x02` form for an
+/// address). Top-ups to a pool validator made with other credentials are not counted; a
+/// deposit for a new key whose signature turns out invalid is counted until the queue
+/// processes it. Zero before Electra. Native only: not yet part of the proven statement.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PendingDeposits {
+    /// Matching entries.
+    pub pending_deposit_count: u64,
+    /// Σ their `amount`, gwei (as `u128`: no overflow whatever the inputs).
+    pub pending_deposit_gwei: u128,
+}
+
+/// Size of one SSZ `PendingDeposit`: pubkey 48, withdrawal credentials 32, amount 8,
+/// signature 96, slot 8.
+pub const PENDING_DEPOSIT_SIZE: usize = 192;
+
+/// The pool's pending deposits of `state` (zero before Electra, where the queue does not exist).
+pub fn pending_deposits(state: &BeaconState, pool: &Pool) -> PendingDeposits {
+    let Ok(queue) = state.field("pending_deposits") else {
+        return PendingDeposits::default();
+    };
+    // `decode` checked the list's length is a multiple of the element size.
+    queue
+        .chunks_exact(PENDING_DEPOSIT_SIZE)
+        .filter(|d| pool.matches(d[48..80].try_into().expect("32 bytes")))
+        .fold(PendingDeposits::default(), |mut acc, d| {
+            acc.pending_deposit_count += 1;
+            acc.pending_deposit_gwei +=
+                u64::from_le_bytes(d[80..88].try_into().expect("8 bytes")) as u128;
+            acc
+        })
+}
+
 /// The pool's report at one state.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct PoolReport {
@@ -172,6 +218,9 @@ pub struct PoolReport {
     /// The totals.
     #[serde(flatten)]
     pub totals: PoolTotals,
+    /// The pool's pending deposits (native only, see [`PendingDeposits`]).
+    #[serde(flatten)]
+    pub pending: PendingDeposits,
     /// `hash_tree_root(state)`.
     #[serde(with = "crate::hex32")]
     pub state_root: Node,
@@ -249,6 +298,7 @@ pub fn pool_report_with(
         pool: pool.to_string(),
         registry_length: state.validator_count(),
         totals,
+        pending: pending_deposits(state, pool),
         state_root,
         block_root,
     })

@@ -313,8 +313,11 @@ fn wrong_fork_is_refused() {
 fn unknown_preset_and_bad_configs() {
     let e = Preset::by_name("mainet").unwrap_err();
     assert!(e.to_string().contains("unknown preset \"mainet\""), "{e}");
-    let e = NetworkConfig::from_yaml_str("PRESET_BASE: 'gnosis'\n", "x.yaml").unwrap_err();
-    assert!(e.to_string().contains("gnosis"), "{e}");
+    let e = NetworkConfig::from_yaml_str("PRESET_BASE: 'holesky'\n", "x.yaml").unwrap_err();
+    assert!(e.to_string().contains("holesky"), "{e}");
+    // Gnosis is a built-in preset: its config loads with 16 slots per epoch.
+    let g = NetworkConfig::from_yaml_str("PRESET_BASE: 'gnosis'\n", "g.yaml").unwrap();
+    assert_eq!(g.preset.slots_per_epoch, 16);
     let e = NetworkConfig::from_yaml_str("CONFIG_NAME: x\n", "x.yaml").unwrap_err();
     assert!(e.to_string().contains("PRESET_BASE"), "{e}");
     let e = NetworkConfig::from_yaml_str("PRESET_BASE: minimal\nSLOTS_PER_EPOCH: -3\n", "x.yaml")

@@ -40,7 +40,7 @@ pub struct AccNode {
     pub count: u64,
 }
 
-fn spec() -> &'static OptimizedPoseidonSpec<Fr, T, RATE> {
+pub(crate) fn poseidon_spec() -> &'static OptimizedPoseidonSpec<Fr, T, RATE> {
     static SPEC: OnceLock<OptimizedPoseidonSpec<Fr, T, RATE>> = OnceLock::new();
     SPEC.get_or_init(OptimizedPoseidonSpec::new::<R_F, R_P, 0>)
 }
@@ -60,7 +60,7 @@ pub fn parent(l: &AccNode, r: &AccNode) -> AccNode {
         // One hasher per thread, cleared per use: a registry's tree is millions of parents, and
         // building the hasher copies the round constants and matrices each time.
         static HASHER: std::cell::RefCell<Hasher> =
-            std::cell::RefCell::new(Hasher::from_spec(&NativeLoader, spec().clone()));
+            std::cell::RefCell::new(Hasher::from_spec(&NativeLoader, poseidon_spec().clone()));
     }
     let count = l.count + r.count;
     let hash = HASHER.with(|h| {
@@ -190,7 +190,7 @@ pub fn parent_circuit(
     r: AccNodeCells,
 ) -> AccNodeCells {
     let count = gate.add(ctx, l.count, r.count);
-    let mut sponge = PoseidonSponge::<Fr, T, RATE>::from_spec(ctx, spec().clone());
+    let mut sponge = PoseidonSponge::<Fr, T, RATE>::from_spec(ctx, poseidon_spec().clone());
     sponge.update(&[l.hash, r.hash, count]);
     AccNodeCells {
         hash: sponge.squeeze(ctx, gate),

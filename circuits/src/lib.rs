@@ -28,6 +28,7 @@ pub mod gadgets;
 pub mod leaf_size;
 pub mod pool;
 pub mod pool_balance;
+pub mod pool_set;
 pub mod poseidon;
 pub mod public_inputs;
 pub mod registry;

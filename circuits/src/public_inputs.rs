@@ -100,7 +100,7 @@ impl RegistryPublic {
         vec![
             Fr::from(self.start),
             Fr::from(self.fill),
-            Fr::from(self.pool.exact as u64),
+            Fr::from(self.pool.mode()),
             ph,
             pl,
             rh,

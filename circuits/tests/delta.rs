@@ -218,20 +218,24 @@ fn chains_reach_the_new_registry() {
         // Cold start.
         let first_len = rng.gen_range(1..30);
         let first = random_registry(&mut rng, first_len);
-        let mut reg = Registry::cold(pool);
+        let mut reg = Registry::cold(pool.clone());
         assert_eq!(reg.state(), ChainState::cold());
         let leaves = reg.leaves_to(&first, log_n, k).unwrap();
         assert!(leaves.iter().all(|w| w.fresh), "a cold start only appends");
-        let want = Registry::from_validators(pool, &first).unwrap().state();
-        assert_chain(&leaves, ChainState::cold(), want, pool);
+        let want = Registry::from_validators(pool.clone(), &first)
+            .unwrap()
+            .state();
+        assert_chain(&leaves, ChainState::cold(), want, pool.clone());
         assert_eq!(reg.state(), want);
         // Changes and growth.
         let len = first.len() + rng.gen_range(0..20);
         let changes = rng.gen_range(0..6);
         let second = evolve(&mut rng, &first, changes, len);
         let leaves = reg.leaves_to(&second, log_n, k).unwrap();
-        let end = Registry::from_validators(pool, &second).unwrap().state();
-        assert_chain(&leaves, want, end, pool);
+        let end = Registry::from_validators(pool.clone(), &second)
+            .unwrap()
+            .state();
+        assert_chain(&leaves, want, end, pool.clone());
         assert_eq!(reg.state(), end);
         assert_eq!(reg.validators(), second);
         let members = second

@@ -164,8 +164,8 @@ fn registry_pool_forms_on_devnet() {
     // The same validators as an exact-credential pool: only that credential counts.
     let exact = Pool::Credentials(st.validator(start).unwrap().withdrawal_credentials);
     let exact = match exact {
-        Pool::Credentials(_) => exact,
         Pool::Address(_) => Pool::Credentials([9u8; 32]),
+        other => other,
     };
     let w2 = RegistryWitness {
         pool: (&exact).into(),

@@ -56,7 +56,7 @@ fn foreign_children_are_rejected_by_both_twins() {
             ..Default::default()
         })
         .unwrap(),
-        pool: f.pool,
+        pool: f.pool.clone(),
     };
     let later_seg = combine_native(
         &seg_spec(16, 4, false),

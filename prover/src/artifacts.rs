@@ -34,6 +34,30 @@ pub struct ProofArtifact {
     pub proof: String,
 }
 
+impl ProofArtifact {
+    /// The artifact of `proof` of `instances` by the circuit `circuit` (verifying key
+    /// `vk_digest`).
+    pub fn new(circuit: &str, vk_digest: &str, instances: &[Fr], proof: &[u8]) -> Self {
+        ProofArtifact {
+            version: ARTIFACT_VERSION,
+            circuit: circuit.to_string(),
+            vk_digest: vk_digest.to_string(),
+            instances: instances.iter().map(repr_hex).collect(),
+            proof: hex::encode(proof),
+        }
+    }
+
+    /// Its public inputs and proof bytes, or `None` when either does not decode (or the
+    /// version is another).
+    pub fn decode(&self) -> Option<StoredProof> {
+        if self.version != ARTIFACT_VERSION {
+            return None;
+        }
+        let instances: Option<Vec<Fr>> = self.instances.iter().map(|s| repr_from_hex(s)).collect();
+        Some((instances?, hexfmt::parse(&self.proof).ok()?))
+    }
+}
+
 /// A stored instance: the canonical little-endian representation, bare hex.
 fn repr_hex(x: &Fr) -> String {
     hex::encode(x.to_bytes())
@@ -125,13 +149,7 @@ impl ArtifactStore {
         proof: &[u8],
     ) -> Result<String, PipelineError> {
         let key = statement_key(&keys.name, &keys.vk_digest, instances);
-        let art = ProofArtifact {
-            version: ARTIFACT_VERSION,
-            circuit: keys.name.clone(),
-            vk_digest: keys.vk_digest.clone(),
-            instances: instances.iter().map(repr_hex).collect(),
-            proof: hex::encode(proof),
-        };
+        let art = ProofArtifact::new(&keys.name, &keys.vk_digest, instances, proof);
         let json = serde_json::to_vec_pretty(&art).expect("artifact serializes");
         write_atomically(&self.path(&key), &json, "proof artifact")?;
         Ok(key)
@@ -187,14 +205,27 @@ impl ArtifactStore {
         instances: &[Fr],
         proof: &[u8],
     ) -> Result<(), PipelineError> {
-        let art = ProofArtifact {
-            version: ARTIFACT_VERSION,
-            circuit: circuit.to_string(),
-            vk_digest: vk_digest.to_string(),
-            instances: instances.iter().map(repr_hex).collect(),
-            proof: hex::encode(proof),
-        };
-        let json = serde_json::to_vec_pretty(&art).expect("artifact serializes");
+        let art = ProofArtifact::new(circuit, vk_digest, instances, proof);
+        self.put(key, &art)
+    }
+
+    /// Writes `art` under `key` (atomically), as it is: the caller has checked it.
+    pub fn put(&self, key: &str, art: &ProofArtifact) -> Result<(), PipelineError> {
+        let json = serde_json::to_vec_pretty(art).expect("artifact serializes");
         write_atomically(&self.path(key), &json, "proof artifact")
+    }
+
+    /// The artifact stored under `key`, read as it is (not verified: for one just stored).
+    pub fn read(&self, key: &str) -> Result<ProofArtifact, PipelineError> {
+        let path = self.path(key);
+        let bytes = std::fs::read(&path).map_err(|source| PipelineError::Io {
+            what: "proof artifact",
+            path: path.display().to_string(),
+            source,
+        })?;
+        serde_json::from_slice(&bytes).map_err(|e| PipelineError::Artifact {
+            path: path.display().to_string(),
+            reason: format!("not a proof artifact: {e}"),
+        })
     }
 }

@@ -100,7 +100,7 @@ pub fn available_memory() -> Option<u64> {
     Some(kb * 1024)
 }
 
-fn prove_one(
+pub(crate) fn prove_one(
     backend: &ProvingBackend,
     keys: &CircuitKeys,
     store: &ArtifactStore,

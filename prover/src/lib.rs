@@ -10,6 +10,8 @@
 //! - [`artifacts`]: content-addressed proof artifacts, verified before reuse;
 //! - [`leaves`]: the leaf stage of a report — plan the ranges, prove them in parallel, resume;
 //! - [`tree`]: the aggregation tree over the leaves, up to the final proof;
+//! - [`jobs`]: the same proofs as a DAG of self-contained jobs, one run per call, for a
+//!   scheduler over many machines;
 //! - [`final_artifact`]: the versioned final proof file and its native verification;
 //! - [`circuit_cost`]: what a leaf circuit costs (shape, keygen/proof time and memory).
 
@@ -19,6 +21,7 @@ pub mod chain;
 pub mod circuit_cost;
 pub mod estimate;
 pub mod final_artifact;
+pub mod jobs;
 pub mod keys;
 pub mod leaves;
 pub mod options;
@@ -99,6 +102,17 @@ pub enum PipelineError {
         /// The file.
         path: String,
         /// What is wrong.
+        reason: String,
+    },
+    /// A job's child result that is malformed, of another plan or job, or whose proof does not
+    /// verify (see [`jobs::run_job`]).
+    #[error("job {job}: the result of its child {child} {reason}")]
+    BadChild {
+        /// The job being run.
+        job: String,
+        /// The child.
+        child: String,
+        /// What is wrong with it.
         reason: String,
     },
     /// A native report failed.

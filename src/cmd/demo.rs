@@ -50,6 +50,10 @@ pub(crate) struct DemoArgs {
     /// Work directory for the demo's keys and proofs (reused by later runs).
     #[arg(long, default_value = ".stakeproof-work/demo")]
     work_dir: PathBuf,
+    /// The generated state's preset: `mainnet`, `minimal` or `gnosis` (SLOTS_PER_EPOCH 16: read
+    /// it back with `--network gnosis` or `--preset gnosis`).
+    #[arg(long, default_value = "mainnet", value_parser = ["mainnet", "minimal", "gnosis"])]
+    preset: String,
     /// Write the generated state's SSZ here (then try `stakeproof report --state FILE`).
     #[arg(long)]
     write_state: Option<PathBuf>,
@@ -63,6 +67,7 @@ pub(crate) fn demo(a: DemoArgs) -> Result<()> {
     let t0 = Instant::now();
     let spec = DevnetSpec {
         validators: a.validators,
+        preset: stakeproof::beacon::beacon::Preset::by_name(&a.preset)?,
         ..DevnetSpec::default()
     };
     let pb = spinner("building the devnet state");

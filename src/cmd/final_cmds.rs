@@ -139,7 +139,9 @@ fn print_statement(art: &FinalArtifact) {
     println!(
         "pool                {} ({})",
         s.pool_credentials,
-        if s.pool_exact {
+        if s.pool_set {
+            "the root of a credential set"
+        } else if s.pool_exact {
             "these credentials exactly"
         } else {
             "its address, 0x01 and 0x02 credentials"

@@ -7,6 +7,8 @@ mod estimate;
 mod final_cmds;
 mod onchain;
 mod pipeline;
+mod plan;
+mod pool_root;
 mod prove;
 mod report;
 mod setup;
@@ -69,6 +71,16 @@ enum Command {
     /// is verified and reused (resumable).
     #[command(after_help = exit::help())]
     Prove(prove::ProveArgs),
+    /// The report's proof DAG as self-contained jobs for a scheduler over many machines: every
+    /// leaf and node with its children, level, k, peak memory and GPU request, and the
+    /// settings its jobs run with (`--json` for the Ray driver in distributed/).
+    #[command(after_help = exit::help())]
+    Plan(plan::PlanArgs),
+    /// Run one job of a plan from a spec file (setup, plan id, job, work directory, children's
+    /// results, output): idempotent (a job already proven in the work directory is reused),
+    /// its result written atomically.
+    #[command(after_help = exit::help())]
+    Job(plan::JobArgs),
     /// Verify a final proof file natively and print its statement.
     #[command(after_help = exit::help())]
     Verify(final_cmds::VerifyArgs),
@@ -88,6 +100,10 @@ enum Command {
     /// registry-delta one, for a registry size, pool layout, churn and machine profile.
     #[command(after_help = exit::help())]
     Estimate(estimate::EstimateArgs),
+    /// The Poseidon root of a credential-set pool file (addresses and credentials): what the
+    /// oracle's pool admin schedules with `schedulePoolSet(root, fromSlot)`.
+    #[command(after_help = exit::help())]
+    PoolRoot(pool_root::PoolRootArgs),
 }
 
 impl Cli {
@@ -102,11 +118,14 @@ impl Cli {
             Command::CircuitInfo(a) => circuit_info::circuit_info(a),
             Command::Setup(a) => setup::setup(a, &cfg),
             Command::Prove(a) => prove::prove(a, &cfg),
+            Command::Plan(a) => plan::plan(a, &cfg),
+            Command::Job(a) => plan::job(a),
             Command::Verify(a) => final_cmds::verify(a, &cfg),
             Command::ExportVerifier(a) => final_cmds::export_verifier(a, &cfg),
             Command::Calldata(a) => final_cmds::calldata(a),
             Command::Submit(a) => submit::submit(a),
             Command::Estimate(a) => estimate::estimate(a),
+            Command::PoolRoot(a) => pool_root::pool_root(a),
         }
     }
 }

@@ -46,12 +46,20 @@ pub(crate) fn demo_on_chain(art: &FinalArtifact, srs: &Srs) -> Result<Option<ser
         pool_exact: art.statement.pool_exact,
         pool_credentials: sub.pool_credentials.into(),
         max_change_bps_per_day: 500,
+        seconds_per_slot: 12,
+        genesis_time: 0,
     };
     // A chain proof's verifier is scheduled as a chain verifier (its reports carry anchors).
     let mut d = match sub.anchors {
         None => Deployment::new(code, config)?,
         Some(_) => Deployment::new_chain(code, config)?,
     };
+    // A credential-set pool: the oracle's pool admin (here the owner) names the set's root
+    // from slot 0 on, before any report.
+    if art.statement.pool_set {
+        d.set_pool_admin(OWNER)?;
+        d.schedule_pool_set(OWNER, sub.pool_credentials.into(), 0)?;
+    }
     d.chain.set_block(1000, DEMO_TIMESTAMP + 12);
     // As the system address does at the start of the next block: the proven block's root.
     d.write_beacon_root(DEMO_TIMESTAMP, sub.block_root.into())?;

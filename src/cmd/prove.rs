@@ -18,37 +18,45 @@ use super::pipeline::{
 use super::report::{chain_err, ChainArgs, Design};
 use super::source::{load_state, PoolArgs, SourceArgs};
 
+/// The flags `prove` and `plan` share: the state, the pool, the setup, the sizes and the
+/// backend.
+#[derive(Args)]
+pub(crate) struct ReportSettings {
+    #[command(flatten)]
+    pub(super) source: SourceArgs,
+    #[command(flatten)]
+    pub(super) pool: PoolArgs,
+    #[command(flatten)]
+    pub(super) srs: SrsArgs,
+    #[command(flatten)]
+    pub(super) leaves: LeafArgs,
+    /// Only the leaf proofs (no aggregation into the final proof).
+    #[arg(long)]
+    pub(super) leaves_only: bool,
+    /// k of the aggregation nodes (the setup must have at least 2^k points; each node needs
+    /// about 15 GiB at k = 20) [default: 20].
+    #[arg(long, conflicts_with = "leaves_only", value_parser = clap::value_parser!(u32).range(12..=26))]
+    pub(super) node_k: Option<u32>,
+    /// k of the final node: more rows and fewer columns than the other nodes, so that its
+    /// Solidity verifier fits the 24,576-byte contract limit.
+    #[arg(long, conflicts_with = "leaves_only", default_value_t = stakeproof_prover::tree::DEFAULT_FINAL_K, value_parser = clap::value_parser!(u32).range(12..=26))]
+    pub(super) final_k: u32,
+    /// Where the provers' commitment MSMs run: `cpu` (halo2's own prover), `cuda[:N]` (a GPU;
+    /// needs a build with `--features cuda`), or `auto` (CUDA when built with it and a device
+    /// is present, else the CPU). A plan's jobs on `cuda` each ask for one GPU.
+    #[arg(long, default_value = "auto", value_parser = parse_backend)]
+    pub(super) backend: stakeproof_gpu::BackendChoice,
+}
+
 /// `stakeproof prove`.
 #[derive(Args)]
 pub(crate) struct ProveArgs {
     #[command(flatten)]
-    source: SourceArgs,
-    #[command(flatten)]
-    pool: PoolArgs,
-    #[command(flatten)]
-    srs: SrsArgs,
-    #[command(flatten)]
-    leaves: LeafArgs,
-    /// Only the leaf proofs (no aggregation into the final proof).
-    #[arg(long)]
-    leaves_only: bool,
-    /// k of the aggregation nodes (the setup must have at least 2^k points; each node needs
-    /// about 15 GiB at k = 20) [default: 20].
-    #[arg(long, conflicts_with = "leaves_only", value_parser = clap::value_parser!(u32).range(12..=26))]
-    node_k: Option<u32>,
-    /// k of the final node: more rows and fewer columns than the other nodes, so that its
-    /// Solidity verifier fits the 24,576-byte contract limit.
-    #[arg(long, conflicts_with = "leaves_only", default_value_t = stakeproof_prover::tree::DEFAULT_FINAL_K, value_parser = clap::value_parser!(u32).range(12..=26))]
-    final_k: u32,
+    settings: ReportSettings,
     /// Do not write aggregation proving keys (~3 GB each at k = 20) to the work directory:
     /// a later run makes one again (minutes) only if a node of its circuit must be proven.
     #[arg(long, conflicts_with = "leaves_only")]
     discard_proving_keys: bool,
-    /// Where the provers' commitment MSMs run: `cpu` (halo2's own prover), `cuda[:N]` (a GPU;
-    /// needs a build with `--features cuda`), or `auto` (CUDA when built with it and a device
-    /// is present, else the CPU).
-    #[arg(long, default_value = "auto", value_parser = parse_backend)]
-    backend: stakeproof_gpu::BackendChoice,
     /// Machine-readable output.
     #[arg(long)]
     json: bool,
@@ -57,14 +65,14 @@ pub(crate) struct ProveArgs {
 }
 
 /// Parses `--backend`.
-fn parse_backend(s: &str) -> std::result::Result<stakeproof_gpu::BackendChoice, String> {
+pub(super) fn parse_backend(s: &str) -> std::result::Result<stakeproof_gpu::BackendChoice, String> {
     s.parse()
         .map_err(|e: stakeproof_gpu::GpuError| e.to_string())
 }
 
 /// Selects the proving backend: halo2's own prover when the selection is the CPU, otherwise
 /// every commitment MSM routed through it. Returns it and what was selected, for the summary.
-fn select_backend(
+pub(super) fn select_backend(
     choice: stakeproof_gpu::BackendChoice,
 ) -> Result<(ProvingBackend, serde_json::Value)> {
     let selected = stakeproof_gpu::select_backend(choice)?;
@@ -73,7 +81,7 @@ fn select_backend(
 }
 
 /// The backend's operation counts so far (`null` on halo2's CPU prover).
-fn backend_counts(b: &ProvingBackend) -> serde_json::Value {
+pub(super) fn backend_counts(b: &ProvingBackend) -> serde_json::Value {
     b.report()
         .map(|(_, c)| serde_json::to_value(c).unwrap_or_default())
         .unwrap_or(serde_json::Value::Null)
@@ -81,28 +89,29 @@ fn backend_counts(b: &ProvingBackend) -> serde_json::Value {
 
 /// `stakeproof prove`.
 pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
+    let s = a.settings;
     // Everything that can be refused is refused before the state is loaded.
-    let lc = a.leaves.config(cfg)?;
-    let work = a.leaves.work(cfg);
-    let pool = a.pool.pool(cfg)?;
-    let choice = a.srs.choice(cfg)?;
-    let node_k = a
+    let lc = s.leaves.config(cfg)?;
+    let work = s.leaves.work(cfg);
+    let pool = s.pool.pool(cfg)?;
+    let choice = s.srs.choice(cfg)?;
+    let node_k = s
         .node_k
         .or(cfg.node_k)
         .unwrap_or(stakeproof_prover::tree::DEFAULT_NODE_K);
-    let source = a.source.resolve(cfg)?;
+    let source = s.source.resolve(cfg)?;
     let (state, tree) = load_state(&source)?;
     let Some(tree) = tree else {
         state.tree()?;
         bail!("the state has no block root");
     };
     if a.chain.design == Design::Chain {
-        if a.leaves_only {
+        if s.leaves_only {
             bail!("--leaves-only is a flag of --design today");
         }
         let flags = ChainFlags {
-            backend: a.backend,
-            final_k: a.final_k,
+            backend: s.backend,
+            final_k: s.final_k,
             keep_proving_keys: !a.discard_proving_keys,
             json: a.json,
         };
@@ -117,13 +126,13 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
         bail!("--cold needs --design chain");
     }
     let leaf_k = lc.registry_k.max(lc.balance_k);
-    let (backend, backend_json) = select_backend(a.backend)?;
+    let (backend, backend_json) = select_backend(s.backend)?;
     let srs = load_srs(
         &choice,
-        if a.leaves_only {
+        if s.leaves_only {
             leaf_k
         } else {
-            leaf_k.max(node_k).max(a.final_k)
+            leaf_k.max(node_k).max(s.final_k)
         },
         &work,
     )?;
@@ -133,13 +142,13 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
         leaves: lc,
         tree: TreeOptions {
             node_k,
-            final_k: a.final_k,
+            final_k: s.final_k,
             keep_proving_keys: !a.discard_proving_keys,
         },
         backend: backend.clone(),
         progress: &bars,
     };
-    let summary = if a.leaves_only {
+    let summary = if s.leaves_only {
         let leaves = stakeproof_prover::leaves::prove(&state, &pool, &srs, &work, &opts)?.report;
         print_plain_outcomes(&bars, &leaves, &[]);
         drop(bars);
@@ -193,7 +202,7 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
             "srs": srs.id,
             "leaf_config": lc,
             "node_k": node_k,
-            "final_k": a.final_k,
+            "final_k": s.final_k,
             "backend": backend_json,
             "backend_ops": backend_counts(&backend),
             "totals": out.leaves.totals,
@@ -238,7 +247,7 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
         summary["proofs_reused"],
         summary["parallel"],
     );
-    if a.leaves_only {
+    if s.leaves_only {
         println!("(--leaves-only: no aggregation into the final proof)");
     } else {
         println!(

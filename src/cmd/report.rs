@@ -373,6 +373,10 @@ pub(crate) fn print_report(r: &PoolReport, json: bool) -> Result<()> {
     println!("active              {}", r.totals.active_count);
     println!("exited              {}", r.totals.exited_count);
     println!("slashed             {}", r.totals.slashed_count);
+    println!(
+        "pending deposits    {} ({} gwei; native only, not yet proven)",
+        r.pending.pending_deposit_count, r.pending.pending_deposit_gwei
+    );
     println!("state root          {}", hexfmt::encode(r.state_root));
     match r.block_root {
         Some(b) => println!("block root          {}", hexfmt::encode(b)),
@@ -384,8 +388,27 @@ pub(crate) fn print_report(r: &PoolReport, json: bool) -> Result<()> {
 /// `stakeproof report`.
 pub(crate) fn report(a: ReportArgs, cfg: &Config) -> Result<()> {
     let pool = a.pool.pool(cfg)?;
-    let (state, tree) = load_state(&a.source.resolve(cfg)?)?;
+    let source = a.source.resolve(cfg)?;
+    let (state, tree) = load_state(&source)?;
     let r = pool_report_with(&state, tree.as_ref(), &pool)?;
+    // With a named network (built in, a config.yaml or a preset directory): which one, and the
+    // preset it decoded the state under.
+    if source.names_network() {
+        let network = source.network_config()?;
+        if a.json {
+            let mut v = serde_json::to_value(&r)?;
+            v["network"] = network.name.into();
+            v["preset"] = state.preset().name.clone().into();
+            println!("{}", serde_json::to_string_pretty(&v)?);
+            return Ok(());
+        }
+        println!("network             {}", network.name);
+        println!(
+            "preset              {} (SLOTS_PER_EPOCH {})",
+            state.preset().name,
+            state.preset().slots_per_epoch
+        );
+    }
     print_report(&r, a.json)
 }
 

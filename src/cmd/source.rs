@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use stakeproof::beacon::api::{BeaconClient, BlockId, ClientConfig};
 use stakeproof::beacon::beacon::{BeaconState, Fork, NetworkConfig, StateTree};
+use stakeproof::beacon::pool_set::CredentialKeys;
 use stakeproof::beacon::report::Pool;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -44,6 +45,30 @@ impl From<ForkArg> for Fork {
 enum PresetArg {
     Mainnet,
     Minimal,
+    Gnosis,
+}
+
+impl PresetArg {
+    fn name(self) -> &'static str {
+        match self {
+            PresetArg::Mainnet => "mainnet",
+            PresetArg::Minimal => "minimal",
+            PresetArg::Gnosis => "gnosis",
+        }
+    }
+}
+
+/// Parses `--network`: a built-in network's name.
+fn parse_network(s: &str) -> Result<String, String> {
+    let lower = s.trim().to_ascii_lowercase();
+    if stakeproof::beacon::beacon::NETWORK_NAMES.contains(&lower.as_str()) {
+        Ok(lower)
+    } else {
+        Err(format!(
+            "not a built-in network: {} (or give its config.yaml with --network-config)",
+            stakeproof::beacon::beacon::NETWORK_NAMES.join(", ")
+        ))
+    }
 }
 
 /// The pool a report counts: by address or by withdrawal credentials.
@@ -57,19 +82,28 @@ pub(crate) struct PoolArgs {
     /// other prefix (e.g. BLS 0x00) is matched exactly.
     #[arg(long, value_parser = parse_credentials, group = "pool")]
     withdrawal_credentials: Option<Pool>,
+    /// A credential set: a TOML or JSON file of `addresses`, `credentials` and an optional tree
+    /// `depth` (see README, "Credential sets"). Every validator is proven in or out of it.
+    #[arg(long, value_name = "FILE", group = "pool")]
+    pool_file: Option<PathBuf>,
 }
 
 impl PoolArgs {
     /// The pool from the flags, else from the config file.
     pub(crate) fn pool(&self, cfg: &Config) -> Result<Pool> {
+        if let Some(path) = &self.pool_file {
+            let keys = CredentialKeys::from_file(path)?;
+            return Ok(Pool::Set(std::sync::Arc::new(keys)));
+        }
         match self
             .withdrawal_address
-            .or(self.withdrawal_credentials)
-            .or(cfg.pool)
+            .clone()
+            .or(self.withdrawal_credentials.clone())
+            .or(cfg.pool.clone())
         {
             Some(p) => Ok(p),
             None => Err(usage(
-                "the pool is required: --withdrawal-address 0x<20 bytes> or --withdrawal-credentials 0x<32 bytes> (or withdrawal_address in --config)",
+                "the pool is required: --withdrawal-address 0x<20 bytes>, --withdrawal-credentials 0x<32 bytes> or --pool-file FILE (or withdrawal_address in --config)",
             )),
         }
     }
@@ -97,12 +131,21 @@ pub(crate) struct SourceArgs {
     /// layout that decodes).
     #[arg(long, value_enum)]
     fork: Option<ForkArg>,
-    /// Preset (ignored with `--config`).
+    /// Preset (ignored with --network, --network-config or --preset-dir).
     #[arg(long, value_enum, default_value = "mainnet")]
     preset: PresetArg,
+    /// A built-in network: its published config.yaml and preset (mainnet, sepolia, hoodi on
+    /// the mainnet preset; gnosis, chiado on the gnosis preset).
+    #[arg(long, value_parser = parse_network, conflicts_with_all = ["network_config", "preset_dir"])]
+    network: Option<String>,
     /// A network config.yaml (PRESET_BASE, preset overrides, fork versions).
     #[arg(long, value_name = "YAML")]
     network_config: Option<PathBuf>,
+    /// A consensus-specs preset directory (presets/<name>/*.yaml): every value that shapes the
+    /// state's layout is read from its files (a missing one is an error naming it). With
+    /// --network-config, the config's PRESET_BASE must be its name.
+    #[arg(long, value_name = "DIR")]
+    preset_dir: Option<PathBuf>,
     /// Beacon node REST API, e.g. http://localhost:5052 (without --slot/--epoch/--block: the
     /// finalized block).
     #[arg(long)]
@@ -240,19 +283,59 @@ pub(crate) fn check_beacon_url(url: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
-fn network_config(src: &SourceArgs) -> Result<NetworkConfig> {
-    Ok(match &src.network_config {
-        Some(p) => NetworkConfig::from_yaml_file(p)?,
-        None => NetworkConfig::for_preset(match src.preset {
-            PresetArg::Mainnet => "mainnet",
-            PresetArg::Minimal => "minimal",
-        })?,
-    })
+impl SourceArgs {
+    /// The network the flags name: a built-in network, a config.yaml (over a built-in preset or
+    /// a preset directory), a preset directory alone, or a built-in preset.
+    pub(crate) fn network_config(&self) -> Result<NetworkConfig> {
+        let dir_preset = self
+            .preset_dir
+            .as_deref()
+            .map(|d| {
+                stakeproof::beacon::beacon::Preset::from_dir(d)
+                    .with_context(|| format!("--preset-dir {}", d.display()))
+            })
+            .transpose()?;
+        Ok(match (&self.network, &self.network_config, dir_preset) {
+            (Some(n), _, _) => NetworkConfig::builtin(n)?,
+            (None, Some(p), dir) => NetworkConfig::from_yaml_file_with(p, dir)?,
+            (None, None, Some(preset)) => NetworkConfig {
+                name: preset.name.clone(),
+                preset,
+                fork_versions: Vec::new(),
+                seconds_per_slot: None,
+                min_genesis_time: None,
+            },
+            (None, None, None) => NetworkConfig::for_preset(self.preset.name())?,
+        })
+    }
+
+    /// Whether the network was named (a built-in network, a config or a preset directory),
+    /// not only a preset.
+    pub(crate) fn names_network(&self) -> bool {
+        self.network.is_some() || self.network_config.is_some() || self.preset_dir.is_some()
+    }
+
+    /// The state file, when the state comes from one.
+    pub(crate) fn state_file(&self) -> Option<&std::path::Path> {
+        self.state.as_deref()
+    }
+}
+
+/// Decodes a state file of a known layout under a network config.
+pub(crate) fn decode_state_file(
+    path: &std::path::Path,
+    fork: Fork,
+    config: &NetworkConfig,
+) -> Result<BeaconState> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read state file {}", path.display()))?;
+    BeaconState::decode_checked(bytes, fork, config)
+        .with_context(|| format!("state file {}", path.display()))
 }
 
 /// Loads the state (file or beacon node) and, when it is a post-block state, its trees.
 pub(crate) fn load_state(src: &SourceArgs) -> Result<(BeaconState, Option<StateTree>)> {
-    let config = network_config(src)?;
+    let config = src.network_config()?;
     if let Some(path) = &src.state {
         let pb = spinner(&format!("decoding {}", path.display()));
         let bytes = std::fs::read(path)

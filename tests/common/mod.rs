@@ -75,11 +75,19 @@ pub fn deploy_final_verifier(
         pool_exact: s.pool_exact,
         pool_credentials: B256::from(creds),
         max_change_bps_per_day,
+        seconds_per_slot: 12,
+        genesis_time: 0,
     };
-    let d = match art.chain {
+    let mut d = match art.chain {
         None => Deployment::new(code, config),
         Some(_) => Deployment::new_chain(code, config),
     }
     .unwrap();
+    // A credential-set pool: the owner, as pool admin, schedules its root from slot 0.
+    if s.pool_set {
+        let owner = stakeproof_contracts::deployment::OWNER;
+        d.set_pool_admin(owner).unwrap();
+        d.schedule_pool_set(owner, B256::from(creds), 0).unwrap();
+    }
     (d, compiled)
 }

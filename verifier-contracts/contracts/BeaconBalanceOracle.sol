@@ -13,9 +13,9 @@ pragma solidity ^0.8.24;
 ///   [0..12)  KZG accumulator limbs (from the submitter; the verifier checks them)
 ///   12, 13   block root, high and low 128 bits
 ///   14       slot
-///   15       poolExact (1: the credentials are matched exactly; 0: they name an address that
-///            counts in both its 0x01 and 0x02 credential forms)
-///   16, 17   pool withdrawal credentials, high and low 128 bits
+///   15       pool mode of the report's slot (`poolFor`): 0 an address that counts in both its
+///            0x01 and 0x02 credential forms, 1 credentials matched exactly, 2 a credential set
+///   16, 17   the pool's credentials (mode 2: the set's Poseidon root), high and low 128 bits
 ///   18..23   registryLength, validatorCount, totalBalanceGwei, activeCount, exitedCount,
 ///            slashedCount
 /// The "chain" proof design's final proof has 26 public inputs: the same 24, then
@@ -46,6 +46,15 @@ contract BeaconBalanceOracle {
         uint64 slashedCount;
     }
 
+    /// @notice The pool from a slot on: `mode` 0 (an address, `credentials` its 0x01 form), 1
+    /// (exact credentials) or 2 (a credential set: `credentials` is its Poseidon root; every
+    /// validator is proven in or out of the set, see the README's "Credential sets").
+    struct PoolEntry {
+        uint64 fromSlot;
+        uint8 mode;
+        bytes32 credentials;
+    }
+
     /// @notice A verifier, the first slot whose reports it checks, and whether it is a "chain"
     /// verifier (`anchored`: 26 public inputs, the last two registry anchors; its reports go
     /// only through `submitChainReport`, the others' only through `submitReport`).
@@ -59,8 +68,8 @@ contract BeaconBalanceOracle {
     address public constant DEFAULT_BEACON_ROOTS = 0x000F3df6D732807Ef1319fB7B8bB8522d0Beac02;
     /// @notice Entries kept by the beacon-roots contract (EIP-4788 HISTORY_BUFFER_LENGTH).
     uint256 public constant HISTORY_BUFFER_LENGTH = 8191;
-    /// @notice Seconds per slot (and per execution block).
-    uint256 public constant SECONDS_PER_SLOT = 12;
+    /// @notice Largest accepted SECONDS_PER_SLOT (Ethereum has 12, Gnosis Chain 5).
+    uint256 public constant MAX_SECONDS_PER_SLOT = 3600;
     /// @notice Number of public inputs of an unanchored verifier.
     uint256 public constant NUM_PUBLIC_INPUTS = 24;
     /// @notice Number of public inputs of an anchored ("chain") verifier.
@@ -70,24 +79,35 @@ contract BeaconBalanceOracle {
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
     /// @notice Basis points in 100%.
     uint256 public constant BPS = 10_000;
+    /// @notice The pool mode of a credential set.
+    uint8 public constant POOL_MODE_SET = 2;
     /// @notice Largest accepted bound, 10,000,000 bps (100,000%) per day.
     uint256 public constant MAX_BOUND_BPS_PER_DAY = 10_000_000;
 
     uint256 private constant LOW_128 = (1 << 128) - 1;
 
-    /// @notice Whether `poolCredentials` are matched exactly (listed in the contract's developer notes).
+    /// @notice Whether the deployment's pool credentials are matched exactly (listed in the
+    /// contract's developer notes). The pool of a slot is `poolFor(slot)`.
     bool public immutable poolExact;
-    /// @notice The pool's withdrawal credentials (or `0x01‖0…0‖address` for an address pool).
+    /// @notice The deployment's pool credentials (`0x01‖0…0‖address` for an address pool): the
+    /// pool from slot 0 until `poolAdmin` schedules a credential set.
     bytes32 public immutable poolCredentials;
     /// @notice The beacon-roots contract consulted.
     address public immutable beaconRoots;
+    /// @notice Seconds per slot (and per execution block) of the network: 12 on Ethereum, 5 on
+    /// Gnosis Chain. The beacon-roots window (HISTORY_BUFFER_LENGTH blocks) and the bound's
+    /// pro-rating follow it.
+    uint256 public immutable SECONDS_PER_SLOT;
+    /// @notice The network's genesis time (`slot` starts at `GENESIS_TIME + slot *
+    /// SECONDS_PER_SLOT`; see `slotStart`).
+    uint256 public immutable GENESIS_TIME;
 
     /// @notice Who may pause, set the bound and schedule verifiers.
     address public owner;
     /// @notice While true, reports are refused.
     bool public paused;
     /// @notice Largest accepted change of the total balance, in bps of the previous report's
-    /// total per day, pro-rated by the slots between the reports (12 s each).
+    /// total per day, pro-rated by the slots between the reports (SECONDS_PER_SLOT each).
     uint256 public maxChangeBpsPerDay;
 
     VerifierEntry[] private _verifiers;
@@ -100,6 +120,11 @@ contract BeaconBalanceOracle {
     /// for the verifier that accepted that report (`isKnownAnchor`), not necessarily for the
     /// verifier of later slots.
     uint256 public latestAnchor;
+    /// @notice Who may schedule the pool's credential-set root for later slots (e.g. the LSD
+    /// contract, when it creates a validator contract); zero: nobody. Named by the owner.
+    /// (Declared after the older state so that their storage slots stay where they were.)
+    address public poolAdmin;
+    PoolEntry[] private _pools;
 
     /// @notice A report was proven and stored.
     event ReportSubmitted(
@@ -120,6 +145,10 @@ contract BeaconBalanceOracle {
     event PausedSet(bool paused);
     /// @notice The balance-change bound changed.
     event MaxChangeBpsPerDaySet(uint256 bps);
+    /// @notice The pool of slots from `fromSlot` on is `(mode, credentials)`.
+    event PoolScheduled(uint8 mode, bytes32 credentials, uint64 fromSlot);
+    /// @notice `poolAdmin` changed.
+    event PoolAdminSet(address admin);
     /// @notice Ownership moved.
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
 
@@ -157,8 +186,16 @@ contract BeaconBalanceOracle {
     error VerifierTakesNoAnchors(address verifier);
     /// @notice `anchorOld` is neither 0 nor the anchor of a report accepted under the verifier.
     error UnknownAnchor(uint256 anchorOld);
+    /// @notice Seconds per slot of 0 or above MAX_SECONDS_PER_SLOT, or a genesis in the future.
+    error BadSlotTiming(uint256 secondsPerSlot, uint256 genesisTime);
     /// @notice An anchor is not below SCALAR_FIELD_MODULUS.
     error AnchorNotFieldElement(uint256 anchor);
+    /// @notice The caller is not `poolAdmin`.
+    error NotPoolAdmin();
+    /// @notice A set root is not below SCALAR_FIELD_MODULUS (no set hashes to it).
+    error RootNotFieldElement(bytes32 root);
+    /// @notice A pool change for a slot not after the latest report's slot.
+    error PoolChangeNotInFuture(uint64 fromSlot, uint64 latestSlot);
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert NotOwner();
@@ -171,15 +208,24 @@ contract BeaconBalanceOracle {
     /// @param initialVerifier The (unanchored) verifier of reports from slot 0 on.
     /// @param maxChangeBpsPerDay_ The balance-change bound (see `maxChangeBpsPerDay`).
     /// @param beaconRoots_ The beacon-roots contract; zero means DEFAULT_BEACON_ROOTS.
+    /// @param secondsPerSlot_ The network's SECONDS_PER_SLOT (1 to MAX_SECONDS_PER_SLOT).
+    /// @param genesisTime_ The network's genesis time (not in the future).
     constructor(
         address owner_,
         bool poolExact_,
         bytes32 poolCredentials_,
         address initialVerifier,
         uint256 maxChangeBpsPerDay_,
-        address beaconRoots_
+        address beaconRoots_,
+        uint256 secondsPerSlot_,
+        uint256 genesisTime_
     ) {
         if (owner_ == address(0)) revert ZeroAddress();
+        if (secondsPerSlot_ == 0 || secondsPerSlot_ > MAX_SECONDS_PER_SLOT || genesisTime_ > block.timestamp) {
+            revert BadSlotTiming(secondsPerSlot_, genesisTime_);
+        }
+        SECONDS_PER_SLOT = secondsPerSlot_;
+        GENESIS_TIME = genesisTime_;
         if (initialVerifier.code.length == 0) revert NoCode(initialVerifier);
         if (maxChangeBpsPerDay_ > MAX_BOUND_BPS_PER_DAY) revert BoundTooLarge(maxChangeBpsPerDay_);
         owner = owner_;
@@ -188,6 +234,7 @@ contract BeaconBalanceOracle {
         beaconRoots = beaconRoots_ == address(0) ? DEFAULT_BEACON_ROOTS : beaconRoots_;
         maxChangeBpsPerDay = maxChangeBpsPerDay_;
         _verifiers.push(VerifierEntry({activationSlot: 0, verifier: initialVerifier, anchored: false}));
+        _pools.push(PoolEntry({fromSlot: 0, mode: poolExact_ ? 1 : 0, credentials: poolCredentials_}));
         emit OwnershipTransferred(address(0), owner_);
         emit VerifierScheduled(initialVerifier, 0);
         emit MaxChangeBpsPerDaySet(maxChangeBpsPerDay_);
@@ -343,9 +390,11 @@ contract BeaconBalanceOracle {
         inputs[12] = uint256(root) >> 128;
         inputs[13] = uint256(root) & LOW_128;
         inputs[14] = r.slot;
-        inputs[15] = poolExact ? 1 : 0;
-        inputs[16] = uint256(poolCredentials) >> 128;
-        inputs[17] = uint256(poolCredentials) & LOW_128;
+        PoolEntry storage pool = _poolEntryFor(r.slot);
+        bytes32 credentials = pool.credentials;
+        inputs[15] = pool.mode;
+        inputs[16] = uint256(credentials) >> 128;
+        inputs[17] = uint256(credentials) & LOW_128;
         inputs[18] = r.registryLength;
         inputs[19] = r.validatorCount;
         inputs[20] = r.totalBalanceGwei;
@@ -370,6 +419,13 @@ contract BeaconBalanceOracle {
         uint256 reported = r.totalBalanceGwei;
         uint256 delta = reported > before ? reported - before : before - reported;
         if (delta > maxDelta) revert BalanceChangeTooLarge(uint128(before), uint128(reported), maxDelta);
+    }
+
+    /// @notice When `slot` starts: `GENESIS_TIME + slot * SECONDS_PER_SLOT`. The block root of
+    /// a report at `slot` is in the beacon-roots contract under the timestamp of the next
+    /// execution block, `slotStart(slot + 1)` when that slot was not missed.
+    function slotStart(uint64 slot) external view returns (uint256) {
+        return GENESIS_TIME + uint256(slot) * SECONDS_PER_SLOT;
     }
 
     // ------------------------------------------------------------------ verifiers
@@ -416,11 +472,8 @@ contract BeaconBalanceOracle {
 
     function _schedule(address verifier, uint64 activationSlot, bool anchored) private {
         if (verifier.code.length == 0) revert NoCode(verifier);
-        uint256 n = _reportSlots.length;
-        if (n > 0) {
-            uint64 latest = _reportSlots[n - 1];
-            if (activationSlot <= latest) revert ActivationNotInFuture(activationSlot, latest);
-        }
+        (bool any, uint64 latest) = _latestSlot();
+        if (any && activationSlot <= latest) revert ActivationNotInFuture(activationSlot, latest);
         // Entries at or after activationSlot were never used: every stored report's slot is
         // before activationSlot.
         while (_verifiers.length > 0 && _verifiers[_verifiers.length - 1].activationSlot >= activationSlot) {
@@ -428,6 +481,62 @@ contract BeaconBalanceOracle {
         }
         _verifiers.push(VerifierEntry({activationSlot: activationSlot, verifier: verifier, anchored: anchored}));
         emit VerifierScheduled(verifier, activationSlot);
+    }
+
+    // ------------------------------------------------------------------ the pool
+
+    /// @notice The pool of reports at `slot`: the latest scheduled entry at or before it.
+    function poolFor(uint64 slot) external view returns (uint8 mode, bytes32 credentials) {
+        PoolEntry storage e = _poolEntryFor(slot);
+        return (e.mode, e.credentials);
+    }
+
+    /// @dev The pool entry of `slot` (there is always one from slot 0).
+    function _poolEntryFor(uint64 slot) private view returns (PoolEntry storage) {
+        uint256 i = _pools.length - 1;
+        while (_pools[i].fromSlot > slot) --i;
+        return _pools[i];
+    }
+
+    /// @notice Number of pool schedule entries.
+    function poolCount() external view returns (uint256) {
+        return _pools.length;
+    }
+
+    /// @notice The `i`-th pool schedule entry (by increasing slot).
+    function poolAt(uint256 i) external view returns (PoolEntry memory) {
+        return _pools[i];
+    }
+
+    /// @dev The latest report's slot, if there is a report: schedules (verifiers, pools) may
+    /// only change slots after it.
+    function _latestSlot() private view returns (bool any, uint64 latest) {
+        uint256 n = _reportSlots.length;
+        if (n > 0) return (true, _reportSlots[n - 1]);
+    }
+
+    /// @notice Names who may schedule credential-set roots (zero: nobody).
+    function setPoolAdmin(address admin) external onlyOwner {
+        poolAdmin = admin;
+        emit PoolAdminSet(admin);
+    }
+
+    /// @notice Makes the pool of slots from `fromSlot` on the credential set of Poseidon root
+    /// `root` (`stakeproof pool-root` computes it from a pool file). Only `poolAdmin`. Slots
+    /// already reported keep their pool: `fromSlot` must be after the latest report's slot
+    /// (any slot while there is none); entries not yet used at or after `fromSlot` are
+    /// replaced. The root must be a field element. The set's keys must be distinct and sorted
+    /// as the tool builds them: the set circuit (`pool_set`) proves that of a root.
+    function schedulePoolSet(bytes32 root, uint64 fromSlot) external {
+        if (msg.sender != poolAdmin || poolAdmin == address(0)) revert NotPoolAdmin();
+        if (uint256(root) >= SCALAR_FIELD_MODULUS) revert RootNotFieldElement(root);
+        (bool any, uint64 latest) = _latestSlot();
+        if (any && fromSlot <= latest) revert PoolChangeNotInFuture(fromSlot, latest);
+        while (_pools.length > 0 && _pools[_pools.length - 1].fromSlot >= fromSlot) {
+            _pools.pop();
+        }
+        _pools.push(PoolEntry({fromSlot: fromSlot, mode: POOL_MODE_SET, credentials: root}));
+        emit PoolScheduled(POOL_MODE_SET, root, fromSlot);
     }
 
     // ------------------------------------------------------------------ administration

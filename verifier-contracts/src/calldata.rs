@@ -242,22 +242,23 @@ pub fn schedule_chain_verifier(verifier: Address, activation_slot: u64) -> Vec<u
     )
 }
 
-/// ABI-encoded constructor arguments of `BeaconBalanceOracle` (append to its creation code).
+/// ABI-encoded constructor arguments of `BeaconBalanceOracle` (append to its creation code):
+/// `config`'s owner, pool, bound and slot timing, the initial verifier and the beacon-roots
+/// contract.
 pub fn oracle_constructor_args(
-    owner: Address,
-    pool_exact: bool,
-    pool_credentials: B256,
+    config: &crate::deployment::OracleConfig,
     initial_verifier: Address,
-    max_change_bps_per_day: u64,
     beacon_roots: Address,
 ) -> Vec<u8> {
     encode(&[
-        address_word(owner).into(),
-        bool_word(pool_exact).into(),
-        b256_word(pool_credentials).into(),
+        address_word(config.owner).into(),
+        bool_word(config.pool_exact).into(),
+        b256_word(config.pool_credentials).into(),
         address_word(initial_verifier).into(),
-        U256::from(max_change_bps_per_day).into(),
+        U256::from(config.max_change_bps_per_day).into(),
         address_word(beacon_roots).into(),
+        U256::from(config.seconds_per_slot).into(),
+        U256::from(config.genesis_time).into(),
     ])
 }
 
@@ -272,6 +273,24 @@ pub fn public_inputs(
     pool_credentials: B256,
     accumulator: &[U256; NUM_ACCUMULATOR_LIMBS],
 ) -> [U256; NUM_PUBLIC_INPUTS] {
+    pool_public_inputs(
+        report,
+        block_root,
+        pool_exact as u8,
+        pool_credentials,
+        accumulator,
+    )
+}
+
+/// [`public_inputs`] for a pool of any mode (`poolFor(slot)`): 0 address, 1 exact
+/// credentials, 2 a credential set whose root is `pool_credentials`.
+pub fn pool_public_inputs(
+    report: &Report,
+    block_root: B256,
+    pool_mode: u8,
+    pool_credentials: B256,
+    accumulator: &[U256; NUM_ACCUMULATOR_LIMBS],
+) -> [U256; NUM_PUBLIC_INPUTS] {
     let hi = |b: B256| U256::from_be_slice(&b[..16]);
     let lo = |b: B256| U256::from_be_slice(&b[16..]);
     use inputs_at as at;
@@ -280,7 +299,7 @@ pub fn public_inputs(
     inputs[at::BLOCK_ROOT] = hi(block_root);
     inputs[at::BLOCK_ROOT + 1] = lo(block_root);
     inputs[at::SLOT] = U256::from(report.slot);
-    inputs[at::POOL_EXACT] = bool_word(pool_exact);
+    inputs[at::POOL_EXACT] = U256::from(pool_mode);
     inputs[at::POOL] = hi(pool_credentials);
     inputs[at::POOL + 1] = lo(pool_credentials);
     inputs[at::REGISTRY_LENGTH] = U256::from(report.registry_length);

@@ -65,6 +65,10 @@ pub struct OracleConfig {
     pub pool_credentials: B256,
     /// Bound on the total balance change, bps per day.
     pub max_change_bps_per_day: u64,
+    /// The network's seconds per slot (12 on Ethereum, 5 on Gnosis Chain).
+    pub seconds_per_slot: u64,
+    /// The network's genesis time.
+    pub genesis_time: u64,
 }
 
 impl OracleConfig {
@@ -79,6 +83,8 @@ impl OracleConfig {
             pool_exact: false,
             pool_credentials: B256::from(credentials),
             max_change_bps_per_day: 500,
+            seconds_per_slot: 12,
+            genesis_time: 0,
         }
     }
 }
@@ -145,11 +151,8 @@ impl Deployment {
         this.verifier = this.deploy_verifier(verifier)?;
         let mut code = artifacts.oracle.bytecode.clone();
         code.extend(calldata::oracle_constructor_args(
-            config.owner,
-            config.pool_exact,
-            config.pool_credentials,
+            &config,
             this.verifier,
-            config.max_change_bps_per_day,
             BEACON_ROOTS_ADDRESS,
         ));
         let (oracle, receipt) =
@@ -302,6 +305,31 @@ impl Deployment {
         activation_slot: u64,
     ) -> Result<Receipt, TxError> {
         self.owner_send(calldata::schedule_chain_verifier(verifier, activation_slot))
+    }
+
+    /// `setPoolAdmin(admin)` as the owner.
+    pub fn set_pool_admin(&mut self, admin: Address) -> Result<Receipt, TxError> {
+        self.owner_call("setPoolAdmin(address)", &[address_word(admin).into()])
+    }
+
+    /// `schedulePoolSet(root, fromSlot)` sent by `from` (the pool admin).
+    pub fn schedule_pool_set(
+        &mut self,
+        from: Address,
+        root: B256,
+        from_slot: u64,
+    ) -> Result<Receipt, TxError> {
+        let data = call(
+            "schedulePoolSet(bytes32,uint64)",
+            &[b256_word(root).into(), U256::from(from_slot).into()],
+        );
+        self.chain.call(from, self.oracle, data, U256::ZERO)
+    }
+
+    /// `poolFor(slot)`: the pool mode and credentials (a set's root) of reports at `slot`.
+    pub fn pool_for(&mut self, slot: u64) -> Result<(u8, B256), TxError> {
+        let w = self.view_words(self.oracle, "poolFor(uint64)", &[U256::from(slot).into()])?;
+        Ok((w[0].to::<u8>(), B256::from(w[1])))
     }
 
     /// `pause()` as the owner.

@@ -8,7 +8,7 @@ use common::*;
 use revm::primitives::{Address, B256, U256};
 use stakeproof_contracts::{
     calldata::{self, NUM_PUBLIC_INPUTS},
-    deployment::{Deployment, VerifierCode, OWNER, SUBMITTER},
+    deployment::{Deployment, OracleConfig, VerifierCode, OWNER, SUBMITTER},
     evm::{TxError, MAX_CODE_SIZE},
     solc,
 };
@@ -275,27 +275,38 @@ fn get_report_resolves_empty_slots_to_the_last_report_before() {
 fn constructor_checks_its_arguments() {
     let mut d = deploy();
     let art = stakeproof_contracts::contracts::artifacts().unwrap();
-    let mut code = art.oracle.bytecode.clone();
-    code.extend(calldata::oracle_constructor_args(
-        OWNER,
-        false,
-        B256::ZERO,
-        Address::repeat_byte(0x42),
-        500,
-        Address::ZERO,
-    ));
-    expect_revert(d.chain.deploy(OWNER, code).map(|(_, r)| r), "NoCode");
+    let deploy_with = |d: &mut Deployment, cfg: &OracleConfig, verifier: Address| {
+        let mut code = art.oracle.bytecode.clone();
+        code.extend(calldata::oracle_constructor_args(
+            cfg,
+            verifier,
+            Address::ZERO,
+        ));
+        d.chain.deploy(OWNER, code)
+    };
+    let base = OracleConfig {
+        pool_credentials: B256::ZERO,
+        ..config()
+    };
+    expect_revert(
+        deploy_with(&mut d, &base, Address::repeat_byte(0x42)).map(|(_, r)| r),
+        "NoCode",
+    );
+    // Slot timing: 1 to 3600 s per slot, a genesis not in the future.
+    let (now, verifier) = (d.chain.timestamp(), d.verifier);
+    for (seconds_per_slot, genesis_time) in [(0, 0), (3601, 0), (12, now + 1)] {
+        let cfg = OracleConfig {
+            seconds_per_slot,
+            genesis_time,
+            ..base
+        };
+        expect_revert(
+            deploy_with(&mut d, &cfg, verifier).map(|(_, r)| r),
+            "BadSlotTiming",
+        );
+    }
     // A zero beacon-roots argument means the EIP-4788 address.
-    let mut code = art.oracle.bytecode.clone();
-    code.extend(calldata::oracle_constructor_args(
-        OWNER,
-        false,
-        B256::ZERO,
-        d.verifier,
-        500,
-        Address::ZERO,
-    ));
-    let (oracle, _) = d.chain.deploy(OWNER, code).unwrap();
+    let (oracle, _) = deploy_with(&mut d, &base, verifier).unwrap();
     let w = calldata::decode_words(
         &d.chain
             .view(oracle, calldata::call("beaconRoots()", &[]))
@@ -305,6 +316,55 @@ fn constructor_checks_its_arguments() {
         w[0],
         calldata::address_word(stakeproof_contracts::evm::BEACON_ROOTS_ADDRESS)
     );
+}
+
+#[test]
+fn a_gnosis_oracle_takes_five_second_slots_for_its_window_and_bound() {
+    let genesis = 1_638_993_340; // Gnosis Chain's genesis time
+    let cfg = OracleConfig {
+        seconds_per_slot: 5,
+        genesis_time: genesis,
+        ..config()
+    };
+    let mut d = Deployment::new(fixture().code(), cfg).expect("deploy");
+    let view = |d: &mut Deployment, sig: &str, slot: Option<u64>| {
+        let args: Vec<_> = slot.map(|s| U256::from(s).into()).into_iter().collect();
+        let oracle = d.oracle;
+        calldata::decode_words(&d.chain.view(oracle, calldata::call(sig, &args)).unwrap())[0]
+    };
+    assert_eq!(view(&mut d, "SECONDS_PER_SLOT()", None), U256::from(5));
+    assert_eq!(view(&mut d, "GENESIS_TIME()", None), U256::from(genesis));
+    assert_eq!(
+        view(&mut d, "slotStart(uint64)", Some(10)),
+        U256::from(genesis + 50)
+    );
+    // A day is 17,280 five-second slots: +5% over one is accepted, +6% over the next refused
+    // (read with 12-second slots, 17,280 slots would be 2.4 days and allow 12%).
+    let day = 86_400 / 5;
+    submit_ok(&mut d, 100, 5 * GWEI_32_ETH);
+    let before = 5 * GWEI_32_ETH;
+    submit_ok(&mut d, 100 + day, before + before / 20);
+    let prev = before + before / 20;
+    let r = report(100 + 2 * day, prev + prev * 6 / 100);
+    let ts = publish_root(&mut d, 100 + 2 * day);
+    let proof = fixture().prove_report(&d.config, &r, root(100 + 2 * day));
+    expect_revert(
+        d.submit(&r, ts, &fixture().accumulator(), &proof),
+        "BalanceChangeTooLarge",
+    );
+    // The window is 8,191 blocks of 5 s: a root 8,191 · 5 − 1 s old is in it, 8,191 · 5 s out.
+    let r = report(100 + 2 * day, prev);
+    let ts = publish_root(&mut d, 100 + 2 * day);
+    let proof = fixture().prove_report(&d.config, &r, root(100 + 2 * day));
+    let (n, t) = (d.chain.block_number(), d.chain.timestamp());
+    d.chain.set_block(n + 1, t + 8191 * 5);
+    expect_revert(
+        d.submit(&r, ts, &fixture().accumulator(), &proof),
+        "TimestampOutOfWindow",
+    );
+    d.chain.set_block(n + 1, t + 8191 * 5 - 1);
+    d.submit(&r, ts, &fixture().accumulator(), &proof)
+        .expect("a root inside the 5-second window");
 }
 
 #[test]

@@ -1337,11 +1337,8 @@ fn mutant_runtime(edits: &[(&str, &str)]) -> Vec<u8> {
     let cfg = d.config;
     let mut code = compiled.bytecode.clone();
     code.extend(calldata::oracle_constructor_args(
-        cfg.owner,
-        cfg.pool_exact,
-        cfg.pool_credentials,
+        &cfg,
         d.verifier,
-        cfg.max_change_bps_per_day,
         BEACON_ROOTS_ADDRESS,
     ));
     let (mutant, _) = d.chain.deploy(STRANGER, code).expect("deploy the mutant");
@@ -1408,8 +1405,8 @@ fn seeded_contract_bugs_break_the_invariants() {
         Mutant {
             name: "a schedule may start at the latest report's slot",
             edits: &[(
-                "if (activationSlot <= latest) revert",
-                "if (activationSlot < latest) revert",
+                "any && activationSlot <= latest) revert",
+                "any && activationSlot < latest) revert",
             )],
             strict: false,
             caught_by: "changed after its report was stored",

@@ -2,12 +2,14 @@
 //! its Merkle proofs (the beacon API client is [`crate::api`]).
 
 mod fork;
+mod networks;
 mod preset;
 pub mod schema;
 mod state;
 mod types;
 
 pub use fork::{Fork, UnknownFork};
+pub use networks::NETWORK_NAMES;
 pub use preset::{ConfigError, NetworkConfig, Preset};
 pub use state::{BeaconState, StateError, StateTree};
 pub use types::{

@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The preset values that shape the BeaconState's SSZ layout.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Preset {
-    /// Preset name (`mainnet`, `minimal`, or the custom config's name).
+    /// Preset name (`mainnet`, `minimal`, `gnosis`, a preset directory's name, or the custom
+    /// config's name).
     pub name: String,
     /// `SLOTS_PER_EPOCH`.
     pub slots_per_epoch: u64,
@@ -48,8 +49,11 @@ pub struct Preset {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// A preset name that is neither built in nor loadable.
-    #[error("unknown preset {0:?}: expected `mainnet`, `minimal`, or a config.yaml whose PRESET_BASE is one of them")]
+    #[error("unknown preset {0:?}: expected `mainnet`, `minimal` or `gnosis` (built in), or a consensus-specs preset directory (--preset-dir presets/<name>)")]
     UnknownPreset(String),
+    /// A network name that is not built in.
+    #[error("unknown network {0:?}: built in are {names}", names = super::networks::NETWORK_NAMES.join(", "))]
+    UnknownNetwork(String),
     /// The config file could not be read.
     #[error("cannot read config {path}: {source}")]
     Io {
@@ -129,13 +133,69 @@ impl Preset {
         }
     }
 
-    /// A built-in preset by name.
+    /// The Gnosis Chain preset (Gnosis and Chiado): mainnet's but for `SLOTS_PER_EPOCH = 16`,
+    /// the one value of it that shapes the state (`eth1_data_votes` holds
+    /// `EPOCHS_PER_ETH1_VOTING_PERIOD × SLOTS_PER_EPOCH = 1024` votes, phase0's epoch
+    /// attestations `2048`, fulu's `proposer_lookahead` 32 entries). Its other differences
+    /// (`BASE_REWARD_FACTOR`, the sync committee period, withdrawal sweeps) are not layout.
+    pub fn gnosis() -> Self {
+        Preset {
+            name: "gnosis".into(),
+            slots_per_epoch: 16,
+            ..Preset::mainnet()
+        }
+    }
+
+    /// A built-in preset by name (`mainnet`, `minimal`, `gnosis`).
     pub fn by_name(name: &str) -> Result<Self, ConfigError> {
         match name.trim().to_ascii_lowercase().as_str() {
             "mainnet" => Ok(Preset::mainnet()),
             "minimal" => Ok(Preset::minimal()),
+            "gnosis" => Ok(Preset::gnosis()),
             _ => Err(ConfigError::UnknownPreset(name.to_string())),
         }
+    }
+
+    /// The keys of every value that shapes the state's layout.
+    pub const LAYOUT_KEYS: [&'static str; 16] = [
+        "SLOTS_PER_EPOCH",
+        "SLOTS_PER_HISTORICAL_ROOT",
+        "HISTORICAL_ROOTS_LIMIT",
+        "EPOCHS_PER_ETH1_VOTING_PERIOD",
+        "VALIDATOR_REGISTRY_LIMIT",
+        "EPOCHS_PER_HISTORICAL_VECTOR",
+        "EPOCHS_PER_SLASHINGS_VECTOR",
+        "MAX_ATTESTATIONS",
+        "MAX_VALIDATORS_PER_COMMITTEE",
+        "SYNC_COMMITTEE_SIZE",
+        "BYTES_PER_LOGS_BLOOM",
+        "MAX_EXTRA_DATA_BYTES",
+        "PENDING_DEPOSITS_LIMIT",
+        "PENDING_PARTIAL_WITHDRAWALS_LIMIT",
+        "PENDING_CONSOLIDATIONS_LIMIT",
+        "MIN_SEED_LOOKAHEAD",
+    ];
+
+    /// A preset read whole from `map` (a preset directory's files merged): every one of
+    /// [`Preset::LAYOUT_KEYS`] must be there (a missing one is an error naming it and
+    /// `origin`), then [`Preset::validate`].
+    pub(crate) fn from_map(
+        name: &str,
+        map: &BTreeMap<String, String>,
+        origin: &str,
+    ) -> Result<Self, ConfigError> {
+        if let Some(key) = Self::LAYOUT_KEYS.iter().find(|k| !map.contains_key(**k)) {
+            return Err(ConfigError::BadValue {
+                key: (*key).into(),
+                why: format!("missing in {origin} (every value that shapes the state's layout is read from the preset)"),
+            });
+        }
+        let mut p = Preset {
+            name: name.to_string(),
+            ..Preset::mainnet()
+        };
+        p.apply_overrides(map)?;
+        Ok(p)
     }
 
     /// Applies the preset keys found in a config map (e.g. `SLOTS_PER_EPOCH: 16`) on top of
@@ -247,7 +307,7 @@ impl Preset {
     }
 
     /// Every value with its key and least allowed value.
-    fn values(&self) -> [(&'static str, u64, u64); 16] {
+    pub(crate) fn values(&self) -> [(&'static str, u64, u64); 16] {
         [
             ("SLOTS_PER_EPOCH", self.slots_per_epoch, 1),
             (
@@ -385,6 +445,11 @@ pub struct NetworkConfig {
     pub preset: Preset,
     /// Fork versions present in the file.
     pub fork_versions: Vec<(Fork, [u8; 4])>,
+    /// `SECONDS_PER_SLOT` (12 on Ethereum, 5 on Gnosis), when the file gives it.
+    pub seconds_per_slot: Option<u64>,
+    /// `MIN_GENESIS_TIME`, when the file gives it (the chain's genesis time is this plus
+    /// `GENESIS_DELAY`, or later).
+    pub min_genesis_time: Option<u64>,
 }
 
 impl NetworkConfig {
@@ -395,6 +460,8 @@ impl NetworkConfig {
             name: preset.name.clone(),
             preset,
             fork_versions: Vec::new(),
+            seconds_per_slot: None,
+            min_genesis_time: None,
         })
     }
 
@@ -410,6 +477,26 @@ impl NetworkConfig {
 
     /// Parses a `config.yaml`-style text (see [`NetworkConfig::from_yaml_file`]).
     pub fn from_yaml_str(text: &str, origin: &str) -> Result<Self, ConfigError> {
+        Self::from_yaml_str_with(text, origin, None)
+    }
+
+    /// [`NetworkConfig::from_yaml_file`] over a preset read from a directory
+    /// ([`Preset::from_dir`]) instead of a built-in one: the file's `PRESET_BASE` must name
+    /// it.
+    pub fn from_yaml_file_with(path: &Path, preset: Option<Preset>) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_yaml_str_with(&text, &path.display().to_string(), preset)
+    }
+
+    /// [`NetworkConfig::from_yaml_str`] with an optional preset of a directory.
+    pub fn from_yaml_str_with(
+        text: &str,
+        origin: &str,
+        dir_preset: Option<Preset>,
+    ) -> Result<Self, ConfigError> {
         let map = parse_flat_yaml(text, origin)?;
         let base = match map.get("PRESET_BASE") {
             Some(s) => s.clone(),
@@ -420,8 +507,29 @@ impl NetworkConfig {
                 })
             }
         };
-        let mut preset = Preset::by_name(&base)?;
+        let mut preset = match dir_preset {
+            Some(p) if p.name.eq_ignore_ascii_case(base.trim()) => p,
+            Some(p) => {
+                return Err(ConfigError::BadValue {
+                    key: "PRESET_BASE".into(),
+                    why: format!(
+                        "{origin} builds on preset {base:?}, but the preset directory is {:?}",
+                        p.name
+                    ),
+                })
+            }
+            None => Preset::by_name(&base)?,
+        };
         preset.apply_overrides(&map)?;
+        let optional = |key: &str| map.get(key).map(|v| yaml_u64(key, v)).transpose();
+        let seconds_per_slot = optional("SECONDS_PER_SLOT")?;
+        if seconds_per_slot == Some(0) {
+            return Err(ConfigError::BadValue {
+                key: "SECONDS_PER_SLOT".into(),
+                why: "must be at least 1".into(),
+            });
+        }
+        let min_genesis_time = optional("MIN_GENESIS_TIME")?;
         let name = map
             .get("CONFIG_NAME")
             .cloned()
@@ -439,6 +547,8 @@ impl NetworkConfig {
             name,
             preset,
             fork_versions,
+            seconds_per_slot,
+            min_genesis_time,
         })
     }
 
@@ -455,7 +565,10 @@ impl NetworkConfig {
 /// Parses the flat `KEY: value` form of consensus `config.yaml` files. Values are kept as
 /// text: some (TERMINAL_TOTAL_DIFFICULTY) exceed 64 bits, and fork versions must keep their
 /// leading zeros, so a general YAML reader would mangle them.
-fn parse_flat_yaml(text: &str, origin: &str) -> Result<BTreeMap<String, String>, ConfigError> {
+pub(crate) fn parse_flat_yaml(
+    text: &str,
+    origin: &str,
+) -> Result<BTreeMap<String, String>, ConfigError> {
     let mut map = BTreeMap::new();
     for (n, raw) in text.lines().enumerate() {
         let line = strip_comment(raw).trim();
@@ -497,7 +610,7 @@ fn strip_comment(line: &str) -> &str {
     line
 }
 
-fn yaml_u64(key: &str, v: &str) -> Result<u64, ConfigError> {
+pub(crate) fn yaml_u64(key: &str, v: &str) -> Result<u64, ConfigError> {
     v.trim().parse().map_err(|_| ConfigError::BadValue {
         key: key.into(),
         why: format!("{v:?} is not an unsigned 64-bit integer"),

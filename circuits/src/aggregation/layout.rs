@@ -439,9 +439,13 @@ pub struct FinalStatement {
     pub block_root: String,
     /// Slot of the block.
     pub slot: u64,
-    /// Whether the pool is an exact-credential pool (else an address pool, 0x01/0x02).
+    /// Whether the pool is an exact-credential pool (else an address pool, 0x01/0x02, or a set).
     pub pool_exact: bool,
-    /// The pool's 32 credential bytes (address pools: the 0x01 form), `0x`-hex.
+    /// Whether the pool is a credential set (public mode 2); `pool_credentials` is then its
+    /// root. Absent in artifacts of single pools.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pool_set: bool,
+    /// The pool's 32 credential bytes (address pools: the 0x01 form; sets: the root), `0x`-hex.
     pub pool_credentials: String,
     /// Registry length L.
     pub registry_length: u64,
@@ -466,7 +470,11 @@ impl FinalStatement {
         let mut x = vec![Fr::zero(); FINAL_LEN];
         (x[at::BLOCK_ROOT], x[at::BLOCK_ROOT + 1]) = root(&self.block_root)?;
         x[at::SLOT] = Fr::from(self.slot);
-        x[at::POOL_EXACT] = Fr::from(self.pool_exact as u64);
+        x[at::POOL_EXACT] = Fr::from(if self.pool_set {
+            crate::pool::SET_MODE
+        } else {
+            self.pool_exact as u64
+        });
         (x[at::POOL], x[at::POOL + 1]) = root(&self.pool_credentials)?;
         x[at::REGISTRY_LENGTH] = Fr::from(self.registry_length);
         x[at::TOTALS..at::TOTALS + 5].copy_from_slice(&[
@@ -480,7 +488,7 @@ impl FinalStatement {
     }
 
     /// Decodes the statement instances (after the accumulator); `None` for the wrong length, a
-    /// value out of its range or a pool mode other than 0 or 1.
+    /// value out of its range or a pool mode other than 0, 1 or 2.
     pub fn from_instances(x: &[Fr]) -> Option<Self> {
         use final_at as at;
         if x.len() != FINAL_LEN {
@@ -492,10 +500,11 @@ impl FinalStatement {
             block_root: root(at::BLOCK_ROOT)?,
             slot: u64_from_fr(&x[at::SLOT])?,
             pool_exact: match u64_from_fr(&x[at::POOL_EXACT])? {
-                0 => false,
+                0 | 2 => false,
                 1 => true,
                 _ => return None,
             },
+            pool_set: u64_from_fr(&x[at::POOL_EXACT])? == crate::pool::SET_MODE,
             pool_credentials: root(at::POOL)?,
             registry_length: u64_from_fr(&x[at::REGISTRY_LENGTH])?,
             validator_count: total(0)?,
@@ -516,6 +525,7 @@ mod tests {
             block_root: format!("0x{}", "ab".repeat(32)),
             slot: 123,
             pool_exact: true,
+            pool_set: false,
             pool_credentials: format!("0x01{}", "00".repeat(31)),
             registry_length: 1000,
             validator_count: 7,
@@ -562,8 +572,17 @@ mod tests {
             Statement::Final.describe(&bad)["slot"],
             fr_hex(&-Fr::one()).as_str()
         );
-        bad[final_at::POOL_EXACT] = Fr::from(2u64);
+        bad[final_at::POOL_EXACT] = Fr::from(3u64);
         assert_eq!(FinalStatement::from_instances(&bad[..]), None);
+        // Mode 2 is a credential set, and round-trips.
+        let set = FinalStatement {
+            pool_exact: false,
+            pool_set: true,
+            ..s.clone()
+        };
+        let xs = set.to_instances().unwrap();
+        assert_eq!(xs[final_at::POOL_EXACT], Fr::from(2u64));
+        assert_eq!(FinalStatement::from_instances(&xs), Some(set));
         assert!(Statement::Final.describe(&x[1..]).contains_key("error"));
     }
 

@@ -153,7 +153,7 @@ fn state_from_instances(x: &[Fr]) -> Result<ChainState, DeltaError> {
 }
 
 /// A delta leaf's statement: the pool, `S_old` and `S_new`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeltaPublic {
     /// The pool.
     pub pool: PoolSpec,
@@ -167,7 +167,7 @@ impl DeltaPublic {
     /// The instance column, in [`super`]'s layout.
     pub fn to_instances(&self) -> Vec<Fr> {
         let (ph, pl) = node_limbs(&self.pool.credentials);
-        let mut v = vec![Fr::from(self.pool.exact as u64), ph, pl];
+        let mut v = vec![Fr::from(self.pool.mode()), ph, pl];
         v.extend(self.old.instances());
         v.extend(self.new.instances());
         v
@@ -186,7 +186,7 @@ impl DeltaPublic {
         let credentials =
             node_from_limbs(&x[1], &x[2]).ok_or(DeltaError::Instances("pool limb too wide"))?;
         Ok(DeltaPublic {
-            pool: PoolSpec { exact, credentials },
+            pool: PoolSpec::single(exact, credentials),
             old: state_from_instances(&x[3..8])?,
             new: state_from_instances(&x[8..13])?,
         })
@@ -283,7 +283,7 @@ pub fn transition(w: &DeltaWitness) -> Result<ChainState, DeltaError> {
 /// The leaf's statement, computed natively ([`transition`]'s checks included).
 pub fn delta_public(w: &DeltaWitness) -> Result<DeltaPublic, DeltaError> {
     Ok(DeltaPublic {
-        pool: w.pool,
+        pool: w.pool.clone(),
         old: w.old,
         new: transition(w)?,
     })
@@ -449,7 +449,7 @@ impl Registry {
 
     /// The pool.
     pub fn pool(&self) -> PoolSpec {
-        self.pool
+        self.pool.clone()
     }
 
     /// `L`.
@@ -610,7 +610,7 @@ impl Registry {
         Ok(DeltaWitness {
             log_n: params.log_n,
             fresh: params.fresh,
-            pool: self.pool,
+            pool: self.pool.clone(),
             old,
             l_new,
             updates: out,

@@ -17,23 +17,30 @@ use crate::gadgets::{
     chunk_limbs, compose_be, compose_le, select_chunk, u64_chunk, witness_bytes, zero_chunk, Byte,
     Chunk,
 };
+use crate::pool::SET_MODE;
+use crate::pool_set::constraints::{key_cells, membership};
+use crate::pool_set::CredentialSet;
 use crate::poseidon::commit_circuit;
 use crate::sha256::ShaCalls;
 use crate::util::circuit::CircuitLogic;
 use crate::Fr;
 use halo2_base::gates::{GateInstructions, RangeChip, RangeInstructions};
 use halo2_base::{AssignedValue, Context, QuantumCell::Constant};
+use std::sync::Arc;
 
 /// Bits for registry indices (VALIDATOR_REGISTRY_LIMIT = 2^40).
 pub const INDEX_BITS: usize = 41;
 
 /// The pool's public form, loaded once per circuit.
 pub(crate) struct PoolCells {
+    /// The public mode: a bit (0 address, 1 exact) for a single pool, the constant 2 for a set.
     pub exact: AssignedValue<Fr>,
     pub hi: AssignedValue<Fr>,
     pub lo: AssignedValue<Fr>,
     /// `pool_hi − 2^120`: bytes 1..16 of an address pool's credential (whose byte 0 is 0x01).
     pub hi_tail: AssignedValue<Fr>,
+    /// A set pool's set (the witness of every membership path).
+    pub set: Option<Arc<CredentialSet>>,
 }
 
 pub(crate) fn load_pool(
@@ -42,8 +49,12 @@ pub(crate) fn load_pool(
     w: &crate::pool::PoolSpec,
 ) -> PoolCells {
     let gate = range.gate();
-    let exact = ctx.load_witness(Fr::from(w.exact as u64));
-    gate.assert_bit(ctx, exact);
+    let exact = ctx.load_witness(Fr::from(w.mode()));
+    if w.set.is_some() {
+        gate.assert_is_const(ctx, &exact, &Fr::from(SET_MODE));
+    } else {
+        gate.assert_bit(ctx, exact);
+    }
     // The credential limbs are public; their bytes are range-checked so the limbs are < 2^128.
     let bytes = witness_bytes(ctx, range, &w.credentials);
     let hi = compose_be(ctx, range, &bytes[..16]);
@@ -55,10 +66,12 @@ pub(crate) fn load_pool(
         hi,
         lo,
         hi_tail,
+        set: w.set.clone(),
     }
 }
 
-/// `member` of credentials `wc` for the pool (before the `real` condition).
+/// `member` of credentials `wc` for the pool (before the `real` condition). A set pool proves
+/// the key in or out of the set whose root is `hi·2^128 + lo` ([`crate::pool_set`]).
 pub(crate) fn pool_match(
     ctx: &mut Context<Fr>,
     range: &RangeChip<Fr>,
@@ -66,6 +79,12 @@ pub(crate) fn pool_match(
     wc: &[Byte; 32],
 ) -> AssignedValue<Fr> {
     let gate = range.gate();
+    if let Some(set) = &pool.set {
+        let root = gate.mul_add(ctx, pool.hi, Constant(gate.pow_of_two()[128]), pool.lo);
+        let key = key_cells(ctx, range, wc);
+        let creds: [u8; 32] = wc.map(|b| b.value());
+        return membership(ctx, range, root, key, &set.path(&creds));
+    }
     let hi = compose_be(ctx, range, &wc[..16]);
     let tail = compose_be(ctx, range, &wc[1..16]);
     let lo = compose_be(ctx, range, &wc[16..]);
@@ -168,7 +187,10 @@ pub(crate) fn pack_account(
 
 impl CircuitLogic for RegistryWitness {
     fn name(&self) -> String {
-        format!("registry-{}", self.n())
+        match self.pool.set_depth() {
+            0 => format!("registry-{}", self.n()),
+            d => format!("registry-{}-set{d}", self.n()),
+        }
     }
 
     fn build(

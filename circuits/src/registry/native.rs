@@ -22,7 +22,7 @@ pub fn registry_public(w: &RegistryWitness) -> RegistryPublic {
     RegistryPublic {
         start: w.start,
         fill: w.fill,
-        pool: w.pool,
+        pool: w.pool.clone(),
         root: merkleize(&leaves, w.n().trailing_zeros() as usize),
         commitment: commit_native(&w.accounts()),
     }

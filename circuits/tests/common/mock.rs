@@ -64,8 +64,5 @@ pub fn address_pool(addr: [u8; 20], exact: bool) -> PoolSpec {
     let mut c = [0u8; 32];
     c[0] = if exact { 2 } else { 1 };
     c[12..].copy_from_slice(&addr);
-    PoolSpec {
-        exact,
-        credentials: c,
-    }
+    PoolSpec::single(exact, c)
 }

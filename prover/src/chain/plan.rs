@@ -343,6 +343,11 @@ pub fn plan(
 ) -> Result<ChainPlan, ChainError> {
     sizes.validate()?;
     crate::leaves::check_provable(state)?;
+    if matches!(pool, Pool::Set(_)) {
+        return Err(ChainError::Sizes(
+            "a credential-set pool is proven by --design today (the delta leaves take one address or credential)".into(),
+        ));
+    }
     let spec = PoolSpec::from(pool);
     let target: Vec<Validator> = state.validators().collect();
     let l_new = target.len() as u64;
@@ -350,9 +355,9 @@ pub fn plan(
         return Err(DeltaError::TooLarge { len: l_new }.into());
     }
     let (mut registry, old_vals): (Registry, &[Validator]) = match previous {
-        None => (Registry::cold(spec), &[]),
+        None => (Registry::cold(spec.clone()), &[]),
         Some(p) => {
-            let r = Registry::from_validators(spec, &p.validators)?;
+            let r = Registry::from_validators(spec.clone(), &p.validators)?;
             if r.state() != p.state {
                 return Err(ChainError::PreviousState);
             }

@@ -212,7 +212,7 @@ fn padding_delta(plan: &ChainPlan, role: Role) -> Result<DeltaWitness, ChainErro
         Role::Delta => plan.sizes.delta_params()?,
         _ => plan.sizes.append_params()?,
     };
-    Ok(Registry::cold(plan.pool).leaf(&params, &[], 0, &[])?)
+    Ok(Registry::cold(plan.pool.clone()).leaf(&params, &[], 0, &[])?)
 }
 
 fn padding_pool_balance(

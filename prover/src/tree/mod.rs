@@ -23,7 +23,7 @@
 
 mod native;
 mod plan;
-mod prove;
+pub(crate) mod prove;
 
 pub use crate::options::{ProveOptions, TreeOptions, DEFAULT_FINAL_K, DEFAULT_NODE_K};
 pub use native::{native_tree, NativeNode, NativeTree};

@@ -34,11 +34,15 @@ use std::time::Instant;
 
 /// One proof of the tree, ready to be a child.
 #[derive(Clone)]
-struct Proven {
-    statement: Statement,
-    key: String,
-    vk_digest: String,
-    snark: Snark,
+pub(crate) struct Proven {
+    /// What it proves (its layout).
+    pub(crate) statement: Statement,
+    /// Its artifact key.
+    pub(crate) key: String,
+    /// Its circuit's verifying-key digest.
+    pub(crate) vk_digest: String,
+    /// Its verifying key's protocol, instances and proof.
+    pub(crate) snark: Snark,
 }
 
 /// What happened to one node.
@@ -63,7 +67,9 @@ fn digest(parts: &[&str]) -> String {
     hex::encode(h.finalize())
 }
 
-struct Tree<'a> {
+/// The tree's proving state: setups, node keys made or read so far, the one proving key in
+/// memory, and what happened to every node proven through it.
+pub(crate) struct Tree<'a> {
     srs: &'a Srs,
     work: &'a WorkDir,
     k: u32,
@@ -71,10 +77,10 @@ struct Tree<'a> {
     final_k: u32,
     final_params: ParamsKZG<Bn256>,
     store: ArtifactStore,
-    keys: Vec<NodeKeys>,
+    pub(crate) keys: Vec<NodeKeys>,
     /// The one proving key in memory: (circuit name, key).
     pk: Option<(String, ProvingKey<G1Affine>)>,
-    outcomes: Vec<NodeOutcome>,
+    pub(crate) outcomes: Vec<NodeOutcome>,
     progress: &'a dyn Progress,
     backend: &'a ProvingBackend,
     /// Write node proving keys to the work directory (else only verifying keys and pinnings:
@@ -82,9 +88,37 @@ struct Tree<'a> {
     keep_pks: bool,
 }
 
-impl Tree<'_> {
+impl<'a> Tree<'a> {
+    /// A tree at `opts.tree`'s sizes over `srs`, keeping keys and proofs in `work`.
+    pub(crate) fn new(
+        srs: &'a Srs,
+        work: &'a WorkDir,
+        opts: &'a ProveOptions<'a>,
+    ) -> Result<Self, PipelineError> {
+        let TreeOptions {
+            node_k,
+            final_k,
+            keep_proving_keys,
+        } = opts.tree;
+        Ok(Tree {
+            srs,
+            work,
+            k: node_k,
+            params: srs.for_circuit("aggregation", node_k)?,
+            final_k,
+            final_params: srs.for_circuit("final aggregation", final_k)?,
+            store: work.proofs(),
+            keys: Vec::new(),
+            pk: None,
+            outcomes: Vec::new(),
+            progress: opts.progress,
+            backend: &opts.backend,
+            keep_pks: keep_proving_keys,
+        })
+    }
+
     /// The setup and `k` of a node.
-    fn shape(&self, finalize: bool) -> (&ParamsKZG<Bn256>, u32) {
+    pub(crate) fn shape(&self, finalize: bool) -> (&ParamsKZG<Bn256>, u32) {
         if finalize {
             (&self.final_params, self.final_k)
         } else {
@@ -258,7 +292,11 @@ impl Tree<'_> {
 
     /// Proves (or reuses) the node `spec` over `children`; the final node under the EVM
     /// transcript (its "snark" is then only a carrier of instances and proof).
-    fn node(&mut self, spec: NodeSpec, children: Vec<Proven>) -> Result<Proven, PipelineError> {
+    pub(crate) fn node(
+        &mut self,
+        spec: NodeSpec,
+        children: Vec<Proven>,
+    ) -> Result<Proven, PipelineError> {
         let output = spec.output()?;
         // The children must combine before any proving (a clear error, not a failed proof).
         let stripped: Vec<Vec<Fr>> = children
@@ -387,11 +425,6 @@ pub fn prove(
     work: &WorkDir,
     opts: &ProveOptions,
 ) -> Result<ReportProof, PipelineError> {
-    let TreeOptions {
-        node_k,
-        final_k,
-        keep_proving_keys,
-    } = opts.tree;
     let (cfg, progress) = (&opts.leaves, opts.progress);
     let t0 = Instant::now();
     let leaves = crate::leaves::prove(state, pool, srs, work, opts)?;
@@ -402,21 +435,7 @@ pub fn prove(
     let segments = leaves.balance.len();
     let plan = plan(segments, m);
     progress.stage("aggregation", plan.len());
-    let mut tree = Tree {
-        srs,
-        work,
-        k: node_k,
-        params: srs.for_circuit("aggregation", node_k)?,
-        final_k,
-        final_params: srs.for_circuit("final aggregation", final_k)?,
-        store: work.proofs(),
-        keys: Vec::new(),
-        pk: None,
-        outcomes: Vec::new(),
-        progress,
-        backend: &opts.backend,
-        keep_pks: keep_proving_keys,
-    };
+    let mut tree = Tree::new(srs, work, opts)?;
     // Each node is the child of exactly one later node: taken out when its parent is proven.
     let mut done: Vec<Option<Proven>> = Vec::with_capacity(plan.len());
     for p in &plan {

@@ -1,0 +1,359 @@
+//! A report's proof DAG as self-contained jobs, for a scheduler that spreads them over many
+//! machines (the Ray driver in `distributed/`).
+//!
+//! Every leaf and every aggregation node of [`crate::tree::plan`] is one [`Job`]: its circuit
+//! and `k`, the jobs whose proofs it takes, and what a worker must offer to run it (peak
+//! memory, a GPU). [`run::run_job`] runs one job on any machine from the state and its
+//! children's [`JobResult`]s, which carry everything a parent needs of a child: its proof
+//! artifact and, for a node, its verifying key. A job's proof is keyed as the single-machine
+//! prover keys it, so a work directory filled by jobs is reused by `stakeproof prove` and the
+//! other way round.
+//!
+//! - `mod.rs`: the plan ([`plan_jobs`]) and its memory model;
+//! - `run.rs`: one job run ([`run::run_job`]) and the result codec ([`JobResult`]).
+
+pub mod run;
+
+pub use run::{run_job, JobResult, NodeVk, RESULT_VERSION};
+
+use crate::leaves::{estimated_proof_memory, LeafConfig};
+use crate::options::TreeOptions;
+use crate::tree::{plan, Child};
+use crate::PipelineError;
+use stakeproof_circuits::aggregation::layout::{NodeSpec, Statement};
+
+/// Most jobs a plan may have: a mainnet registry (2^21 slots) at the smallest ranges (4 and
+/// 16) is about 1.2 million; a state that would need more is refused before anything is built.
+pub const MAX_JOBS: usize = 1 << 24;
+
+/// What a job proves.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobKind {
+    /// The registry leaf of range `range` (validators from `start`).
+    RegistryLeaf {
+        /// Range index.
+        range: u64,
+        /// First validator.
+        start: u64,
+    },
+    /// The balance leaf of range `range` (balances from `start`).
+    BalanceLeaf {
+        /// Range index.
+        range: u64,
+        /// First balance.
+        start: u64,
+    },
+    /// Node `node` of the tree's plan.
+    Node {
+        /// Position in [`crate::tree::plan`].
+        node: usize,
+        /// It produces the final statement.
+        finalize: bool,
+    },
+}
+
+/// One proof of a report's DAG.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Job {
+    /// `registry-{i}`, `balance-{j}` or `node-{n}`.
+    pub id: String,
+    /// What it proves.
+    #[serde(flatten)]
+    pub kind: JobKind,
+    /// Its statement's tag (`regleaf4`, `bal16-4`, `sum`, `final`, ...).
+    pub statement: String,
+    /// `k` of its circuit.
+    pub k: u32,
+    /// The jobs whose proofs it aggregates, left to right.
+    pub children: Vec<String>,
+    /// 0 for leaves, one more than its highest child for a node: the proofs on the longest
+    /// path below it, itself included, minus one.
+    pub level: u32,
+    /// Modelled peak memory of its proof (bytes): what a worker must have free.
+    pub memory_bytes: u64,
+    /// GPUs it asks for (1 when the plan is for the CUDA backend).
+    pub gpus: u32,
+}
+
+/// The DAG of one report.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct JobPlan {
+    /// Every job, children before parents; the last one is the final node (or a leaf when the
+    /// plan stops at the leaves).
+    pub jobs: Vec<Job>,
+    /// Proofs on the longest dependency path: the latency of the report with unlimited
+    /// workers, in proofs.
+    pub depth: u32,
+    /// Jobs per level (level 0: the leaves): how many workers each level can keep busy.
+    pub width: Vec<usize>,
+}
+
+/// Modelled peak memory of an aggregation node at `k`: 15 GiB at the default `node_k` = 20
+/// (13–15 GB measured) and 20 GiB for the final node at `final_k` = 22 (19.5 GB measured),
+/// doubling per `k` above those (the same cells in fewer columns below them, so no less).
+pub fn aggregation_memory(k: u32, finalize: bool) -> u64 {
+    let (base_k, base) = if finalize { (22, 20u64) } else { (20, 15u64) };
+    (base << 30) << k.saturating_sub(base_k).min(16)
+}
+
+impl JobPlan {
+    /// The job named `id`.
+    pub fn job(&self, id: &str) -> Option<&Job> {
+        self.jobs.iter().find(|j| j.id == id)
+    }
+
+    /// The statement of every job, by position (what a parent's node spec is made of).
+    pub fn statements(&self, cfg: &LeafConfig) -> Result<Vec<Statement>, PipelineError> {
+        statements_of(&self.jobs, cfg)
+    }
+}
+
+fn statements_of(jobs: &[Job], cfg: &LeafConfig) -> Result<Vec<Statement>, PipelineError> {
+    let (n_r, n_b) = (cfg.registry_size as u64, cfg.balance_size as u64);
+    let mut out: Vec<Statement> = Vec::with_capacity(jobs.len());
+    let mut by_id = std::collections::HashMap::with_capacity(jobs.len());
+    for (i, j) in jobs.iter().enumerate() {
+        let s = match j.kind {
+            JobKind::RegistryLeaf { .. } => Statement::RegistryLeaf { n_r },
+            JobKind::BalanceLeaf { .. } => Statement::BalanceLeaf { n_b, n_r },
+            JobKind::Node { finalize, .. } => NodeSpec {
+                children: j
+                    .children
+                    .iter()
+                    .map(|c| by_id.get(c.as_str()).map(|&p: &usize| out[p]))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| {
+                        PipelineError::BadSize(format!("job {}: unknown child", j.id))
+                    })?,
+                finalize,
+            }
+            .output()?,
+        };
+        by_id.insert(j.id.as_str(), i);
+        out.push(s);
+    }
+    Ok(out)
+}
+
+/// The node spec of job `i` of `plan` (its children's statements and whether it finalizes).
+pub fn node_spec(plan: &JobPlan, cfg: &LeafConfig, i: usize) -> Result<NodeSpec, PipelineError> {
+    let statements = plan.statements(cfg)?;
+    let job = &plan.jobs[i];
+    let JobKind::Node { finalize, .. } = job.kind else {
+        return Err(PipelineError::BadSize(format!("job {} is a leaf", job.id)));
+    };
+    let children = job
+        .children
+        .iter()
+        .map(|c| {
+            plan.jobs
+                .iter()
+                .position(|j| &j.id == c)
+                .map(|p| statements[p])
+        })
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| PipelineError::BadSize(format!("job {}: unknown child", job.id)))?;
+    Ok(NodeSpec { children, finalize })
+}
+
+/// The jobs of a report over `registry_len` validators at `cfg`'s leaf sizes: every registry
+/// range (those wholly beyond L under the last balance range included), every balance range,
+/// and, with `tree`, every node of [`crate::tree::plan`] up to the final one. `gpus` per job
+/// (1 for the CUDA backend, else 0).
+pub fn plan_jobs(
+    cfg: &LeafConfig,
+    registry_len: u64,
+    tree: Option<&TreeOptions>,
+    gpus: u32,
+) -> Result<JobPlan, PipelineError> {
+    cfg.validate()?;
+    let (segments, ranges) = cfg.range_counts(registry_len)?;
+    let m = (cfg.balance_size / cfg.registry_size) as u64;
+    let nodes = match tree {
+        // segments · (2m + 1) + segments − 1, checked before anything is allocated.
+        Some(_) => segments
+            .checked_mul(m.saturating_mul(2).saturating_add(1))
+            .and_then(|n| n.checked_add(segments - 1)),
+        None => Some(0),
+    };
+    let total = nodes.and_then(|n| n.checked_add(ranges)?.checked_add(segments));
+    match total {
+        Some(t) if t <= MAX_JOBS as u64 => {}
+        _ => {
+            return Err(PipelineError::BadSize(format!(
+                "{registry_len} validators at ranges of {} and {} make more than {MAX_JOBS} jobs: \
+                 choose larger ranges",
+                cfg.registry_size, cfg.balance_size
+            )))
+        }
+    }
+    let (n_r, n_b) = (cfg.registry_size as u64, cfg.balance_size as u64);
+    let leaf = |id: String, kind: JobKind, statement: Statement, k: u32| Job {
+        id,
+        kind,
+        statement: statement.tag(),
+        k,
+        children: Vec::new(),
+        level: 0,
+        memory_bytes: estimated_proof_memory(k),
+        gpus,
+    };
+    let mut jobs: Vec<Job> = (0..ranges)
+        .map(|i| {
+            leaf(
+                format!("registry-{i}"),
+                JobKind::RegistryLeaf {
+                    range: i,
+                    start: i * n_r,
+                },
+                Statement::RegistryLeaf { n_r },
+                cfg.registry_k,
+            )
+        })
+        .collect();
+    jobs.extend((0..segments).map(|j| {
+        leaf(
+            format!("balance-{j}"),
+            JobKind::BalanceLeaf {
+                range: j,
+                start: j * n_b,
+            },
+            Statement::BalanceLeaf { n_b, n_r },
+            cfg.balance_k,
+        )
+    }));
+    if let Some(t) = tree {
+        let leaves = jobs.len();
+        let mut statements = statements_of(&jobs, cfg)?;
+        for (n, p) in plan(segments as usize, m as usize).into_iter().enumerate() {
+            let children: Vec<usize> = p
+                .children
+                .iter()
+                .map(|c| match *c {
+                    Child::RegistryLeaf(i) => i,
+                    Child::BalanceLeaf(j) => ranges as usize + j,
+                    Child::Node(i) => leaves + i,
+                })
+                .collect();
+            let spec = NodeSpec {
+                children: children.iter().map(|&c| statements[c]).collect(),
+                finalize: p.finalize,
+            };
+            let out = spec.output()?;
+            let k = if p.finalize { t.final_k } else { t.node_k };
+            jobs.push(Job {
+                id: format!("node-{n}"),
+                kind: JobKind::Node {
+                    node: n,
+                    finalize: p.finalize,
+                },
+                statement: out.tag(),
+                k,
+                level: 1 + children.iter().map(|&c| jobs[c].level).max().unwrap_or(0),
+                children: children.iter().map(|&c| jobs[c].id.clone()).collect(),
+                memory_bytes: aggregation_memory(k, p.finalize),
+                gpus,
+            });
+            statements.push(out);
+        }
+    }
+    let depth = jobs.iter().map(|j| j.level).max().unwrap_or(0) + 1;
+    let mut width = vec![0usize; depth as usize];
+    for j in &jobs {
+        width[j.level as usize] += 1;
+    }
+    Ok(JobPlan { jobs, depth, width })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(r: usize, b: usize) -> LeafConfig {
+        LeafConfig::for_sizes(r, b).unwrap()
+    }
+
+    #[test]
+    fn a_plan_has_every_leaf_and_node_once_children_first() {
+        let t = TreeOptions::default();
+        for (len, r, b) in [
+            (1, 4, 16),
+            (16, 4, 16),
+            (17, 4, 16),
+            (100, 4, 4),
+            (64, 64, 64),
+        ] {
+            let c = cfg(r, b);
+            let p = plan_jobs(&c, len, Some(&t), 0).unwrap();
+            let (segments, ranges) = c.range_counts(len).unwrap();
+            let m = b / r;
+            let nodes = crate::tree::node_count(segments as usize, m);
+            assert_eq!(p.jobs.len() as u64, ranges + segments + nodes as u64);
+            let mut seen = std::collections::HashSet::new();
+            let mut parents = std::collections::HashMap::new();
+            for j in &p.jobs {
+                for c in &j.children {
+                    assert!(seen.contains(c.as_str()), "{} before {c}", j.id);
+                    *parents.entry(c.clone()).or_insert(0) += 1;
+                }
+                assert!(seen.insert(j.id.as_str()), "ids are unique");
+            }
+            let last = p.jobs.last().unwrap();
+            assert_eq!(last.statement, "final");
+            assert_eq!(last.k, t.final_k);
+            assert_eq!(last.memory_bytes, 20 << 30);
+            assert!(p.jobs[..p.jobs.len() - 1]
+                .iter()
+                .all(|j| parents.get(&j.id) == Some(&1)));
+            assert_eq!(p.depth, last.level + 1);
+            assert_eq!(p.width.iter().sum::<usize>(), p.jobs.len());
+            assert_eq!(p.width[0] as u64, ranges + segments);
+            // Each node's statement is what its children combine into.
+            let st = p.statements(&c).unwrap();
+            for (i, j) in p.jobs.iter().enumerate() {
+                assert_eq!(st[i].tag(), j.statement);
+            }
+        }
+    }
+
+    #[test]
+    fn a_leaves_only_plan_is_one_level_and_jobs_ask_for_their_resources() {
+        let p = plan_jobs(&cfg(4, 16), 24, None, 1).unwrap();
+        assert_eq!(p.jobs.len(), 8 + 2);
+        assert_eq!((p.depth, p.width.clone()), (1, vec![10]));
+        assert!(p.jobs.iter().all(|j| j.gpus == 1 && j.children.is_empty()));
+        assert_eq!(p.job("registry-7").unwrap().memory_bytes, 320 << 20);
+        assert_eq!(
+            p.job("balance-1").unwrap().kind,
+            JobKind::BalanceLeaf {
+                range: 1,
+                start: 16
+            }
+        );
+    }
+
+    #[test]
+    fn depth_grows_with_the_log_of_the_registry() {
+        // 2^21 validators at 256 / 2048: 1,024 segments of 8 ranges.
+        let p = plan_jobs(&cfg(256, 2048), 1 << 21, Some(&TreeOptions::default()), 0).unwrap();
+        assert_eq!(p.width[0], 8192 + 1024);
+        // leaf, wrap, 3 run joins, segment, 10 summary joins.
+        assert_eq!(p.depth, 1 + 1 + 3 + 1 + 10);
+    }
+
+    #[test]
+    fn a_plan_too_large_is_refused_before_it_is_built() {
+        let e = plan_jobs(&cfg(1, 4), 1 << 40, Some(&TreeOptions::default()), 0).unwrap_err();
+        assert!(e.to_string().contains("jobs: choose larger ranges"), "{e}");
+    }
+
+    #[test]
+    fn node_memory_doubles_per_k_above_the_measured_sizes() {
+        assert_eq!(aggregation_memory(20, false), 15 << 30);
+        assert_eq!(aggregation_memory(18, false), 15 << 30);
+        assert_eq!(aggregation_memory(21, false), 30 << 30);
+        assert_eq!(aggregation_memory(22, true), 20 << 30);
+        assert_eq!(aggregation_memory(26, true), 320 << 30);
+    }
+}

@@ -1,0 +1,237 @@
+//! `stakeproof plan` and `stakeproof job` as a scheduler uses them: the plan's jobs and
+//! resources, one leaf job run and run again (idempotent), and the specs and child results a
+//! job refuses: another plan, a malformed file, a tampered or foreign child (exit code 5,
+//! before any node key is made).
+
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+mod common;
+use common::{devnet_state, stakeproof, POOL};
+
+fn plan(state: &Path, extra: &[&str]) -> Value {
+    let out = stakeproof()
+        .args([
+            "plan",
+            "--json",
+            "--unsafe-srs",
+            "--withdrawal-address",
+            POOL,
+        ])
+        .arg("--state")
+        .arg(state)
+        .args(extra)
+        .assert()
+        .success();
+    serde_json::from_slice(&out.get_output().stdout).unwrap()
+}
+
+/// A spec for `job` of `plan`, written to `dir/{job}.spec.json`.
+fn spec(dir: &Path, plan: &Value, job: &str, work: &Path, children: &[PathBuf]) -> PathBuf {
+    let s = json!({
+        "version": 1,
+        "setup": plan["setup"],
+        "plan_id": plan["plan_id"],
+        "job": job,
+        "work_dir": work,
+        "children": children,
+        "output": dir.join(format!("{job}.result.json")),
+    });
+    let path = dir.join(format!("{job}.spec.json"));
+    std::fs::write(&path, serde_json::to_vec_pretty(&s).unwrap()).unwrap();
+    path
+}
+
+fn run_job(spec: &Path) -> Value {
+    let out = stakeproof()
+        .args(["job", "--json", "--spec"])
+        .arg(spec)
+        .assert()
+        .success();
+    serde_json::from_slice(&out.get_output().stdout).unwrap()
+}
+
+fn job_fails(spec: &Path, code: i32) -> String {
+    let out = stakeproof()
+        .args(["job", "--spec"])
+        .arg(spec)
+        .assert()
+        .code(code);
+    String::from_utf8_lossy(&out.get_output().stderr).into_owned()
+}
+
+#[test]
+fn a_plan_lists_every_job_with_its_children_and_resources() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, report) = devnet_state(dir.path(), 24);
+    let p = plan(&state, &[]);
+    // 24 validators at 4/16: 2 segments of 4 registry ranges, 2 balance ranges, and
+    // 2·(2·4 + 1) + 1 nodes.
+    let jobs = p["jobs"].as_array().unwrap();
+    assert_eq!(jobs.len(), 8 + 2 + 19);
+    assert_eq!(p["jobs_total"], 29);
+    assert_eq!(p["depth"], 6);
+    assert_eq!(p["width"], json!([10, 10, 4, 2, 2, 1]));
+    for f in ["validator_count", "total_balance_gwei", "active_count"] {
+        assert_eq!(p["totals"][f], report[f], "{f}");
+    }
+    let last = jobs.last().unwrap();
+    assert_eq!(
+        (
+            last["id"].as_str(),
+            last["statement"].as_str(),
+            last["k"].as_u64()
+        ),
+        (Some("node-18"), Some("final"), Some(22))
+    );
+    assert_eq!(last["memory_bytes"], 20u64 << 30);
+    assert!(jobs.iter().all(|j| j["gpus"] == 0));
+    assert_eq!(p["setup"]["node_k"], 20);
+    assert_eq!(p["setup"]["srs"], Value::Null);
+    // The id digests what the proofs depend on, not where files are.
+    assert_eq!(plan(&state, &[])["plan_id"], p["plan_id"]);
+    let copy = dir.path().join("copy.ssz");
+    std::fs::copy(&state, &copy).unwrap();
+    assert_eq!(plan(&copy, &[])["plan_id"], p["plan_id"]);
+    let leaves = plan(&state, &["--leaves-only"]);
+    assert_ne!(leaves["plan_id"], p["plan_id"]);
+    assert_eq!(
+        (leaves["jobs_total"].as_u64(), leaves["depth"].as_u64()),
+        (Some(10), Some(1))
+    );
+    assert_eq!(leaves["setup"]["node_k"], Value::Null);
+    let cuda = plan(&state, &["--leaves-only", "--backend", "cuda"]);
+    assert!(cuda["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|j| j["gpus"] == 1));
+}
+
+#[test]
+fn a_plan_of_a_beacon_node_state_needs_a_file_for_its_jobs() {
+    let out = stakeproof()
+        .args(["plan", "--unsafe-srs", "--withdrawal-address", POOL])
+        .args(["--beacon-url", "http://127.0.0.1:1"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr);
+    assert!(err.contains("--save-state FILE"), "{err}");
+}
+
+#[test]
+fn a_leaf_job_proves_once_then_is_reused_and_a_node_job_checks_its_children_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (state, _) = devnet_state(d, 24);
+    let work = d.join("work");
+    // Small node k: every node job below is refused before any node key is made.
+    let p = plan(&state, &["--node-k", "14", "--final-k", "14"]);
+    let leaf = spec(d, &p, "registry-0", &work, &[]);
+    let first = run_job(&leaf);
+    assert_eq!(
+        (first["reused"].as_bool(), first["final"].as_bool()),
+        (Some(false), Some(false))
+    );
+    let again = run_job(&leaf);
+    assert_eq!(again["reused"], true);
+    assert_eq!(again["key"], first["key"]);
+    let result_path = d.join("registry-0.result.json");
+    let result: Value = serde_json::from_slice(&std::fs::read(&result_path).unwrap()).unwrap();
+    assert_eq!(result["job"], "registry-0");
+    assert_eq!(result["plan_id"], p["plan_id"]);
+    assert_eq!(result["key"], first["key"]);
+    assert_eq!(result["artifact"]["circuit"], "registry-4");
+    // Stored under the single-machine prover's key, in its store.
+    assert!(work
+        .join("proofs")
+        .join(format!("{}.json", first["key"].as_str().unwrap()))
+        .is_file());
+    let stray: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    assert!(stray.is_empty(), "{stray:?}");
+
+    // node-0 wraps registry-0. A child whose proof was tampered with: exit 5.
+    let mut bad = result.clone();
+    let proof = bad["artifact"]["proof"].as_str().unwrap().to_string();
+    let flipped = if proof.ends_with('0') { "1" } else { "0" };
+    bad["artifact"]["proof"] = json!(format!("{}{flipped}", &proof[..proof.len() - 1]));
+    let bad_path = d.join("bad.json");
+    std::fs::write(&bad_path, serde_json::to_vec(&bad).unwrap()).unwrap();
+    let err = job_fails(
+        &spec(d, &p, "node-0", &work, std::slice::from_ref(&bad_path)),
+        5,
+    );
+    assert!(
+        err.contains(
+            "job node-0: the result of its child registry-0 has a proof that does not verify"
+        ),
+        "{err}"
+    );
+    // Public inputs that are not the state's: exit 5.
+    let mut other = result.clone();
+    other["artifact"]["instances"][0] = json!("01".repeat(32));
+    std::fs::write(&bad_path, serde_json::to_vec(&other).unwrap()).unwrap();
+    let err = job_fails(
+        &spec(d, &p, "node-0", &work, std::slice::from_ref(&bad_path)),
+        5,
+    );
+    assert!(
+        err.contains("states other public inputs than the state's range"),
+        "{err}"
+    );
+    // A child of another plan: exit 5.
+    let mut foreign = result.clone();
+    foreign["plan_id"] = json!("00".repeat(32));
+    std::fs::write(&bad_path, serde_json::to_vec(&foreign).unwrap()).unwrap();
+    let err = job_fails(&spec(d, &p, "node-0", &work, &[bad_path]), 5);
+    assert!(err.contains("is of another plan"), "{err}");
+    // No child at all.
+    let err = job_fails(&spec(d, &p, "node-0", &work, &[]), 5);
+    assert!(err.contains("child registry-0 was not given"), "{err}");
+    assert!(
+        !work.join("keys").read_dir().unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains("reg4x1")),
+        "no node key was made"
+    );
+}
+
+#[test]
+fn a_spec_of_another_plan_or_a_malformed_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (state, _) = devnet_state(d, 24);
+    let p = plan(&state, &["--leaves-only"]);
+    let work = d.join("work");
+    // Other sizes than planned: another plan.
+    let mut q = p.clone();
+    q["setup"]["registry_size"] = json!(8);
+    let err = job_fails(&spec(d, &q, "registry-0", &work, &[]), 1);
+    assert!(
+        err.contains("the state and settings it names make plan"),
+        "{err}"
+    );
+    // A job the plan does not have.
+    let err = job_fails(&spec(d, &p, "node-0", &work, &[]), 1);
+    assert!(err.contains("has no job \"node-0\""), "{err}");
+    // Not JSON, an unknown field, a missing child file.
+    let path = d.join("x.spec.json");
+    std::fs::write(&path, b"{").unwrap();
+    let err = job_fails(&path, 1);
+    assert!(err.contains("x.spec.json is malformed"), "{err}");
+    let s = spec(d, &p, "registry-0", &work, &[d.join("missing.json")]);
+    let err = job_fails(&s, 1);
+    assert!(err.contains("cannot read child result"), "{err}");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&s).unwrap()).unwrap();
+    v["extra"] = json!(1);
+    std::fs::write(&s, serde_json::to_vec(&v).unwrap()).unwrap();
+    let err = job_fails(&s, 1);
+    assert!(err.contains("unknown field `extra`"), "{err}");
+    assert!(!work.join("proofs").exists(), "nothing was proven");
+}
