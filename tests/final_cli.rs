@@ -38,7 +38,11 @@ fn statement() -> FinalStatement {
 /// A syntactically valid final artifact: the statement and its public inputs agree, the
 /// accumulator limbs, the proof and the verifying key are garbage.
 fn artifact(setup_id: &str) -> Value {
-    let s = statement();
+    artifact_of(statement(), setup_id)
+}
+
+/// [`artifact`] with another statement (its public inputs follow it).
+fn artifact_of(s: FinalStatement, setup_id: &str) -> Value {
     let mut instances: Vec<String> = (1..=12u64)
         .map(|i| fr_word(&stakeproof_circuits::Fr::from(i * 1000 + 7)))
         .collect();
@@ -324,6 +328,48 @@ fn calldata_of_submit_report() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--timestamp"));
+}
+
+/// An address pool given in its 0x02 form (or with bytes in its padding) would match no
+/// validator, and the oracle's constructor refuses it: no calldata for such a file, exit 5,
+/// with the form it must have. The same bytes as exact credentials are fine.
+#[test]
+fn an_address_pool_must_be_in_its_0x01_form() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in [
+        format!("0x02{}{}", "00".repeat(11), &POOL[2..]),
+        format!("0x01{}01{}", "00".repeat(10), &POOL[2..]),
+    ] {
+        let s = FinalStatement {
+            pool_credentials: bad.clone(),
+            ..statement()
+        };
+        let file = write(
+            dir.path(),
+            "second-form.json",
+            &artifact_of(s.clone(), "unsafe-k20-seed1"),
+        );
+        stakeproof()
+            .args(["calldata", "--timestamp", "1800000000"])
+            .arg(&file)
+            .assert()
+            .code(5)
+            .stderr(predicate::str::contains("0x01 form").and(predicate::str::contains(&bad)));
+        let exact = FinalStatement {
+            pool_exact: true,
+            ..s
+        };
+        let file = write(
+            dir.path(),
+            "exact.json",
+            &artifact_of(exact, "unsafe-k20-seed1"),
+        );
+        stakeproof()
+            .args(["calldata", "--timestamp", "1800000000"])
+            .arg(&file)
+            .assert()
+            .success();
+    }
 }
 
 /// [`artifact`] as a proof of the chain design: two anchors after the statement.

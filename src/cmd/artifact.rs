@@ -99,14 +99,31 @@ pub(crate) fn submission(art: &FinalArtifact) -> Result<Submission> {
     let proof = art
         .proof_bytes()
         .ok_or_else(|| rejected("the proof is not hex"))?;
+    let pool_credentials = bytes32(&art.statement.pool_credentials, "pool credentials")?;
+    let s = &art.statement;
+    if !s.pool_exact && !s.pool_set && !is_address_form(&pool_credentials) {
+        return Err(rejected(format!(
+            "the pool is an address pool but its credentials {} are not in their 0x01 form \
+             (0x01, eleven zero bytes, the address): no validator would match them, and the \
+             oracle refuses such a pool (AddressPoolNot0x01)",
+            s.pool_credentials
+        )));
+    }
     Ok(Submission {
         report: stakeproof::oracle_report(&art.statement),
         inputs: frs,
         proof,
         block_root: bytes32(&art.statement.block_root, "block root")?,
-        pool_credentials: bytes32(&art.statement.pool_credentials, "pool credentials")?,
+        pool_credentials,
         anchors,
     })
+}
+
+/// `0x01‖0…0‖address`: the only form an address pool's credentials take (the circuit matches
+/// the 0x01 and 0x02 validators of the address through it; the oracle's constructor refuses
+/// any other).
+fn is_address_form(credentials: &[u8; 32]) -> bool {
+    credentials[0] == 1 && credentials[1..12].iter().all(|b| *b == 0)
 }
 
 /// The seed of an unsafe local setup id: `unsafe-seed{seed}` (any size), or the older

@@ -43,11 +43,14 @@ pub(crate) fn demo_on_chain(art: &FinalArtifact, srs: &Srs) -> Result<Option<ser
     };
     let config = OracleConfig {
         owner: OWNER,
-        pool_exact: art.statement.pool_exact,
+        // A set pool's root is scheduled below, from slot 0; until then the constructor holds
+        // it as exact credentials (an address pool must be in its 0x01 form).
+        pool_exact: art.statement.pool_exact || art.statement.pool_set,
         pool_credentials: sub.pool_credentials.into(),
         max_change_bps_per_day: 500,
         seconds_per_slot: 12,
         genesis_time: 0,
+        verifier_delay: 0,
     };
     // A chain proof's verifier is scheduled as a chain verifier (its reports carry anchors).
     let mut d = match sub.anchors {

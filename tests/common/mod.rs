@@ -72,11 +72,14 @@ pub fn deploy_final_verifier(
         .unwrap();
     let config = OracleConfig {
         owner: stakeproof_contracts::deployment::OWNER,
-        pool_exact: s.pool_exact,
+        // A set pool's root is scheduled from slot 0 below; the constructor holds it as exact
+        // credentials until then (an address pool must be in its 0x01 form).
+        pool_exact: s.pool_exact || s.pool_set,
         pool_credentials: B256::from(creds),
         max_change_bps_per_day,
         seconds_per_slot: 12,
         genesis_time: 0,
+        verifier_delay: 0,
     };
     let mut d = match art.chain {
         None => Deployment::new(code, config),

@@ -7,7 +7,10 @@ pragma solidity ^0.8.24;
 /// report is what the beacon state under a beacon block root says. The block root is not taken
 /// from the submitter: it is read from the EIP-4788 beacon-roots contract for an execution block
 /// timestamp, and the verifier's public inputs are built here, so nobody has to be trusted but
-/// the chain (and, for KZG, the setup ceremony). Submission is permissionless.
+/// the chain (and, for KZG, the setup ceremony). Submission is permissionless. The owner's
+/// powers are bounded: a new verifier starts only VERIFIER_DELAY after it is announced (the
+/// timelock, cancellable until then), the pool admin changes the pool only for slots not yet
+/// reported, and an address pool is accepted only in its 0x01 form.
 /// @dev Public inputs of the verifier, in this order (24 field elements, one 32-byte big-endian
 /// word each, followed by the proof bytes in the verifier's calldata):
 ///   [0..12)  KZG accumulator limbs (from the submitter; the verifier checks them)
@@ -68,6 +71,9 @@ contract BeaconBalanceOracle {
     address public constant DEFAULT_BEACON_ROOTS = 0x000F3df6D732807Ef1319fB7B8bB8522d0Beac02;
     /// @notice Entries kept by the beacon-roots contract (EIP-4788 HISTORY_BUFFER_LENGTH).
     uint256 public constant HISTORY_BUFFER_LENGTH = 8191;
+    /// @notice Largest verifier delay a deployment may set (a longer one could keep a fix for
+    /// a broken circuit out for too long).
+    uint256 public constant MAX_VERIFIER_DELAY = 30 days;
     /// @notice Largest accepted SECONDS_PER_SLOT (Ethereum has 12, Gnosis Chain 5).
     uint256 public constant MAX_SECONDS_PER_SLOT = 3600;
     /// @notice Number of public inputs of an unanchored verifier.
@@ -101,6 +107,13 @@ contract BeaconBalanceOracle {
     /// @notice The network's genesis time (`slot` starts at `GENESIS_TIME + slot *
     /// SECONDS_PER_SLOT`; see `slotStart`).
     uint256 public immutable GENESIS_TIME;
+    /// @notice The verifier timelock: a verifier scheduled now may check only reports of slots
+    /// that start at least VERIFIER_DELAY seconds from now (`earliestActivationSlot()`), so
+    /// that the pool's users see every change of verifier coming (`VerifierScheduled`), and
+    /// may leave or see it cancelled (`VerifierCancelled`), before it can accept a report. 0
+    /// (devnets, tests) means no timelock: a verifier may then start at any slot after the
+    /// latest report's. Fixed at deployment; at most MAX_VERIFIER_DELAY.
+    uint256 public immutable VERIFIER_DELAY;
 
     /// @notice Who may pause, set the bound and schedule verifiers.
     address public owner;
@@ -141,6 +154,9 @@ contract BeaconBalanceOracle {
     /// @notice `verifier` checks the reports of slots from `activationSlot` on (its kind:
     /// `verifierAt(i).anchored`).
     event VerifierScheduled(address indexed verifier, uint64 activationSlot);
+    /// @notice The pending schedule entry of `verifier` from `activationSlot` was withdrawn:
+    /// those slots go back to the verifier before it.
+    event VerifierCancelled(address indexed verifier, uint64 activationSlot);
     /// @notice Reports were paused (`true`) or resumed (`false`).
     event PausedSet(bool paused);
     /// @notice The balance-change bound changed.
@@ -196,6 +212,16 @@ contract BeaconBalanceOracle {
     error RootNotFieldElement(bytes32 root);
     /// @notice A pool change for a slot not after the latest report's slot.
     error PoolChangeNotInFuture(uint64 fromSlot, uint64 latestSlot);
+    /// @notice An address pool's credentials not in their 0x01 form (`0x01‖0…0‖address`): the
+    /// circuit matches an address pool through that form (and its 0x02 twin), so with any other
+    /// bytes no validator would ever match and any report would prove a total of 0.
+    error AddressPoolNot0x01(bytes32 credentials);
+    /// @notice A verifier delay above MAX_VERIFIER_DELAY.
+    error VerifierDelayTooLong(uint256 delay);
+    /// @notice A verifier scheduled for a slot that starts before VERIFIER_DELAY from now.
+    error ActivationTooSoon(uint64 activationSlot, uint64 earliestSlot);
+    /// @notice No pending schedule entry starts at this slot (or it is already in force).
+    error NothingToCancel(uint64 activationSlot);
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert NotOwner();
@@ -204,12 +230,16 @@ contract BeaconBalanceOracle {
 
     /// @param owner_ Who may pause, set the bound and schedule verifiers.
     /// @param poolExact_ Whether `poolCredentials_` are matched exactly.
-    /// @param poolCredentials_ The pool's withdrawal credentials.
+    /// @param poolCredentials_ The pool's withdrawal credentials: for an address pool
+    /// (`poolExact_` false) the 0x01 form `0x01‖0…0‖address`, which matches 0x01 and 0x02
+    /// validators alike; anything else reverts `AddressPoolNot0x01`.
     /// @param initialVerifier The (unanchored) verifier of reports from slot 0 on.
     /// @param maxChangeBpsPerDay_ The balance-change bound (see `maxChangeBpsPerDay`).
     /// @param beaconRoots_ The beacon-roots contract; zero means DEFAULT_BEACON_ROOTS.
     /// @param secondsPerSlot_ The network's SECONDS_PER_SLOT (1 to MAX_SECONDS_PER_SLOT).
     /// @param genesisTime_ The network's genesis time (not in the future).
+    /// @param verifierDelay_ The verifier timelock, seconds (see VERIFIER_DELAY; days in
+    /// production, at most MAX_VERIFIER_DELAY).
     constructor(
         address owner_,
         bool poolExact_,
@@ -218,7 +248,8 @@ contract BeaconBalanceOracle {
         uint256 maxChangeBpsPerDay_,
         address beaconRoots_,
         uint256 secondsPerSlot_,
-        uint256 genesisTime_
+        uint256 genesisTime_,
+        uint256 verifierDelay_
     ) {
         if (owner_ == address(0)) revert ZeroAddress();
         if (secondsPerSlot_ == 0 || secondsPerSlot_ > MAX_SECONDS_PER_SLOT || genesisTime_ > block.timestamp) {
@@ -228,6 +259,11 @@ contract BeaconBalanceOracle {
         GENESIS_TIME = genesisTime_;
         if (initialVerifier.code.length == 0) revert NoCode(initialVerifier);
         if (maxChangeBpsPerDay_ > MAX_BOUND_BPS_PER_DAY) revert BoundTooLarge(maxChangeBpsPerDay_);
+        if (!poolExact_ && (poolCredentials_ >> 160) != bytes32(uint256(1) << 88)) {
+            revert AddressPoolNot0x01(poolCredentials_);
+        }
+        if (verifierDelay_ > MAX_VERIFIER_DELAY) revert VerifierDelayTooLong(verifierDelay_);
+        VERIFIER_DELAY = verifierDelay_;
         owner = owner_;
         poolExact = poolExact_;
         poolCredentials = poolCredentials_;
@@ -470,10 +506,41 @@ contract BeaconBalanceOracle {
         _schedule(verifier, activationSlot, true);
     }
 
+    /// @notice The first slot a verifier scheduled now may start at under the timelock: the
+    /// first whose start is at least VERIFIER_DELAY from now (with no timelock, the current
+    /// slot; a schedule must also start after the latest report's slot).
+    function earliestActivationSlot() public view returns (uint64) {
+        uint256 t = block.timestamp + VERIFIER_DELAY;
+        if (t <= GENESIS_TIME) return 0;
+        // t < 2^64 · SECONDS_PER_SLOT for any real clock: the slot fits.
+        return uint64((t - GENESIS_TIME + SECONDS_PER_SLOT - 1) / SECONDS_PER_SLOT);
+    }
+
+    /// @notice Withdraws the last schedule entry, the one from `activationSlot`, while it is
+    /// pending: its first slot has not started and is after the latest report's (so it never
+    /// checked a report). Its slots go back to the verifier before it, which was already in
+    /// force. The initial entry cannot be cancelled.
+    function cancelVerifier(uint64 activationSlot) external onlyOwner {
+        uint256 n = _verifiers.length;
+        VerifierEntry storage e = _verifiers[n - 1];
+        (bool any, uint64 latest) = _latestSlot();
+        if (
+            n == 1 || e.activationSlot != activationSlot || (any && activationSlot <= latest)
+                || GENESIS_TIME + uint256(activationSlot) * SECONDS_PER_SLOT <= block.timestamp
+        ) revert NothingToCancel(activationSlot);
+        address verifier = e.verifier;
+        _verifiers.pop();
+        emit VerifierCancelled(verifier, activationSlot);
+    }
+
     function _schedule(address verifier, uint64 activationSlot, bool anchored) private {
         if (verifier.code.length == 0) revert NoCode(verifier);
         (bool any, uint64 latest) = _latestSlot();
         if (any && activationSlot <= latest) revert ActivationNotInFuture(activationSlot, latest);
+        if (VERIFIER_DELAY > 0) {
+            uint64 earliest = earliestActivationSlot();
+            if (activationSlot < earliest) revert ActivationTooSoon(activationSlot, earliest);
+        }
         // Entries at or after activationSlot were never used: every stored report's slot is
         // before activationSlot.
         while (_verifiers.length > 0 && _verifiers[_verifiers.length - 1].activationSlot >= activationSlot) {

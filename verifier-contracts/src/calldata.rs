@@ -259,6 +259,7 @@ pub fn oracle_constructor_args(
         address_word(beacon_roots).into(),
         U256::from(config.seconds_per_slot).into(),
         U256::from(config.genesis_time).into(),
+        U256::from(config.verifier_delay).into(),
     ])
 }
 

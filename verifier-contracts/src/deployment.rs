@@ -69,11 +69,15 @@ pub struct OracleConfig {
     pub seconds_per_slot: u64,
     /// The network's genesis time.
     pub genesis_time: u64,
+    /// The verifier timelock in seconds (`VERIFIER_DELAY`): 0 for none (devnets and tests),
+    /// days in production.
+    pub verifier_delay: u64,
 }
 
 impl OracleConfig {
     /// An address pool (`0x01‖0…0‖address` credentials, not exact) owned by [`OWNER`] with a
-    /// bound of 500 bps (5%) per day.
+    /// bound of 500 bps (5%) per day, Ethereum's 12-second slots from genesis time 0, and no
+    /// verifier timelock (a test or devnet deployment).
     pub fn for_address(pool: Address) -> Self {
         let mut credentials = [0u8; 32];
         credentials[0] = 1;
@@ -85,6 +89,7 @@ impl OracleConfig {
             max_change_bps_per_day: 500,
             seconds_per_slot: 12,
             genesis_time: 0,
+            verifier_delay: 0,
         }
     }
 }
@@ -305,6 +310,22 @@ impl Deployment {
         activation_slot: u64,
     ) -> Result<Receipt, TxError> {
         self.owner_send(calldata::schedule_chain_verifier(verifier, activation_slot))
+    }
+
+    /// `cancelVerifier(activationSlot)` as the owner: withdraws the pending last entry.
+    pub fn cancel_verifier(&mut self, activation_slot: u64) -> Result<Receipt, TxError> {
+        self.owner_call(
+            "cancelVerifier(uint64)",
+            &[U256::from(activation_slot).into()],
+        )
+    }
+
+    /// `earliestActivationSlot()`: the first slot a verifier scheduled now may start at.
+    pub fn earliest_activation_slot(&mut self) -> Result<u64, TxError> {
+        let out = self
+            .chain
+            .view(self.oracle, call("earliestActivationSlot()", &[]))?;
+        Ok(calldata::decode_words(&out)[0].saturating_to())
     }
 
     /// `setPoolAdmin(admin)` as the owner.

@@ -284,10 +284,7 @@ fn constructor_checks_its_arguments() {
         ));
         d.chain.deploy(OWNER, code)
     };
-    let base = OracleConfig {
-        pool_credentials: B256::ZERO,
-        ..config()
-    };
+    let base = config();
     expect_revert(
         deploy_with(&mut d, &base, Address::repeat_byte(0x42)).map(|(_, r)| r),
         "NoCode",
@@ -304,6 +301,26 @@ fn constructor_checks_its_arguments() {
             deploy_with(&mut d, &cfg, verifier).map(|(_, r)| r),
             "BadSlotTiming",
         );
+    }
+    // An address pool only in its 0x01 form: its 0x02 form, nonzero padding or zero bytes
+    // would match no validator (every report would prove 0). Exact credentials may be any.
+    let addr_creds = base.pool_credentials;
+    let mut second_form = addr_creds;
+    second_form.0[0] = 2;
+    let mut padded = addr_creds;
+    padded.0[5] = 1;
+    for bad in [second_form, padded, B256::ZERO] {
+        let cfg = OracleConfig {
+            pool_credentials: bad,
+            ..base
+        };
+        let err = deploy_with(&mut d, &cfg, verifier).unwrap_err();
+        assert_eq!(err.revert_name(), Some("AddressPoolNot0x01"), "{bad}");
+        let exact = OracleConfig {
+            pool_exact: true,
+            ..cfg
+        };
+        deploy_with(&mut d, &exact, verifier).expect("exact credentials are taken as they are");
     }
     // A zero beacon-roots argument means the EIP-4788 address.
     let (oracle, _) = deploy_with(&mut d, &base, verifier).unwrap();
