@@ -187,11 +187,19 @@ impl Rpc {
             }
         };
         if let Some(err) = answer.get("error") {
+            // A revert's data names the oracle's error: `ReportAlreadySubmitted(slot: …)`.
+            let reverted = err
+                .get("data")
+                .and_then(Value::as_str)
+                .and_then(|d| hexfmt::parse(d).ok())
+                .and_then(|d| stakeproof_contracts::errors::describe_revert(&d))
+                .map(|d| format!(": the oracle reverted with {d}"))
+                .unwrap_or_default();
             return Err(RpcError {
                 node_error: true,
                 ..self.fail(
                     method,
-                    format!("the node answered an error: {err}"),
+                    format!("the node answered an error{reverted}: {err}"),
                     Delivery::Refused,
                 )
             });

@@ -3,11 +3,12 @@
 
 use crate::calldata::selector;
 use revm::{
+    inspector_handle_register,
     primitives::{
-        address, keccak256, AccountInfo, Address, Bytecode, Bytes, ExecutionResult, Output, SpecId,
-        TxEnv, TxKind, B256, U256,
+        address, keccak256, AccountInfo, Address, BlockEnv, Bytecode, Bytes, CfgEnv,
+        ExecutionResult, Output, SpecId, TxEnv, TxKind, B256, U256,
     },
-    Database, DatabaseRef, Evm, InMemoryDB,
+    Database, DatabaseRef, Evm, InMemoryDB, Inspector,
 };
 use std::collections::HashMap;
 
@@ -259,20 +260,12 @@ impl TestChain {
 
     fn execute_at(&mut self, tx: TxEnv, commit: bool, timestamp: u64) -> Result<Receipt, TxError> {
         let db = std::mem::take(&mut self.db);
+        let (number, spec, limit) = (self.block_number, self.spec, self.code_size_limit);
         let mut evm = Evm::builder()
             .with_db(db)
-            .with_spec_id(self.spec)
-            .modify_block_env(|b| {
-                b.number = U256::from(self.block_number);
-                b.timestamp = U256::from(timestamp);
-                b.basefee = U256::ZERO;
-                b.gas_limit = U256::from(TX_GAS_LIMIT);
-                b.prevrandao = Some(B256::ZERO);
-            })
-            .modify_cfg_env(|c| {
-                c.chain_id = 1;
-                c.limit_contract_code_size = self.code_size_limit;
-            })
+            .with_spec_id(spec)
+            .modify_block_env(|b| block_env(b, number, timestamp))
+            .modify_cfg_env(|c| cfg_env(c, limit))
             .with_tx_env(tx)
             .build();
         let result = if commit {
@@ -282,7 +275,45 @@ impl TestChain {
         };
         self.db = std::mem::take(evm.db_mut());
         drop(evm);
-        match result.map_err(|e| TxError::Evm(format!("{e:?}")))? {
+        self.receipt(result.map_err(|e| TxError::Evm(format!("{e:?}")))?)
+    }
+
+    /// A transaction from `from` to `to` run with `inspector` watching, its state changes
+    /// dropped (see [`TestChain::profile`](crate::gas)).
+    pub(crate) fn execute_inspected<I: Inspector<InMemoryDB>>(
+        &mut self,
+        from: Address,
+        to: Address,
+        data: Vec<u8>,
+        value: U256,
+        inspector: &mut I,
+    ) -> Result<Receipt, TxError> {
+        let tx = self.tx(from, TxKind::Call(to), data, value);
+        let db = std::mem::take(&mut self.db);
+        let (number, timestamp, spec, limit) = (
+            self.block_number,
+            self.timestamp,
+            self.spec,
+            self.code_size_limit,
+        );
+        let mut evm = Evm::builder()
+            .with_db(db)
+            .with_external_context(inspector)
+            .with_spec_id(spec)
+            .modify_block_env(|b| block_env(b, number, timestamp))
+            .modify_cfg_env(|c| cfg_env(c, limit))
+            .with_tx_env(tx)
+            .append_handler_register(inspector_handle_register)
+            .build();
+        let result = evm.transact().map(|r| r.result);
+        self.db = std::mem::take(evm.db_mut());
+        drop(evm);
+        self.receipt(result.map_err(|e| TxError::Evm(format!("{e:?}")))?)
+    }
+
+    /// The receipt of an executed transaction, or its revert (decoded) or halt.
+    fn receipt(&self, result: ExecutionResult) -> Result<Receipt, TxError> {
+        match result {
             ExecutionResult::Success {
                 gas_used,
                 logs,
@@ -431,6 +462,21 @@ fn abi_type(param: &serde_json::Value) -> String {
         }
         None => ty.to_string(),
     }
+}
+
+/// The test chain's block: its number and timestamp, no base fee, a mainnet-sized gas limit.
+fn block_env(b: &mut BlockEnv, number: u64, timestamp: u64) {
+    b.number = U256::from(number);
+    b.timestamp = U256::from(timestamp);
+    b.basefee = U256::ZERO;
+    b.gas_limit = U256::from(TX_GAS_LIMIT);
+    b.prevrandao = Some(B256::ZERO);
+}
+
+/// The test chain's configuration: mainnet's chain id, the code size limit if one is set.
+fn cfg_env(c: &mut CfgEnv, code_size_limit: Option<usize>) {
+    c.chain_id = 1;
+    c.limit_contract_code_size = code_size_limit;
 }
 
 #[cfg(test)]

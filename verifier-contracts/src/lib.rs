@@ -1,7 +1,8 @@
 //! stakeproof's on-chain side: the Solidity verifier generated from a verifying key
 //! ([`verifier`]), the beacon balance oracle and an example LSD ([`contracts`]), the solc-js
 //! driver ([`solc`]), an in-memory EVM harness over revm ([`evm`]), the oracle deployment used
-//! by tests and tools ([`deployment`]) and the ABI encoding of its calls ([`calldata`]).
+//! by tests and tools ([`deployment`]), the ABI encoding of its calls ([`calldata`]) and where a
+//! transaction's gas goes ([`gas`]); its errors, decoded ([`errors`]).
 //!
 //! See `verifier-contracts/README.md`.
 #![warn(missing_docs)]
@@ -9,12 +10,15 @@
 pub mod calldata;
 pub mod contracts;
 pub mod deployment;
+pub mod errors;
 pub mod evm;
+pub mod gas;
 pub mod solc;
 pub mod verifier;
 
 pub use calldata::Report;
 pub use deployment::Deployment;
 pub use evm::{Receipt, TestChain, TxError};
+pub use gas::GasBreakdown;
 /// The EVM word and address types the API uses (revm's).
 pub use revm::primitives::{Address, B256, U256};
