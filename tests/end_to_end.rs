@@ -1,27 +1,39 @@
-//! The whole system on a small state, in the default test run: from a state file to a final
-//! proof bound to the beacon block root, checked natively and by the generated Solidity
-//! verifier through the oracle contract in revm, which updates the example LSD's rate.
+//! The whole system on a small state: from a state file to a final proof bound to the beacon
+//! block root, checked natively and by the generated Solidity verifier through the oracle
+//! contract in revm, which updates the example LSD's rate.
 //!
 //! Two leaf proofs (one registry range, one balance range of 8; L = 6, so both are partial)
-//! are each wrapped and aggregated into the final proof: three aggregation proofs at k = 20
-//! on an unsafe local setup, about 15–20 min and 15 GiB peak on 2 cores; keys are reused
-//! within the run, and node proving keys are not written to disk (a few GB each).
-//! `STAKEPROOF_E2E_WORK=DIR` keeps keys, setup and proofs between runs.
+//! are each wrapped and aggregated into the final proof: three aggregation proofs at
+//! k = 20/22 on an unsafe local setup, 35–45 min and ~20 GiB peak on 2 cores with their keygens.
+//! That whole run is [`a_state_file_to_an_lsd_rate_through_one_final_proof`], `#[ignore]`d:
+//! alone it was more than half of the default test run. Its final proof is committed as
+//! [`FIXTURE`], and the default run checks that one proof
+//! ([`the_committed_final_proof_of_the_small_state`], about two minutes, most of it the k = 22
+//! setup): its statement is the native report of today's devnet state at its block root, it
+//! verifies natively and through `stakeproof verify` (a tampered copy exits 5), the binary
+//! exports its verifier (only with `--allow-unsafe-srs`) and prints the oracle calldata;
+//! tampered copies (statement, block root, accumulator limb, proof byte) are rejected natively
+//! and on-chain, and a wrong timestamp (the root of another block) reverts: the tables of
+//! `tamper_final_proof.rs`; then, on a real node (anvil), `stakeproof submit` lands it and the
+//! LSD's rate moves, and a second submit is refused with the oracle's error named
+//! (`anvil_submit.rs`). Verification gas (with where it goes: precompiles, keccak, calldata)
+//! and the verifier's size go to `target/contract-reports/final-verifier.json`.
 //!
-//! Shown: the final statement equals the native report; the artifact read back from disk
-//! verifies natively and through `stakeproof verify` (a tampered copy exits 5), and the binary
-//! exports its verifier (only with `--allow-unsafe-srs`) and prints the oracle calldata; tampered
-//! copies (statement, block root, accumulator limb, proof byte) are rejected natively and
-//! on-chain, and a wrong timestamp (the root of another block) reverts: the tables of
-//! `tamper_final_proof.rs`, run here on this test's one final proof. A second run reuses every
-//! proof. Verification gas and the verifier's size go to
-//! `target/contract-reports/final-verifier.json`.
+//! The ignored run proves the tree again and checks that its verifying key is the fixture's
+//! (keygen is deterministic), so a circuit change that makes the fixture stale fails it;
+//! `STAKEPROOF_WRITE_FIXTURE=1` writes the new proof over the fixture instead.
+//! `STAKEPROOF_E2E_WORK=DIR` keeps keys, setup and proofs between runs. A second run reuses
+//! every proof.
 
 #[path = "tamper_final_proof.rs"]
 mod tamper_final_proof;
 
+#[path = "anvil_submit.rs"]
+mod anvil_submit;
+
 mod common;
 
+use stakeproof::beacon::beacon::BeaconState;
 use stakeproof::beacon::devnet::{self, DevnetSpec};
 use stakeproof::beacon::report::{pool_report, Pool};
 use stakeproof_contracts::{verifier, B256, U256};
@@ -29,31 +41,88 @@ use stakeproof_prover::final_artifact::{word_fr, FinalArtifact};
 use stakeproof_prover::leaves::{LeafConfig, Silent, WorkDir};
 use stakeproof_prover::srs::Srs;
 use stakeproof_prover::tree::{prove, ProveOptions, TreeOptions, DEFAULT_FINAL_K};
+use std::path::{Path, PathBuf};
 
-#[test]
-fn a_state_file_to_an_lsd_rate_through_one_final_proof() {
-    let keep = std::env::var_os("STAKEPROOF_E2E_WORK").map(std::path::PathBuf::from);
-    let keep_keys = keep.is_some();
-    let tmp = tempfile::tempdir().unwrap();
-    let work = WorkDir {
-        root: keep.unwrap_or_else(|| tmp.path().to_path_buf()),
-    };
+/// The final proof of the small state, made by the ignored full run (see the module docs).
+const FIXTURE: &str = "tests/fixtures/e2e-final.json";
+
+fn fixture_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE)
+}
+
+/// The small state (deterministic), written to `dir/state.ssz` and read back from it.
+fn small_state(dir: &Path) -> (BeaconState, Pool) {
     let spec = DevnetSpec {
         validators: 6,
         pool_permille: 600,
         seed: 4,
         ..Default::default()
     };
-    let state_file = work.root.join("state.ssz");
-    std::fs::create_dir_all(&work.root).unwrap();
+    let state_file = dir.join("state.ssz");
+    std::fs::create_dir_all(dir).unwrap();
     std::fs::write(&state_file, devnet::build(&spec).unwrap().as_ssz()).unwrap();
-    let st = stakeproof::beacon::beacon::BeaconState::decode(
-        std::fs::read(&state_file).unwrap(),
-        spec.fork,
-        &spec.preset,
-    )
-    .unwrap();
-    let pool = Pool::Address(spec.pool);
+    let st =
+        BeaconState::decode(std::fs::read(&state_file).unwrap(), spec.fork, &spec.preset).unwrap();
+    (st, Pool::Address(spec.pool))
+}
+
+/// The statement is the native report of the state, at its block root.
+fn statement_is_the_native_report(art: &FinalArtifact, st: &BeaconState, pool: &Pool) {
+    let native = pool_report(st, pool).unwrap();
+    let tree = st.tree().unwrap();
+    let s = &art.statement;
+    assert_eq!(
+        s.block_root,
+        format!("0x{}", hex::encode(tree.block_root()))
+    );
+    assert_eq!(s.slot, st.slot());
+    assert_eq!(s.registry_length, 6);
+    assert_eq!(s.validator_count, native.totals.validator_count);
+    assert_eq!(s.total_balance_gwei, native.totals.total_balance_gwei);
+    assert_eq!(s.active_count, native.totals.active_count);
+    assert_eq!(s.exited_count, native.totals.exited_count);
+    assert_eq!(s.slashed_count, native.totals.slashed_count);
+    assert!(!s.pool_exact);
+    assert!(native.totals.validator_count > 0);
+}
+
+/// Everything shown on a final proof file of the small state: native verification and the
+/// tamper tables, the binary, the EVM.
+fn check_final_proof(path: &Path, work: &Path, srs: &Srs, st: &BeaconState, pool: &Pool) {
+    let art = FinalArtifact::read(path).unwrap();
+    statement_is_the_native_report(&art, st, pool);
+    art.verify(srs, None).expect("the final proof verifies");
+    art.verify(srs, Some(&art.circuit.vk_digest)).unwrap();
+    tamper_final_proof::rejected_natively(&art, srs);
+    cli_checks(path, work, &art);
+    let verifier_creation = evm_checks(&art, srs, st);
+    anvil_submit::submit_on_anvil(path, &art, &verifier_creation, work);
+}
+
+#[test]
+fn the_committed_final_proof_of_the_small_state() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = WorkDir {
+        root: tmp.path().to_path_buf(),
+    };
+    let (st, pool) = small_state(&work.root);
+    let srs = Srs::unsafe_local(DEFAULT_FINAL_K, 1, Some(&work.srs())).unwrap();
+    // A copy in the work directory: the binary's checks write beside it.
+    let path = work.root.join("final.json");
+    std::fs::copy(fixture_path(), &path).unwrap();
+    check_final_proof(&path, &work.root, &srs, &st, &pool);
+}
+
+#[test]
+#[ignore = "the whole tree proven: three aggregation proofs with their keygens, 35-45 min and ~20 GiB on 2 cores"]
+fn a_state_file_to_an_lsd_rate_through_one_final_proof() {
+    let keep = std::env::var_os("STAKEPROOF_E2E_WORK").map(PathBuf::from);
+    let keep_keys = keep.is_some();
+    let tmp = tempfile::tempdir().unwrap();
+    let work = WorkDir {
+        root: keep.unwrap_or_else(|| tmp.path().to_path_buf()),
+    };
+    let (st, pool) = small_state(&work.root);
     let cfg = LeafConfig::for_sizes(8, 8).unwrap();
     let srs = Srs::unsafe_local(DEFAULT_FINAL_K, 1, Some(&work.srs())).unwrap();
 
@@ -83,33 +152,21 @@ fn a_state_file_to_an_lsd_rate_through_one_final_proof() {
     assert_eq!(out.leaves.registry.len(), 1);
     assert_eq!(out.leaves.balance.len(), 1);
     assert_eq!(out.nodes.len(), 3, "two wraps and the final node");
-
-    // The statement is the native report of the state, at its block root.
-    let native = pool_report(&st, &pool).unwrap();
-    let tree = st.tree().unwrap();
-    let s = &out.artifact.statement;
-    assert_eq!(
-        s.block_root,
-        format!("0x{}", hex::encode(tree.block_root()))
-    );
-    assert_eq!(s.slot, st.slot());
-    assert_eq!(s.registry_length, 6);
-    assert_eq!(s.validator_count, native.totals.validator_count);
-    assert_eq!(s.total_balance_gwei, native.totals.total_balance_gwei);
-    assert_eq!(s.active_count, native.totals.active_count);
-    assert_eq!(s.exited_count, native.totals.exited_count);
-    assert_eq!(s.slashed_count, native.totals.slashed_count);
-    assert!(!s.pool_exact);
-    assert!(native.totals.validator_count > 0);
-
-    // The file on disk verifies natively; tampered copies do not (tamper_final_proof::NATIVE).
+    check_final_proof(&out.path, &work.root, &srs, &st, &pool);
     let art = FinalArtifact::read(&out.path).unwrap();
-    art.verify(&srs, None).expect("the final proof verifies");
-    art.verify(&srs, Some(&art.circuit.vk_digest)).unwrap();
-    tamper_final_proof::rejected_natively(&art, &srs);
 
-    cli_checks(&out.path, &work.root, &art);
-    evm_checks(&art, &srs, &st);
+    // The committed fixture: rewritten on request, otherwise its key must be today's.
+    if std::env::var_os("STAKEPROOF_WRITE_FIXTURE").is_some() {
+        std::fs::create_dir_all(fixture_path().parent().unwrap()).unwrap();
+        std::fs::copy(&out.path, fixture_path()).unwrap();
+    } else {
+        let fixture = FinalArtifact::read(&fixture_path()).unwrap();
+        assert_eq!(
+            fixture.circuit.vk_digest, art.circuit.vk_digest,
+            "{FIXTURE} is stale (its final key is not today's): rerun this test with STAKEPROOF_WRITE_FIXTURE=1"
+        );
+        assert_eq!(fixture.statement, art.statement);
+    }
 
     // Run again: every proof is found in the work directory and re-verified, none redone.
     // Without proving keys on disk too: verifying keys and pinnings are enough to reuse.
@@ -118,7 +175,8 @@ fn a_state_file_to_an_lsd_rate_through_one_final_proof() {
     assert_eq!(again.artifact.statement, art.statement);
 }
 
-fn evm_checks(art: &FinalArtifact, srs: &Srs, st: &stakeproof::beacon::beacon::BeaconState) {
+/// The generated verifier through the oracle in revm; returns the verifier's creation code.
+fn evm_checks(art: &FinalArtifact, srs: &Srs, st: &BeaconState) -> Vec<u8> {
     let (mut d, compiled) = common::deploy_final_verifier(art, srs, 500);
     assert!(art.setup.unsafe_local);
     let fits = compiled.deployed_size <= 24_576;
@@ -160,6 +218,34 @@ fn evm_checks(art: &FinalArtifact, srs: &Srs, st: &stakeproof::beacon::beacon::B
             .to_string()
     };
 
+    // Where the gas goes, in the verifier alone and in submitReport (neither is kept).
+    let verify_gas = d
+        .chain
+        .profile(
+            stakeproof_contracts::deployment::SUBMITTER,
+            d.verifier,
+            stakeproof_contracts::calldata::verifier_calldata(&inst, &proof),
+        )
+        .unwrap();
+    assert_eq!(verify_gas.total, direct.gas_used);
+    let submit_gas = d
+        .chain
+        .profile(
+            stakeproof_contracts::deployment::SUBMITTER,
+            d.oracle,
+            stakeproof_contracts::calldata::submit_report(&report, ts, &acc, &proof),
+        )
+        .unwrap();
+    for b in [&verify_gas, &submit_gas] {
+        assert_eq!(b.precompiles["ecPairing"].calls, 1, "one pairing check");
+        assert!(b.precompiles["ecMul"].calls > 0 && b.keccak_ops > 0);
+    }
+    eprintln!(
+        "verifier:\n{}\nsubmitReport:\n{}",
+        verify_gas.table(),
+        submit_gas.table()
+    );
+
     let rate_before = d.lsd_rate().unwrap();
     d.lsd_deposit(
         stakeproof_contracts::deployment::SUBMITTER,
@@ -170,6 +256,10 @@ fn evm_checks(art: &FinalArtifact, srs: &Srs, st: &stakeproof::beacon::beacon::B
         .submit(&report, ts, &acc, &proof)
         .expect("the oracle accepts the report");
     assert_eq!(d.latest_report().unwrap(), report);
+    assert_eq!(
+        submit_gas.total, receipt.gas_used,
+        "the profile ran the same transaction"
+    );
     d.lsd_sync().unwrap();
     let rate_after = d.lsd_rate().unwrap();
     assert_ne!(
@@ -192,6 +282,8 @@ fn evm_checks(art: &FinalArtifact, srs: &Srs, st: &stakeproof::beacon::beacon::B
         "fits_eip170": fits,
         "verify_tx_gas": direct.gas_used,
         "submit_report_gas": receipt.gas_used,
+        "verify_gas_breakdown": verify_gas,
+        "submit_report_gas_breakdown": submit_gas,
         "slot": st.slot(),
         "lsd_rate_before": rate_before.to_string(),
         "lsd_rate_after": rate_after.to_string(),
@@ -204,11 +296,12 @@ fn evm_checks(art: &FinalArtifact, srs: &Srs, st: &stakeproof::beacon::beacon::B
         serde_json::to_vec_pretty(&report_json).unwrap(),
     )
     .unwrap();
+    compiled.bytecode
 }
 
 /// The binary on the real artifact: `verify`, `export-verifier`, `calldata`; a tampered copy
 /// fails `verify` with exit code 5 (`tamper_final_proof::rejected_by_the_cli`).
-fn cli_checks(path: &std::path::Path, work: &std::path::Path, art: &FinalArtifact) {
+fn cli_checks(path: &Path, work: &Path, art: &FinalArtifact) {
     let bin = || assert_cmd::Command::cargo_bin("stakeproof").unwrap();
     let w = work.to_str().unwrap();
     let p = path.to_str().unwrap();

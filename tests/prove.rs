@@ -8,7 +8,7 @@ use serde_json::Value;
 mod common;
 use common::{devnet_state, stakeproof, POOL};
 
-/// `prove --leaves-only` (the aggregation above the leaves is covered by tests/end_to_end.rs).
+/// `prove --leaves-only` (the aggregation above the leaves is covered by tests/end_to_end.rs, ignored, and its committed final proof).
 fn prove_json(state: &std::path::Path, work: &std::path::Path) -> Value {
     let out = stakeproof()
         .args([

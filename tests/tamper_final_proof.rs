@@ -1,9 +1,10 @@
 //! Tampered copies of the end-to-end test's final proof, rejected natively, by the binary and
 //! on-chain. Each table row names what is tampered and the check that must reject it.
 //!
-//! The final proof is expensive (three aggregation proofs at k = 20, 15–20 min), so these
-//! tables run inside `end_to_end.rs` on the proof it has just made (`#[path]`-included there as
-//! a module): nothing is proven again. As a test target of its own this file holds no test.
+//! The final proof is expensive (three aggregation proofs at k = 20/22, 35–45 min), so these
+//! tables run inside `end_to_end.rs` (`#[path]`-included there as a module) on its final proof:
+//! the committed one in the default run, a fresh one in its ignored whole-tree run. As a test
+//! target of its own this file holds no test.
 //!
 //! - [`NATIVE`]: `FinalArtifact::verify` (statement ↔ public inputs, verifying key, then
 //!   `verify_final`: proof read and the pairing with the accumulator);
