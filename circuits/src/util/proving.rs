@@ -267,6 +267,8 @@ pub fn verify_final(
         Some(aggregation_accumulator_indices()),
     );
     let dk: KzgDecidingKey<Bn256> = (params.get_g()[0], params.g2(), params.s_g2()).into();
+    // Limbs that are no curve points would make the reader panic (caught below, but noisy).
+    check_accumulator_limbs(instances)?;
     let instances = vec![instances.to_vec()];
     let result = std::panic::catch_unwind(|| {
         let mut t = EvmTranscript::<G1Affine, NativeLoader, _, _>::new(proof);
@@ -280,5 +282,102 @@ pub fn verify_final(
         Err(_) => Err(FinalProofError::Malformed(
             "the verifier panicked reading it".into(),
         )),
+    }
+}
+
+/// Bits per accumulator limb (`LimbsEncoding<3, 88>`), a whole number of bytes.
+const LIMB_BYTES: usize = 11;
+
+/// The KZG accumulator carried in the first 12 public inputs is two curve points, each
+/// coordinate three little-endian limbs of 88 bits: every limb below 2^88, every coordinate
+/// below the base field's modulus, each point on the curve. Checked before the proof is read,
+/// so that a tampered limb is an error rather than a panic inside the verifier.
+pub fn check_accumulator_limbs(instances: &[Fr]) -> Result<(), FinalProofError> {
+    use halo2_base::halo2_proofs::halo2curves::bn256::Fq;
+    use halo2_base::halo2_proofs::halo2curves::ff::PrimeField;
+    use halo2_base::halo2_proofs::halo2curves::CurveAffine;
+    let n = crate::aggregation::layout::ACC_LIMBS;
+    let limbs = instances.get(..n).ok_or_else(|| {
+        FinalProofError::Malformed(format!(
+            "{} public inputs, fewer than the {n} accumulator limbs",
+            instances.len()
+        ))
+    })?;
+    let bad = |what: String| FinalProofError::Malformed(format!("the KZG accumulator: {what}"));
+    let mut coords = Vec::with_capacity(4);
+    for (c, chunk) in limbs.chunks(3).enumerate() {
+        let mut bytes = [0u8; 3 * LIMB_BYTES];
+        for (i, limb) in chunk.iter().enumerate() {
+            let repr = limb.to_repr();
+            if repr[LIMB_BYTES..].iter().any(|b| *b != 0) {
+                return Err(bad(format!("limb {} is not below 2^88", 3 * c + i)));
+            }
+            bytes[LIMB_BYTES * i..LIMB_BYTES * (i + 1)].copy_from_slice(&repr[..LIMB_BYTES]);
+        }
+        let mut le = [0u8; 32];
+        le.copy_from_slice(&bytes[..32]);
+        let x = Option::<Fq>::from(Fq::from_repr(le))
+            .filter(|_| bytes[32] == 0)
+            .ok_or_else(|| bad(format!("coordinate {c} is not below the field modulus")))?;
+        coords.push(x);
+    }
+    for (i, xy) in coords.chunks(2).enumerate() {
+        if bool::from(G1Affine::from_xy(xy[0], xy[1]).is_none()) {
+            return Err(bad(format!("point {i} is not on the curve")));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use halo2_base::halo2_proofs::halo2curves::ff::PrimeField;
+    use halo2_base::halo2_proofs::halo2curves::group::Curve;
+    use halo2_base::halo2_proofs::halo2curves::CurveAffine;
+
+    /// The 12 limbs of two points, as the aggregation circuit exposes them.
+    fn limbs_of(points: [G1Affine; 2]) -> Vec<Fr> {
+        let mut out = Vec::new();
+        for p in points {
+            let c = p.coordinates().unwrap();
+            for coord in [*c.x(), *c.y()] {
+                let repr = coord.to_repr();
+                for i in 0..3 {
+                    let mut le = [0u8; 32];
+                    let hi = (LIMB_BYTES * (i + 1)).min(32);
+                    le[..hi - LIMB_BYTES * i].copy_from_slice(&repr[LIMB_BYTES * i..hi]);
+                    out.push(Fr::from_repr(le).unwrap());
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn accumulator_limbs_must_be_two_curve_points() {
+        let g = G1Affine::generator();
+        let h = (halo2_base::halo2_proofs::halo2curves::bn256::G1::generator() * Fr::from(7))
+            .to_affine();
+        let honest = limbs_of([g, h]);
+        check_accumulator_limbs(&honest).expect("two points");
+        // A limb changed by one: off the curve.
+        let mut t = honest.clone();
+        t[0] += Fr::one();
+        let e = check_accumulator_limbs(&t).unwrap_err().to_string();
+        assert!(e.contains("not on the curve"), "{e}");
+        // A limb of 2^88 or more.
+        let mut t = honest.clone();
+        t[4] = Fr::from(1u64 << 44) * Fr::from(1u64 << 44);
+        let e = check_accumulator_limbs(&t).unwrap_err().to_string();
+        assert!(e.contains("limb 4 is not below 2^88"), "{e}");
+        // A coordinate at or above the modulus (all limbs at their largest).
+        let mut t = honest.clone();
+        let max = Fr::from(1u64 << 44) * Fr::from(1u64 << 44) - Fr::one();
+        t[6..9].copy_from_slice(&[max, max, max]);
+        let e = check_accumulator_limbs(&t).unwrap_err().to_string();
+        assert!(e.contains("coordinate 2 is not below"), "{e}");
+        // Too few inputs.
+        assert!(check_accumulator_limbs(&honest[..5]).is_err());
     }
 }
