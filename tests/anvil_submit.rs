@@ -208,13 +208,9 @@ pub fn submit_on_anvil(
         .unwrap();
     let config = OracleConfig {
         owner: DEPLOYER.parse().unwrap(),
-        pool_exact: s.pool_exact || s.pool_set,
-        pool_credentials: B256::from(creds),
-        max_change_bps_per_day: 500,
-        seconds_per_slot: 12,
-        genesis_time: 0,
-        verifier_delay: 0,
-    };
+        ..OracleConfig::for_address(Address::ZERO)
+    }
+    .with_pool(s.pool_exact, s.pool_set, B256::from(creds));
     let mut code = artifacts.oracle.bytecode.clone();
     code.extend(calldata::oracle_constructor_args(
         &config,

@@ -6,7 +6,7 @@ use stakeproof_contracts::deployment::{Deployment, OracleConfig, VerifierCode, O
 use stakeproof_contracts::evm::MAX_CODE_SIZE;
 use stakeproof_contracts::solc::{Solc, SolcError};
 use stakeproof_contracts::verifier::{self, fr_to_u256};
-use stakeproof_contracts::Report;
+use stakeproof_contracts::{Address, Report};
 use stakeproof_prover::final_artifact::FinalArtifact;
 use stakeproof_prover::srs::Srs;
 
@@ -41,17 +41,14 @@ pub(crate) fn demo_on_chain(art: &FinalArtifact, srs: &Srs) -> Result<Option<ser
     } else {
         VerifierCode::Runtime(compiled.deployed_bytecode.clone())
     };
-    let config = OracleConfig {
-        owner: OWNER,
-        // A set pool's root is scheduled below, from slot 0; until then the constructor holds
-        // it as exact credentials (an address pool must be in its 0x01 form).
-        pool_exact: art.statement.pool_exact || art.statement.pool_set,
-        pool_credentials: sub.pool_credentials.into(),
-        max_change_bps_per_day: 500,
-        seconds_per_slot: 12,
-        genesis_time: 0,
-        verifier_delay: 0,
-    };
+    // The devnet settings (OWNER, 5 %/day, 12-second slots, no timelock) with the proof's pool;
+    // a set pool's root is scheduled below, from slot 0.
+    let s = &art.statement;
+    let config = OracleConfig::for_address(Address::ZERO).with_pool(
+        s.pool_exact,
+        s.pool_set,
+        sub.pool_credentials.into(),
+    );
     // A chain proof's verifier is scheduled as a chain verifier (its reports carry anchors).
     let mut d = match sub.anchors {
         None => Deployment::new(code, config)?,

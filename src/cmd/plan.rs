@@ -186,10 +186,7 @@ pub(crate) fn plan(a: PlanArgs, cfg: &Config) -> Result<()> {
     let lc = s.leaves.config(cfg)?;
     let pool = s.pool.pool(cfg)?;
     let choice = s.srs.choice(cfg)?;
-    let node_k = s
-        .node_k
-        .or(cfg.node_k)
-        .unwrap_or(stakeproof_prover::tree::DEFAULT_NODE_K);
+    let node_k = s.node_k(cfg);
     let source = s.source.resolve(cfg)?;
     if source.state_file().is_none() && a.save_state.is_none() {
         return Err(usage(

@@ -48,6 +48,15 @@ pub(crate) struct ReportSettings {
     pub(super) backend: stakeproof_gpu::BackendChoice,
 }
 
+impl ReportSettings {
+    /// `k` of the aggregation nodes: the flag, else the config file's, else the default.
+    pub(super) fn node_k(&self, cfg: &Config) -> u32 {
+        self.node_k
+            .or(cfg.node_k)
+            .unwrap_or(stakeproof_prover::tree::DEFAULT_NODE_K)
+    }
+}
+
 /// `stakeproof prove`.
 #[derive(Args)]
 pub(crate) struct ProveArgs {
@@ -95,10 +104,7 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
     let work = s.leaves.work(cfg);
     let pool = s.pool.pool(cfg)?;
     let choice = s.srs.choice(cfg)?;
-    let node_k = s
-        .node_k
-        .or(cfg.node_k)
-        .unwrap_or(stakeproof_prover::tree::DEFAULT_NODE_K);
+    let node_k = s.node_k(cfg);
     let source = s.source.resolve(cfg)?;
     let (state, tree) = load_state(&source)?;
     let Some(tree) = tree else {

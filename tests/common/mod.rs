@@ -70,17 +70,13 @@ pub fn deploy_final_verifier(
         .unwrap()
         .try_into()
         .unwrap();
+    // The devnet settings (OWNER, 12-second slots, no timelock) with the proof's pool; a set
+    // pool's root is scheduled from slot 0 below.
     let config = OracleConfig {
-        owner: stakeproof_contracts::deployment::OWNER,
-        // A set pool's root is scheduled from slot 0 below; the constructor holds it as exact
-        // credentials until then (an address pool must be in its 0x01 form).
-        pool_exact: s.pool_exact || s.pool_set,
-        pool_credentials: B256::from(creds),
         max_change_bps_per_day,
-        seconds_per_slot: 12,
-        genesis_time: 0,
-        verifier_delay: 0,
-    };
+        ..OracleConfig::for_address(stakeproof_contracts::Address::ZERO)
+    }
+    .with_pool(s.pool_exact, s.pool_set, B256::from(creds));
     let mut d = match art.chain {
         None => Deployment::new(code, config),
         Some(_) => Deployment::new_chain(code, config),

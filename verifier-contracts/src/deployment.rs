@@ -94,6 +94,20 @@ impl OracleConfig {
     }
 }
 
+impl OracleConfig {
+    /// This config with the pool of a proof: an address (its 0x01 form) or exact credentials
+    /// as they are; a credential set's root held as exact credentials, because the oracle has
+    /// no set until `schedulePoolSet` names it (from slot 0, before any report: see
+    /// [`Deployment::schedule_pool_set`]) and an address pool must be in its 0x01 form.
+    pub fn with_pool(self, exact: bool, set: bool, credentials: B256) -> Self {
+        Self {
+            pool_exact: exact || set,
+            pool_credentials: credentials,
+            ..self
+        }
+    }
+}
+
 /// Lido's second-opinion answer (`getReport(refSlot)`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SecondOpinion {
