@@ -1,10 +1,14 @@
-//! The pure half of `stakeproof submit`: node quantities parsed into the widths they are signed
-//! as, the private key from its hex, fees with checked arithmetic, and the EIP-1559 transaction
-//! encoded (RLP) and signed. No I/O here: the command (`src/cmd/submit.rs`) talks to the node,
-//! and the fuzz target `submit_tx` drives these functions with arbitrary input.
+//! The pure half of `stakeproof submit`: the private key from its hex, fees with checked
+//! arithmetic, and the EIP-1559 transaction built, signed and encoded with alloy
+//! (`alloy-consensus`, the local signer). No I/O here: the command (`src/cmd/submit.rs`) talks
+//! to the node through alloy's provider, and the fuzz target `submit_tx` drives these functions
+//! with arbitrary input.
 
-use k256::ecdsa::{RecoveryId, SigningKey};
-use sha3::{Digest, Keccak256};
+use alloy::consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+use alloy::eips::eip2718::Encodable2718;
+use alloy::primitives::{Address, Bytes, TxKind, B256, U256};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::signers::SignerSync;
 use stakeproof_beacon::hexfmt::{self, HexError};
 use thiserror::Error;
 
@@ -58,34 +62,6 @@ pub enum TxError {
     Signing(String),
 }
 
-/// Parses a JSON-RPC quantity: `0x` and hex digits (any number: a quantity is not bytes),
-/// at most 128 bits.
-pub fn parse_quantity(s: &str) -> Result<u128, String> {
-    let digits = s
-        .strip_prefix("0x")
-        .filter(|d| !d.is_empty())
-        .ok_or_else(|| format!("{s:?} is not 0x and hex digits"))?;
-    // Whole bytes for the one hex parser: one leading zero where the digits are odd.
-    let padded = if digits.len() % 2 == 1 {
-        format!("0{digits}")
-    } else {
-        digits.to_string()
-    };
-    let bytes = hexfmt::parse(&padded).map_err(|_| format!("{s:?} is not a hex quantity"))?;
-    let significant = &bytes[bytes.iter().take_while(|&&b| b == 0).count()..];
-    if significant.len() > 16 {
-        return Err(format!("{s:?} exceeds 128 bits"));
-    }
-    Ok(significant
-        .iter()
-        .fold(0u128, |n, &b| (n << 8) | u128::from(b)))
-}
-
-/// A quantity that must fit the 64 bits `field` is signed as (`s`: the value as given).
-pub fn fit_u64(x: u128, s: &str, field: &str) -> Result<u64, String> {
-    u64::try_from(x).map_err(|_| format!("{s} does not fit the {field}'s 64 bits"))
-}
-
 /// Wei as gwei, exactly (`1.5`, `1201`).
 pub fn gwei(wei: u128) -> String {
     let frac = wei % GWEI;
@@ -110,12 +86,12 @@ fn hex_problem(e: &HexError) -> String {
 
 /// The private key of a key file's text: exactly 32 bytes (64 hex digits, one optional `0x`,
 /// surrounding whitespace), a scalar in `1..n`. Never padded.
-pub fn key_from_hex(text: &str) -> Result<SigningKey, TxError> {
+pub fn key_from_hex(text: &str) -> Result<PrivateKeySigner, TxError> {
     let bytes = hexfmt::parse_fixed::<32>(text).map_err(|e| match e {
         HexError::Length { found, .. } => TxError::KeyLength { found },
         e => TxError::KeyNotHex(hex_problem(&e)),
     })?;
-    SigningKey::from_bytes(&bytes.into()).map_err(|_| TxError::KeyOutOfRange)
+    PrivateKeySigner::from_bytes(&B256::from(bytes)).map_err(|_| TxError::KeyOutOfRange)
 }
 
 /// The fees of the transaction: `max_fee = 2 × base_fee + priority_fee`, checked, at most
@@ -136,48 +112,7 @@ pub fn fees(base: u128, prio: u128, cap_gwei: u64) -> Result<(u128, u128), TxErr
     Ok((max_fee, prio))
 }
 
-/// Keccak-256.
-pub fn keccak(data: &[u8]) -> [u8; 32] {
-    Keccak256::digest(data).into()
-}
-
-/// RLP of a byte string.
-fn rlp_bytes(b: &[u8]) -> Vec<u8> {
-    if b.len() == 1 && b[0] < 0x80 {
-        return b.to_vec();
-    }
-    let mut out = rlp_len(b.len(), 0x80);
-    out.extend_from_slice(b);
-    out
-}
-
-fn rlp_len(len: usize, offset: u8) -> Vec<u8> {
-    if len < 56 {
-        vec![offset + len as u8]
-    } else {
-        let be = len.to_be_bytes();
-        let be: Vec<u8> = be.iter().copied().skip_while(|&x| x == 0).collect();
-        let mut out = vec![offset + 55 + be.len() as u8];
-        out.extend(be);
-        out
-    }
-}
-
-/// RLP of an unsigned integer (big-endian, no leading zeros).
-fn rlp_uint(x: u128) -> Vec<u8> {
-    let be = x.to_be_bytes();
-    let trimmed: Vec<u8> = be.iter().copied().skip_while(|&b| b == 0).collect();
-    rlp_bytes(&trimmed)
-}
-
-fn rlp_list(items: &[Vec<u8>]) -> Vec<u8> {
-    let body: Vec<u8> = items.concat();
-    let mut out = rlp_len(body.len(), 0xc0);
-    out.extend(body);
-    out
-}
-
-/// An EIP-1559 transaction.
+/// An EIP-1559 call (no value, no access list) as `submit` signs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tx {
     /// Chain id.
@@ -191,61 +126,48 @@ pub struct Tx {
     /// Gas limit.
     pub gas: u64,
     /// Recipient.
-    pub to: [u8; 20],
+    pub to: Address,
     /// Calldata.
     pub data: Vec<u8>,
 }
 
+/// A signed transaction: its EIP-2718 encoding (`0x02 ‖ rlp(…)`) and its hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedTx {
+    /// What `eth_sendRawTransaction` takes.
+    pub raw: Vec<u8>,
+    /// The transaction hash (keccak-256 of `raw`).
+    pub hash: B256,
+}
+
 impl Tx {
-    fn fields(&self) -> Vec<Vec<u8>> {
-        vec![
-            rlp_uint(self.chain_id.into()),
-            rlp_uint(self.nonce.into()),
-            rlp_uint(self.max_priority_fee),
-            rlp_uint(self.max_fee),
-            rlp_uint(self.gas.into()),
-            rlp_bytes(&self.to),
-            rlp_uint(0),
-            rlp_bytes(&self.data),
-            rlp_list(&[]),
-        ]
-    }
-
-    /// The signed raw transaction `0x02 ‖ rlp([...fields, y_parity, r, s])`.
-    pub fn sign(&self, key: &SigningKey) -> Result<Vec<u8>, TxError> {
-        let mut pre = vec![2u8];
-        pre.extend(rlp_list(&self.fields()));
-        let hash = keccak(&pre);
-        let (mut sig, mut recid) = key
-            .sign_prehash_recoverable(&hash)
-            .map_err(|e| TxError::Signing(e.to_string()))?;
-        if let Some(low) = sig.normalize_s() {
-            sig = low;
-            recid = RecoveryId::new(!recid.is_y_odd(), recid.is_x_reduced());
+    /// The transaction as alloy's EIP-1559 type.
+    pub fn eip1559(&self) -> TxEip1559 {
+        TxEip1559 {
+            chain_id: self.chain_id,
+            nonce: self.nonce,
+            gas_limit: self.gas,
+            max_fee_per_gas: self.max_fee,
+            max_priority_fee_per_gas: self.max_priority_fee,
+            to: TxKind::Call(self.to),
+            value: U256::ZERO,
+            access_list: Default::default(),
+            input: Bytes::copy_from_slice(&self.data),
         }
-        let (r, s) = sig.split_bytes();
-        let mut fields = self.fields();
-        fields.push(rlp_uint(recid.is_y_odd().into()));
-        fields.push(rlp_bytes(strip(&r)));
-        fields.push(rlp_bytes(strip(&s)));
-        let mut raw = vec![2u8];
-        raw.extend(rlp_list(&fields));
-        Ok(raw)
     }
-}
 
-fn strip(b: &[u8]) -> &[u8] {
-    let i = b.iter().position(|&x| x != 0).unwrap_or(b.len());
-    &b[i..]
-}
-
-/// The address of a key.
-pub fn address_of(key: &SigningKey) -> [u8; 20] {
-    let p = key.verifying_key().to_encoded_point(false);
-    let h = keccak(&p.as_bytes()[1..]);
-    let mut a = [0u8; 20];
-    a.copy_from_slice(&h[12..]);
-    a
+    /// Signs the transaction (alloy's local signer: low-s, y-parity) and encodes it.
+    pub fn sign(&self, key: &PrivateKeySigner) -> Result<SignedTx, TxError> {
+        let tx = self.eip1559();
+        let sig = key
+            .sign_hash_sync(&tx.signature_hash())
+            .map_err(|e| TxError::Signing(e.to_string()))?;
+        let envelope = TxEnvelope::from(tx.into_signed(sig));
+        Ok(SignedTx {
+            raw: envelope.encoded_2718(),
+            hash: *envelope.tx_hash(),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -253,25 +175,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quantities() {
-        assert_eq!(parse_quantity("0x1"), Ok(1));
-        assert_eq!(parse_quantity("0x3b9aca00"), Ok(1_000_000_000));
-        assert_eq!(parse_quantity("0x0"), Ok(0));
-        assert_eq!(
-            parse_quantity("0xffffffffffffffffffffffffffffffff"),
-            Ok(u128::MAX)
-        );
-        assert!(parse_quantity("0x100000000000000000000000000000000").is_err());
-        assert!(parse_quantity("0x").is_err());
-        assert!(parse_quantity("12").is_err());
-        assert!(parse_quantity("0xzz").is_err());
-    }
-
-    #[test]
-    fn widths_and_fees_are_checked() {
-        assert_eq!(fit_u64(u64::MAX.into(), "x", "nonce"), Ok(u64::MAX));
-        let e = fit_u64(0x1_0000_0000_0000_0001, "0x10000000000000001", "chain id").unwrap_err();
-        assert!(e.contains("chain id") && e.contains("64 bits"), "{e}");
+    fn fees_are_checked() {
         assert_eq!(fees(7, GWEI, 1000).unwrap(), (GWEI + 14, GWEI));
         assert_eq!(fees(500 * GWEI, 0, 1000).unwrap().0, 1000 * GWEI);
         assert!(fees(500 * GWEI, 1, 1000).is_err());
@@ -300,5 +204,36 @@ mod tests {
         );
         let e = key_from_hex(&format!("{}zz", "ab".repeat(31))).unwrap_err();
         assert!(!e.to_string().contains("abab"), "{e}");
+    }
+
+    #[test]
+    fn a_signed_transaction_decodes_and_recovers_its_signer() {
+        use alloy::consensus::Transaction;
+        use alloy::eips::eip2718::Decodable2718;
+        let key = key_from_hex(&format!("0x{}", "11".repeat(32))).unwrap();
+        let tx = Tx {
+            chain_id: 11_155_111,
+            nonce: 5,
+            max_priority_fee: GWEI,
+            max_fee: 2 * GWEI + 14,
+            gas: 600_000,
+            to: Address::repeat_byte(0xab),
+            data: vec![1, 2, 3],
+        };
+        let signed = tx.sign(&key).unwrap();
+        assert_eq!(signed.raw[0], 2, "an EIP-1559 envelope");
+        assert_eq!(signed.hash, alloy::primitives::keccak256(&signed.raw));
+        let back = TxEnvelope::decode_2718(&mut signed.raw.as_slice()).unwrap();
+        let TxEnvelope::Eip1559(back) = back else {
+            panic!("not EIP-1559")
+        };
+        let signer = back
+            .signature()
+            .recover_address_from_prehash(&back.signature_hash())
+            .unwrap();
+        assert_eq!(signer, key.address());
+        assert_eq!(back.tx(), &tx.eip1559());
+        assert_eq!(back.tx().max_fee_per_gas(), 2 * GWEI + 14);
+        assert!(back.signature().normalize_s().is_none(), "low s");
     }
 }

@@ -11,26 +11,33 @@
 //! file holds no test.
 #![allow(dead_code)]
 
-use serde_json::{json, Value};
+use alloy::primitives::Bytes;
+use alloy::providers::{Provider, RootProvider};
+use alloy::rpc::types::{BlockNumberOrTag, BlockTransactionsKind, TransactionRequest};
+use alloy::transports::http::{reqwest, Http};
+use serde_json::Value;
 use stakeproof_contracts::calldata::{self, call};
 use stakeproof_contracts::deployment::OracleConfig;
 use stakeproof_contracts::evm::{BEACON_ROOTS_ADDRESS, BEACON_ROOTS_CODE};
 use stakeproof_contracts::{Address, B256, U256};
 use stakeproof_prover::final_artifact::FinalArtifact;
+use std::future::IntoFuture;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Anvil's first two dev accounts (from its default mnemonic) and the first one's key.
-const DEPLOYER: &str = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
-const DEPOSITOR: &str = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
+const DEPLOYER: Address = alloy::primitives::address!("f39fd6e51aad88f6f4ce6ab8827279cfffb92266");
+const DEPOSITOR: Address = alloy::primitives::address!("70997970c51812dc3a010c7d01b50e0d17dc79c8");
 const DEPLOYER_KEY: &str = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
-/// A running anvil, killed when dropped.
+/// A running anvil, killed when dropped, and an alloy provider for it.
 pub struct Anvil {
     child: Child,
     /// Its JSON-RPC endpoint.
     pub url: String,
+    provider: RootProvider<Http<reqwest::Client>>,
+    rt: tokio::runtime::Runtime,
 }
 
 impl Drop for Anvil {
@@ -77,105 +84,104 @@ impl Anvil {
             .stderr(Stdio::null())
             .spawn()
             .expect("start anvil");
+        let url = format!("http://127.0.0.1:{port}");
         let anvil = Anvil {
             child,
-            url: format!("http://127.0.0.1:{port}"),
+            provider: RootProvider::new_http(url.parse().unwrap()),
+            url,
+            rt: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
         };
         let t = Instant::now();
-        while anvil.rpc("eth_chainId", json!([])).is_err() {
+        while anvil.rt.block_on(anvil.provider.get_chain_id()).is_err() {
             assert!(t.elapsed() < Duration::from_secs(30), "anvil did not start");
             std::thread::sleep(Duration::from_millis(100));
         }
         anvil
     }
 
-    /// One JSON-RPC call: its result, or the node's error object.
-    pub fn rpc(&self, method: &str, params: Value) -> Result<Value, Value> {
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-        let answer: Value = ureq::post(&self.url)
-            .timeout(Duration::from_secs(30))
-            .send_json(body)
-            .map_err(|e| json!(e.to_string()))?
-            .into_json()
-            .map_err(|e| json!(e.to_string()))?;
-        match answer.get("error") {
-            Some(e) => Err(e.clone()),
-            None => Ok(answer["result"].clone()),
-        }
+    /// An anvil-only method (`anvil_setCode`, `anvil_setStorageAt`).
+    fn anvil_call<P>(&self, method: &'static str, params: P)
+    where
+        P: serde::Serialize + Clone + Send + Sync + Unpin + std::fmt::Debug,
+    {
+        self.rt
+            .block_on(self.provider.raw_request::<_, Value>(method.into(), params))
+            .unwrap_or_else(|e| panic!("{method}: {e}"));
     }
 
-    /// Sends a transaction from an unlocked dev account and returns its receipt (anvil mines
-    /// it at once); a failed one panics with `what`.
-    fn send(&self, what: &str, from: &str, to: Option<Address>, data: &[u8], wei: u128) -> Value {
-        let mut tx = json!({
-            "from": from,
-            "data": format!("0x{}", hex::encode(data)),
-            "value": format!("{wei:#x}"),
-            "gas": "0x1c9c380",
-        });
+    /// Sends a transaction from an unlocked dev account (`eth_sendTransaction`) and waits for
+    /// its receipt (anvil mines it at once); a failed one panics with `what`.
+    fn send(
+        &self,
+        what: &str,
+        from: Address,
+        to: Option<Address>,
+        data: &[u8],
+        wei: u128,
+    ) -> alloy::rpc::types::TransactionReceipt {
+        let mut tx = TransactionRequest::default()
+            .from(from)
+            .input(Bytes::copy_from_slice(data).into())
+            .value(U256::from(wei))
+            .gas_limit(30_000_000);
         if let Some(to) = to {
-            tx["to"] = json!(to.to_string());
+            tx = tx.to(to);
         }
-        let hash = self
-            .rpc("eth_sendTransaction", json!([tx]))
+        let receipt = self
+            .rt
+            .block_on(async {
+                self.provider
+                    .send_transaction(tx)
+                    .await?
+                    .with_timeout(Some(Duration::from_secs(30)))
+                    .get_receipt()
+                    .await
+            })
             .unwrap_or_else(|e| panic!("{what}: {e}"));
-        let t = Instant::now();
-        loop {
-            let receipt = self
-                .rpc("eth_getTransactionReceipt", json!([hash]))
-                .unwrap();
-            if !receipt.is_null() {
-                assert_eq!(receipt["status"], "0x1", "{what} failed: {receipt}");
-                return receipt;
-            }
-            if t.elapsed() > Duration::from_secs(30) {
-                let tx = self.rpc("eth_getTransactionByHash", json!([hash]));
-                panic!("{what}: no receipt after 30 s for {hash}: {tx:?}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        assert!(receipt.status(), "{what} failed: {receipt:?}");
+        receipt
     }
 
     /// Deploys `code` from the deployer and returns its address.
     fn deploy(&self, what: &str, code: &[u8]) -> Address {
         let r = self.send(what, DEPLOYER, None, code, 0);
-        r["contractAddress"].as_str().unwrap().parse().unwrap()
+        r.contract_address.expect("a creation's address")
     }
 
     /// `eth_call` of `data` on `to`: the 32-byte words returned.
     fn view(&self, to: Address, data: &[u8]) -> Vec<U256> {
+        let tx = TransactionRequest::default()
+            .to(to)
+            .input(Bytes::copy_from_slice(data).into());
         let out = self
-            .rpc(
-                "eth_call",
-                json!([{"to": to.to_string(), "data": format!("0x{}", hex::encode(data))}, "latest"]),
-            )
+            .rt
+            .block_on(self.provider.call(&tx).into_future())
             .unwrap();
-        calldata::decode_words(&hex::decode(&out.as_str().unwrap()[2..]).unwrap())
+        calldata::decode_words(&out)
     }
 
     /// Sets a storage word, as a system call writing the beacon-roots contract would.
     fn set_storage(&self, at: Address, slot: u64, word: [u8; 32]) {
-        self.rpc(
+        self.anvil_call(
             "anvil_setStorageAt",
-            json!([
-                at.to_string(),
-                format!("{slot:#x}"),
-                format!("0x{}", hex::encode(word))
-            ]),
-        )
-        .unwrap();
+            (at, U256::from(slot), B256::from(word)),
+        );
     }
 
     /// The latest block's timestamp.
     fn latest_timestamp(&self) -> u64 {
-        let b = self
-            .rpc("eth_getBlockByNumber", json!(["latest", false]))
-            .unwrap();
-        u64::from_str_radix(
-            b["timestamp"].as_str().unwrap().trim_start_matches("0x"),
-            16,
-        )
-        .unwrap()
+        self.rt
+            .block_on(
+                self.provider
+                    .get_block_by_number(BlockNumberOrTag::Latest, BlockTransactionsKind::Hashes),
+            )
+            .unwrap()
+            .expect("a latest block")
+            .header
+            .timestamp
     }
 }
 
@@ -193,21 +199,19 @@ pub fn submit_on_anvil(
 
     // The chain: verifier, the EIP-4788 contract, the oracle, the LSD.
     let verifier = anvil.deploy("verifier", verifier_creation);
-    anvil
-        .rpc(
-            "anvil_setCode",
-            json!([
-                BEACON_ROOTS_ADDRESS.to_string(),
-                format!("0x{BEACON_ROOTS_CODE}")
-            ]),
-        )
-        .unwrap();
+    anvil.anvil_call(
+        "anvil_setCode",
+        (
+            BEACON_ROOTS_ADDRESS,
+            Bytes::from(hex::decode(BEACON_ROOTS_CODE).unwrap()),
+        ),
+    );
     let creds: [u8; 32] = hex::decode(&s.pool_credentials[2..])
         .unwrap()
         .try_into()
         .unwrap();
     let config = OracleConfig {
-        owner: DEPLOYER.parse().unwrap(),
+        owner: DEPLOYER,
         ..OracleConfig::for_address(Address::ZERO)
     }
     .with_pool(s.pool_exact, s.pool_set, B256::from(creds));

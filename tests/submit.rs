@@ -67,6 +67,8 @@ enum Reply {
     /// The default answer, held back until the flag is set (or 10 s passed); the second flag
     /// is set once it was answered.
     Hold(Arc<AtomicBool>, Arc<AtomicBool>),
+    /// The transaction's receipt, with status 0 (reverted).
+    Reverted,
 }
 
 /// A JSON-RPC stub on 127.0.0.1.
@@ -78,16 +80,46 @@ struct Node {
     calls: Arc<Mutex<Vec<String>>>,
 }
 
+/// The latest block as a node answers `eth_getBlockByNumber("latest", false)`, with
+/// `baseFeePerGas` set to `base` (removed when `Null`).
+fn block(base: Value) -> Value {
+    let word = |b: &str| format!("0x{}", b.repeat(32));
+    let mut b = json!({
+        "hash": word("12"), "parentHash": word("11"),
+        "sha3Uncles": "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347",
+        "miner": format!("0x{}", "00".repeat(20)), "stateRoot": word("21"),
+        "transactionsRoot": word("22"), "receiptsRoot": word("23"),
+        "logsBloom": format!("0x{}", "00".repeat(256)), "difficulty": "0x0", "number": "0x10",
+        "gasLimit": "0x1c9c380", "gasUsed": "0x0", "timestamp": "0x6b49d200", "extraData": "0x",
+        "mixHash": word("00"), "nonce": "0x0000000000000000", "baseFeePerGas": base,
+        "uncles": [], "transactions": [], "size": "0x220",
+    });
+    if b["baseFeePerGas"].is_null() {
+        b.as_object_mut().unwrap().remove("baseFeePerGas");
+    }
+    b
+}
+
+/// The receipt of the transaction `hash`, as a node answers it, with `status`.
+fn receipt(hash: &Value, status: &str) -> Value {
+    json!({
+        "type": "0x2", "status": status, "cumulativeGasUsed": "0x94c1e", "logs": [],
+        "logsBloom": format!("0x{}", "00".repeat(256)), "transactionHash": hash,
+        "transactionIndex": "0x0", "blockHash": format!("0x{}", "12".repeat(32)),
+        "blockNumber": "0x10", "gasUsed": "0x94c1e", "effectiveGasPrice": "0x3b9aca0e",
+        "from": format!("0x{}", "00".repeat(20)), "to": ORACLE, "contractAddress": null,
+    })
+}
+
 fn default_result(method: &str, params: &Value) -> Value {
     match method {
         "eth_chainId" => json!("0xaa36a7"),
         "eth_getTransactionCount" => json!("0x5"),
         "eth_maxPriorityFeePerGas" => json!("0x3b9aca00"),
-        "eth_getBlockByNumber" => json!({"baseFeePerGas": "0x7"}),
+        "eth_getBlockByNumber" => block(json!("0x7")),
         "eth_estimateGas" => json!("0x927c0"),
         "eth_sendRawTransaction" => json!(tx_hash(&raw_of(params))),
-        "eth_getTransactionReceipt" => json!({"status": "0x1", "gasUsed": "0x94c1e",
-            "transactionHash": params[0], "blockNumber": "0x10"}),
+        "eth_getTransactionReceipt" => receipt(&params[0], "0x1"),
         m => panic!("unexpected {m}"),
     }
 }
@@ -124,6 +156,7 @@ fn node_with(replies: &[(&str, Reply)]) -> Node {
             let answer = match replies.get(&method) {
                 None => json!({"result": default_result(&method, &call["params"])}),
                 Some(Reply::Result(v)) => json!({ "result": v }),
+                Some(Reply::Reverted) => json!({"result": receipt(&call["params"][0], "0x0")}),
                 Some(Reply::Error(m)) => json!({"error": {"code": -32000, "message": m}}),
                 Some(Reply::Http(code)) => {
                     req.respond(tiny_http::Response::empty(*code)).unwrap();
@@ -242,6 +275,10 @@ fn submit_sends_the_calldata_signed_by_the_key() {
     let summary = &lines[1];
     assert_eq!(summary["outcome"], "included");
     assert_eq!(summary["status"], "0x1");
+    assert_eq!(
+        (summary["gas_used"].as_u64(), summary["block"].as_u64()),
+        (Some(0x94c1e), Some(16))
+    );
     assert_eq!(summary["nonce"], 5);
     assert_eq!(summary["gas_limit"], 600_000 * 6 / 5);
 
@@ -422,28 +459,19 @@ fn submit_refuses_a_key_file_that_is_not_exactly_32_bytes() {
 #[test]
 fn submit_refuses_node_quantities_that_do_not_fit() {
     let r = |v: &str| Reply::Result(json!(v));
-    let base = |v: &str| Reply::Result(json!({ "baseFeePerGas": v }));
+    let base = |v: &str| Reply::Result(block(json!(v)));
     let cases: Vec<(&str, Reply, Vec<&str>)> = vec![
         // Was signed as chain 1.
         (
             "eth_chainId",
             r("0x10000000000000001"),
-            vec!["eth_chainId", "chain id", "64 bits"],
+            vec!["eth_chainId", "chain id of 64 bits"],
         ),
-        (
-            "eth_chainId",
-            r("0x"),
-            vec!["eth_chainId", "not 0x and hex digits"],
-        ),
-        (
-            "eth_chainId",
-            Reply::Result(json!(1)),
-            vec!["eth_chainId", "not a hex quantity"],
-        ),
+        ("eth_chainId", r("0x"), vec!["eth_chainId", "chain id"]),
         (
             "eth_getTransactionCount",
             r("0x10000000000000005"),
-            vec!["nonce", "64 bits"],
+            vec!["nonce of 64 bits"],
         ),
         (
             "eth_estimateGas",
@@ -456,26 +484,31 @@ fn submit_refuses_node_quantities_that_do_not_fit() {
             r("0xffffffffffffffff"),
             vec!["gas limit", "64 bits"],
         ),
-        // 2 × 2^127 wrapped max fee to the priority fee.
+        // 2 × base fee + a 128-bit tip overflows.
         (
-            "eth_getBlockByNumber",
-            base("0x80000000000000000000000000000000"),
+            "eth_maxPriorityFeePerGas",
+            r(&format!("0x{}", "f".repeat(32))),
             vec!["overflows"],
         ),
         (
             "eth_getBlockByNumber",
-            base(&format!("0x1{}", "0".repeat(32))),
-            vec!["baseFeePerGas", "128 bits"],
+            base(&format!("0x1{}", "0".repeat(16))),
+            vec!["eth_getBlockByNumber", "baseFeePerGas of 64 bits"],
         ),
         (
             "eth_getBlockByNumber",
             base("0xzz"),
-            vec!["baseFeePerGas", "not a hex quantity"],
+            vec!["eth_getBlockByNumber", "baseFeePerGas of 64 bits"],
+        ),
+        (
+            "eth_getBlockByNumber",
+            Reply::Result(block(Value::Null)),
+            vec!["no baseFeePerGas"],
         ),
         (
             "eth_getBlockByNumber",
             Reply::Result(json!({})),
-            vec!["no baseFeePerGas"],
+            vec!["eth_getBlockByNumber", "not a block"],
         ),
         // 2 × 600 + 1 gwei is above the default cap of 1000 gwei.
         (
@@ -492,7 +525,7 @@ fn submit_refuses_node_quantities_that_do_not_fit() {
         (
             "eth_maxPriorityFeePerGas",
             r("0xzz"),
-            vec!["eth_maxPriorityFeePerGas"],
+            vec!["eth_maxPriorityFeePerGas", "priority fee of 128 bits"],
         ),
     ];
     for (method, reply, expected) in cases {
@@ -610,9 +643,9 @@ fn submit_exits_6_with_the_hash_when_the_node_fails_after_sending() {
         ),
         (
             "eth_getTransactionReceipt",
-            Reply::Result(json!({"status": "0x7"})),
+            Reply::Result(json!({"status": "0x1"})),
             &[],
-            "status",
+            "not a receipt",
         ),
         (
             "eth_sendRawTransaction",
@@ -670,8 +703,7 @@ fn submit_exits_6_with_the_hash_when_the_node_fails_after_sending() {
         err.contains("nonce too low") && err.contains("was not sent"),
         "{err}"
     );
-    let reverted = Reply::Result(json!({"status": "0x0", "gasUsed": "0x5208"}));
-    let n = node_with(&[("eth_getTransactionReceipt", reverted)]);
+    let n = node_with(&[("eth_getTransactionReceipt", Reply::Reverted)]);
     let out = submit(&n.url, KEY, &[]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");

@@ -50,7 +50,7 @@ pub const TARGETS: &[Target] = &[
     },
     Target {
         name: "submit_tx",
-        what: "submit's transaction builder: node quantities, the key file's text, fees against the cap, RLP and signing",
+        what: "submit's transaction builder: the key file's text, fees against the cap, alloy's encoding and signing",
         run: submit_tx,
     },
 ];
@@ -211,10 +211,12 @@ fn abi_report(data: &[u8]) {
     let _ = words.len();
 }
 
-/// Lines: chain id, nonce, gas, base fee, priority fee (JSON-RPC quantities), the fee cap in
-/// gwei (decimal), the key file's text; the rest is calldata. Each is parsed as `submit` does;
-/// when all parse, the transaction is built and signed and its hash taken.
+/// Lines: chain id, nonce, gas (decimal), base fee, priority fee (wei, decimal), the fee cap
+/// in gwei (decimal), the key file's text; the rest is calldata. The fees are checked against
+/// the cap as `submit` does; when all parse, the transaction is built, signed (alloy) and
+/// decoded back.
 fn submit_tx(data: &[u8]) {
+    use alloy::eips::eip2718::Decodable2718;
     use stakeproof::tx;
     let text = String::from_utf8_lossy(data);
     let mut lines = text.splitn(8, '\n');
@@ -223,17 +225,10 @@ fn submit_tx(data: &[u8]) {
     let cap: u64 = next().trim().parse().unwrap_or(1000);
     let key = tx::key_from_hex(next());
     let calldata = next().as_bytes().to_vec();
-    let q = |s: &str, field: &str| {
-        tx::parse_quantity(s)
-            .ok()
-            .and_then(|x| tx::fit_u64(x, s, field).ok())
-    };
-    let (Some(chain_id), Some(nonce), Some(gas)) =
-        (q(chain, "chain id"), q(nonce, "nonce"), q(gas, "gas limit"))
-    else {
+    let (Ok(chain_id), Ok(nonce), Ok(gas)) = (chain.parse(), nonce.parse(), gas.parse()) else {
         return;
     };
-    let (Ok(base), Ok(prio)) = (tx::parse_quantity(base), tx::parse_quantity(prio)) else {
+    let (Ok(base), Ok(prio)) = (base.parse::<u128>(), prio.parse::<u128>()) else {
         return;
     };
     let Ok((max_fee, max_priority_fee)) = tx::fees(base, prio, cap) else {
@@ -249,10 +244,12 @@ fn submit_tx(data: &[u8]) {
         max_priority_fee,
         max_fee,
         gas,
-        to: tx::address_of(&key),
+        to: key.address(),
         data: calldata,
     };
-    if let Ok(raw) = t.sign(&key) {
-        let _ = tx::keccak(&raw);
+    if let Ok(signed) = t.sign(&key) {
+        let back = alloy::consensus::TxEnvelope::decode_2718(&mut signed.raw.as_slice())
+            .expect("a signed transaction decodes");
+        assert_eq!(*back.tx_hash(), signed.hash);
     }
 }

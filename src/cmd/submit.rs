@@ -1,21 +1,32 @@
-//! `stakeproof submit`: sends `BeaconBalanceOracle.submitReport` (`submitChainReport` for a chain proof) for a final proof file as a
-//! signed EIP-1559 transaction over JSON-RPC (`eth_sendRawTransaction`), and waits for its
-//! receipt. The key is read from a file (exactly 32 bytes of hex) and never printed.
+//! `stakeproof submit`: sends `BeaconBalanceOracle.submitReport` (`submitChainReport` for a chain
+//! proof) for a final proof file as a signed EIP-1559 transaction, and waits for its receipt.
+//! The Ethereum plumbing is alloy's: its HTTP provider makes the JSON-RPC calls, its consensus
+//! types encode the transaction and its local signer signs it (`stakeproof::tx`). The key is
+//! read from a file (exactly 32 bytes of hex) and never printed.
 //!
-//! Every quantity from the node is parsed into the width it is signed as (chain id, nonce and
-//! gas 64 bits, fees 128 bits) with checked arithmetic, and a max fee per gas above
-//! `--max-fee-gwei` is refused before signing. The transaction hash is computed locally
-//! (keccak of the raw transaction), checked against the node's answer and printed as soon as
-//! the node took the transaction; a failure after that exits with
+//! Node quantities are decoded by alloy into the widths they are signed as (chain id, nonce,
+//! gas and base fee 64 bits, the priority fee 128 bits; anything wider is an error naming the
+//! call), fees use checked arithmetic, and a max fee per gas above `--max-fee-gwei` is refused
+//! before signing. The transaction hash is computed locally, checked against the node's answer
+//! and printed as soon as the node took the transaction; a failure after that exits with
 //! [`ExitCode::SentUnknown`](crate::exit::ExitCode::SentUnknown) (6), saying that the
 //! transaction was sent.
 
+use alloy::primitives::{Address, B256};
+use alloy::providers::{Provider, RootProvider};
+use alloy::rpc::client::RpcClient;
+use alloy::rpc::types::{
+    BlockNumberOrTag, BlockTransactionsKind, TransactionReceipt, TransactionRequest,
+};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::transports::http::reqwest::{self, Url};
+use alloy::transports::http::Http;
+use alloy::transports::{RpcError, TransportErrorKind};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
-use k256::ecdsa::SigningKey;
 use serde_json::{json, Value};
 use stakeproof::beacon::hexfmt;
-use stakeproof::tx::{self, address_of, fit_u64, gwei, keccak, parse_quantity, Tx, GWEI};
+use stakeproof::tx::{self, gwei, Tx, GWEI};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -29,8 +40,6 @@ const DEFAULT_MAX_FEE_GWEI: u64 = 1000;
 const DEFAULT_PRIORITY_FEE: u128 = GWEI;
 /// A key file longer than this is not a key file (64 hex digits, `0x`, whitespace).
 const MAX_KEY_FILE_BYTES: u64 = 1024;
-/// The longest JSON-RPC answer read.
-const MAX_ANSWER_BYTES: u64 = 1 << 20;
 /// The longest a single JSON-RPC call may take, body included.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -79,7 +88,7 @@ fn parse_address(s: &str) -> std::result::Result<[u8; 20], String> {
 }
 
 /// Reads the private key from its file ([`tx::key_from_hex`]); no error text shows the key.
-fn read_key(path: &Path) -> Result<SigningKey> {
+fn read_key(path: &Path) -> Result<PrivateKeySigner> {
     let name = || format!("key file {}", path.display());
     let mut text = String::new();
     std::fs::File::open(path)
@@ -105,133 +114,137 @@ enum Delivery {
     Unknown,
 }
 
-/// A failed JSON-RPC call.
+/// A failed JSON-RPC call (made by alloy's provider), named for the method.
 #[derive(Debug, thiserror::Error)]
 #[error("{method} to {url}: {msg}")]
-struct RpcError {
-    method: String,
+struct CallError {
+    method: &'static str,
     url: String,
     msg: String,
     delivery: Delivery,
     /// The node answered a JSON-RPC error object.
     node_error: bool,
+    /// The node answered something that is not what the method returns (a quantity too wide
+    /// for its field, a receipt without a valid status): asking again will not mend it.
+    malformed: bool,
 }
 
-struct Rpc {
+/// The node, through alloy: its HTTP transport (each call bounded by [`CALL_TIMEOUT`]) and
+/// provider. Every call is made on one current-thread runtime and its failure classified.
+struct Node {
     url: String,
-    agent: ureq::Agent,
+    provider: RootProvider<Http<reqwest::Client>>,
+    rt: tokio::runtime::Runtime,
 }
 
-impl Rpc {
-    fn fail(&self, method: &str, msg: String, delivery: Delivery) -> RpcError {
-        RpcError {
-            method: method.into(),
+impl Node {
+    fn connect(url: &str) -> Result<Self> {
+        let parsed: Url = url
+            .parse()
+            .map_err(|e| anyhow!("--rpc-url {url:?} is not a URL: {e}"))?;
+        let http = reqwest::Client::builder()
+            .timeout(CALL_TIMEOUT)
+            .build()
+            .context("building the HTTP client")?;
+        let client = RpcClient::new(Http::with_client(http, parsed), false);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the runtime for the node's calls")?;
+        Ok(Self {
+            url: url.to_string(),
+            provider: RootProvider::new(client),
+            rt,
+        })
+    }
+
+    /// Runs one call of `method`, bounded by `timeout`, and names its failure; `what` says
+    /// what the answer must be (for a malformed one).
+    fn run<T>(
+        &self,
+        method: &'static str,
+        what: &str,
+        timeout: Duration,
+        call: impl std::future::IntoFuture<Output = Result<T, RpcError<TransportErrorKind>>>,
+    ) -> Result<T, CallError> {
+        let answer = self
+            .rt
+            .block_on(async { tokio::time::timeout(timeout, call.into_future()).await });
+        let fail = |msg: String, delivery, node_error| CallError {
+            method,
             url: self.url.clone(),
             msg,
             delivery,
-            node_error: false,
-        }
-    }
-
-    /// Reads at most [`MAX_ANSWER_BYTES`] of an answer as JSON.
-    fn read(&self, method: &str, resp: ureq::Response) -> Result<Value, RpcError> {
-        let mut body = Vec::new();
-        let unknown = |msg| self.fail(method, msg, Delivery::Unknown);
-        resp.into_reader()
-            .take(MAX_ANSWER_BYTES + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| unknown(format!("reading the answer: {e}")))?;
-        if body.len() as u64 > MAX_ANSWER_BYTES {
-            return Err(unknown(format!(
-                "the answer exceeds {MAX_ANSWER_BYTES} bytes"
-            )));
-        }
-        serde_json::from_slice(&body).map_err(|e| unknown(format!("the answer is not JSON: {e}")))
-    }
-
-    /// One call, bounded by `timeout` (body included).
-    fn call_within(
-        &self,
-        method: &str,
-        params: Value,
-        timeout: Duration,
-    ) -> Result<Value, RpcError> {
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-        let answer = match self.agent.post(&self.url).timeout(timeout).send_json(body) {
-            Ok(resp) => self.read(method, resp)?,
-            Err(ureq::Error::Status(code, resp)) => {
-                let delivery = if code < 500 {
-                    Delivery::Refused
-                } else {
-                    Delivery::Unknown
-                };
-                match self.read(method, resp) {
-                    Ok(v) if v.get("error").is_some() => v,
-                    _ => return Err(self.fail(method, format!("HTTP status {code}"), delivery)),
-                }
-            }
-            Err(ureq::Error::Transport(t)) => {
-                use ureq::ErrorKind::*;
-                let delivery = match t.kind() {
-                    InvalidUrl
-                    | UnknownScheme
-                    | Dns
-                    | InsecureRequestHttpsOnly
-                    | ConnectionFailed
-                    | InvalidProxyUrl
-                    | ProxyConnect
-                    | ProxyUnauthorized => Delivery::Refused,
-                    _ => Delivery::Unknown,
-                };
-                return Err(self.fail(method, t.to_string(), delivery));
-            }
+            node_error,
+            malformed: false,
         };
-        if let Some(err) = answer.get("error") {
-            // A revert's data names the oracle's error: `ReportAlreadySubmitted(slot: …)`.
-            let reverted = err
-                .get("data")
-                .and_then(Value::as_str)
-                .and_then(|d| hexfmt::parse(d).ok())
-                .and_then(|d| stakeproof_contracts::errors::describe_revert(&d))
-                .map(|d| format!(": the oracle reverted with {d}"))
-                .unwrap_or_default();
-            return Err(RpcError {
-                node_error: true,
-                ..self.fail(
-                    method,
+        match answer {
+            Ok(Ok(v)) => Ok(v),
+            Err(_) => Err(fail(
+                format!("no answer within {} s", timeout.as_secs()),
+                Delivery::Unknown,
+                false,
+            )),
+            Ok(Err(RpcError::ErrorResp(err))) => {
+                // A revert's data names the oracle's error: `ReportAlreadySubmitted(slot: …)`.
+                let reverted = err
+                    .as_revert_data()
+                    .and_then(|d| stakeproof_contracts::errors::describe_revert(&d))
+                    .map(|d| format!(": the oracle reverted with {d}"))
+                    .unwrap_or_default();
+                Err(fail(
                     format!("the node answered an error{reverted}: {err}"),
                     Delivery::Refused,
-                )
-            });
+                    true,
+                ))
+            }
+            Ok(Err(RpcError::DeserError { err, text })) => {
+                let shown: String = text.chars().take(200).collect();
+                Err(CallError {
+                    malformed: true,
+                    ..fail(
+                        format!("the answer is not {what} ({err}): {shown}"),
+                        Delivery::Unknown,
+                        false,
+                    )
+                })
+            }
+            Ok(Err(e)) => {
+                let delivery = delivery_of(&e);
+                Err(fail(e.to_string(), delivery, false))
+            }
         }
-        answer
-            .get("result")
-            .cloned()
-            .ok_or_else(|| self.fail(method, "the answer has no result".into(), Delivery::Unknown))
     }
 
-    fn call(&self, method: &str, params: Value) -> Result<Value, RpcError> {
-        self.call_within(method, params, CALL_TIMEOUT)
-    }
-
-    /// A quantity signed as 64 bits: `field` names it.
-    fn quantity_u64(&self, method: &str, params: Value, field: &str) -> Result<u64> {
-        let v = self.call(method, params)?;
-        u64_of(method, &v, field)
+    fn call<T>(
+        &self,
+        method: &'static str,
+        what: &str,
+        call: impl std::future::IntoFuture<Output = Result<T, RpcError<TransportErrorKind>>>,
+    ) -> Result<T, CallError> {
+        self.run(method, what, CALL_TIMEOUT, call)
     }
 }
 
-/// `v`, answered to `method`, as the 64-bit `field`.
-fn u64_of(method: &str, v: &Value, field: &str) -> Result<u64> {
-    let x = quantity_of(v).map_err(|e| anyhow!("{method}: {e}"))?;
-    fit_u64(x, &v.to_string(), field).map_err(|e| anyhow!("{method}: {e}"))
-}
-
-fn quantity_of(v: &Value) -> std::result::Result<u128, String> {
-    let s = v
-        .as_str()
-        .ok_or_else(|| format!("not a hex quantity: {v}"))?;
-    parse_quantity(s)
+/// Whether a call that failed without a JSON-RPC error object may have reached the node.
+fn delivery_of(e: &RpcError<TransportErrorKind>) -> Delivery {
+    match e {
+        // Nothing was sent: the request could not be built.
+        RpcError::SerError(_) | RpcError::UnsupportedFeature(_) | RpcError::LocalUsageError(_) => {
+            Delivery::Refused
+        }
+        RpcError::Transport(TransportErrorKind::HttpError(h)) if h.status < 500 => {
+            Delivery::Refused
+        }
+        RpcError::Transport(TransportErrorKind::Custom(c)) => {
+            match c.downcast_ref::<reqwest::Error>() {
+                Some(r) if r.is_connect() || r.is_builder() => Delivery::Refused,
+                _ => Delivery::Unknown,
+            }
+        }
+        // No answer, a broken one, or HTTP 5xx: the node may have acted on it.
+        _ => Delivery::Unknown,
+    }
 }
 
 /// A failure once the transaction was (or may have been) sent: exit code 6, the hash, and why
@@ -260,47 +273,63 @@ pub(crate) fn submit(a: SubmitArgs) -> Result<()> {
     let sub = submission(&art).with_context(|| format!("proof file {}", a.proof.display()))?;
     let data = sub.calldata(a.timestamp);
     let key = read_key(&a.key_file)?;
-    let from = address_of(&key);
-    let rpc = Rpc {
-        url: a.rpc_url.clone(),
-        agent: ureq::AgentBuilder::new().timeout(CALL_TIMEOUT).build(),
-    };
-    let chain_id = rpc.quantity_u64("eth_chainId", json!([]), "chain id")?;
-    let nonce = rpc.quantity_u64(
+    let from = key.address();
+    let oracle = Address::from(a.oracle);
+    let node = Node::connect(&a.rpc_url)?;
+    let p = &node.provider;
+    let chain_id = node.call("eth_chainId", "a chain id of 64 bits", p.get_chain_id())?;
+    if chain_id == 0 {
+        // No network has it, and a transaction for it replays nowhere useful.
+        bail!("eth_chainId: the node answered chain id 0: refusing to sign");
+    }
+    let nonce = node.call(
         "eth_getTransactionCount",
-        json!([hexfmt::encode(from), "pending"]),
-        "nonce",
+        "a nonce of 64 bits",
+        p.get_transaction_count(from).pending(),
     )?;
-    let prio = match rpc.call("eth_maxPriorityFeePerGas", json!([])) {
-        Ok(v) => quantity_of(&v).map_err(|e| anyhow!("eth_maxPriorityFeePerGas: {e}"))?,
+    let prio = match node.call(
+        "eth_maxPriorityFeePerGas",
+        "a priority fee of 128 bits",
+        p.get_max_priority_fee_per_gas(),
+    ) {
+        Ok(v) => v,
         // A node without the method.
         Err(e) if e.node_error => DEFAULT_PRIORITY_FEE,
         Err(e) => return Err(e.into()),
     };
-    let block = rpc.call("eth_getBlockByNumber", json!(["latest", false]))?;
-    let base = match block.get("baseFeePerGas") {
-        None | Some(Value::Null) => {
-            bail!("eth_getBlockByNumber: no baseFeePerGas (a pre-London chain?)")
-        }
-        Some(v) => {
-            quantity_of(v).map_err(|e| anyhow!("eth_getBlockByNumber: baseFeePerGas {e}"))?
-        }
+    let block = node
+        .call(
+            "eth_getBlockByNumber",
+            "a block (its baseFeePerGas of 64 bits)",
+            p.get_block_by_number(BlockNumberOrTag::Latest, BlockTransactionsKind::Hashes),
+        )?
+        .ok_or_else(|| anyhow!("eth_getBlockByNumber: the node has no latest block"))?;
+    let Some(base) = block.header.base_fee_per_gas else {
+        bail!("eth_getBlockByNumber: no baseFeePerGas (a pre-London chain?)")
     };
-    let (max_fee, prio) = tx::fees(base, prio, a.max_fee_gwei)?;
-    let call = json!({"from": hexfmt::encode(from), "to": hexfmt::encode(a.oracle), "data": hexfmt::encode(&data)});
+    let (max_fee, prio) = tx::fees(base.into(), prio, a.max_fee_gwei)?;
     let gas = match a.gas_limit {
         Some(g) => g,
         None => {
-            let est = rpc.call("eth_estimateGas", json!([call])).map_err(|e| {
-                let node_error = e.node_error;
-                let e = anyhow::Error::from(e);
-                if node_error {
-                    e.context("the oracle would reject the report (eth_estimateGas failed)")
-                } else {
-                    e
-                }
-            })?;
-            let est = u64_of("eth_estimateGas", &est, "gas limit")?;
+            let call = TransactionRequest::default()
+                .from(from)
+                .to(oracle)
+                .input(data.clone().into());
+            let est = node
+                .call(
+                    "eth_estimateGas",
+                    "a gas limit of 64 bits",
+                    p.estimate_gas(&call),
+                )
+                .map_err(|e| {
+                    let node_error = e.node_error;
+                    let e = anyhow::Error::from(e);
+                    if node_error {
+                        e.context("the oracle would reject the report (eth_estimateGas failed)")
+                    } else {
+                        e
+                    }
+                })?;
             u64::try_from(u128::from(est) * 6 / 5).map_err(|_| {
                 anyhow!("eth_estimateGas: {est} plus 20% does not fit the gas limit's 64 bits")
             })?
@@ -315,16 +344,16 @@ pub(crate) fn submit(a: SubmitArgs) -> Result<()> {
         max_priority_fee: prio,
         max_fee,
         gas,
-        to: a.oracle,
+        to: oracle,
         data,
     };
-    let raw = tx.sign(&key)?;
-    let hash = hexfmt::encode(keccak(&raw));
+    let signed = tx.sign(&key)?;
+    let hash = hexfmt::encode(signed.hash);
     let mut out = json!({
         "outcome": "sent",
         "transaction": hash,
         "from": hexfmt::encode(from),
-        "oracle": hexfmt::encode(a.oracle),
+        "oracle": hexfmt::encode(oracle),
         "chain_id": chain_id,
         "nonce": nonce,
         "gas_limit": gas,
@@ -343,7 +372,11 @@ pub(crate) fn submit(a: SubmitArgs) -> Result<()> {
         }
         Err(e)
     };
-    match rpc.call("eth_sendRawTransaction", json!([hexfmt::encode(&raw)])) {
+    match node.call(
+        "eth_sendRawTransaction",
+        "a transaction hash",
+        p.send_raw_transaction(&signed.raw),
+    ) {
         Err(e) if e.delivery == Delivery::Refused => {
             bail!("the transaction {hash} was not sent (the node refused it or could not be reached): {e}")
         }
@@ -354,18 +387,15 @@ pub(crate) fn submit(a: SubmitArgs) -> Result<()> {
                 sent_unknown(&hash, nonce, "may have been sent", &reason),
             );
         }
-        Ok(v) if v.as_str().map(str::to_ascii_lowercase) != Some(hash.clone()) => {
-            let reason = if v.is_string() {
-                format!("the node answered the hash {v}, not the transaction's own")
-            } else {
-                format!("the node answered {v} instead of its hash")
-            };
-            let sent = if v.is_string() {
-                "was probably sent"
-            } else {
-                "may have been sent"
-            };
-            return unknown(&mut out, sent_unknown(&hash, nonce, sent, &reason));
+        Ok(pending) if *pending.tx_hash() != signed.hash => {
+            let reason = format!(
+                "the node answered the hash {}, not the transaction's own",
+                hexfmt::encode(pending.tx_hash())
+            );
+            return unknown(
+                &mut out,
+                sent_unknown(&hash, nonce, "was probably sent", &reason),
+            );
         }
         Ok(_) => {}
     }
@@ -384,46 +414,43 @@ pub(crate) fn submit(a: SubmitArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let receipt = match wait_receipt(&rpc, &hash, Duration::from_secs(a.wait)) {
+    let receipt = match wait_receipt(&node, signed.hash, Duration::from_secs(a.wait)) {
         Ok(r) => r,
         Err(reason) => {
             return unknown(&mut out, sent_unknown(&hash, nonce, "WAS sent", &reason));
         }
     };
-    let status = receipt.get("status").and_then(Value::as_str);
-    out["status"] = json!(status);
-    out["gas_used"] = receipt.get("gasUsed").cloned().unwrap_or(Value::Null);
-    out["block"] = receipt.get("blockNumber").cloned().unwrap_or(Value::Null);
-    match status {
-        Some("0x1") => {
-            out["outcome"] = json!("included");
-            if a.json {
-                emit(&out.to_string())?;
-            } else {
-                emit(&format!(
-                    "included: the oracle accepted the report for slot {}",
-                    sub.report.slot
-                ))?;
-            }
-            Ok(())
+    out["status"] = json!(if receipt.status() { "0x1" } else { "0x0" });
+    out["gas_used"] = json!(receipt.gas_used);
+    out["block"] = json!(receipt.block_number);
+    if receipt.status() {
+        out["outcome"] = json!("included");
+        if a.json {
+            emit(&out.to_string())?;
+        } else {
+            emit(&format!(
+                "included: the oracle accepted the report for slot {}",
+                sub.report.slot
+            ))?;
         }
-        Some("0x0") => {
-            out["outcome"] = json!("reverted");
-            if a.json {
-                emit(&out.to_string())?;
-            }
-            bail!("transaction {hash} was included but reverted: the oracle rejected the report")
+        Ok(())
+    } else {
+        out["outcome"] = json!("reverted");
+        if a.json {
+            emit(&out.to_string())?;
         }
-        _ => {
-            let reason = format!("its receipt has no valid status: {receipt}");
-            unknown(&mut out, sent_unknown(&hash, nonce, "WAS sent", &reason))
-        }
+        bail!("transaction {hash} was included but reverted: the oracle rejected the report")
     }
 }
 
 /// Polls `eth_getTransactionReceipt` for `hash` until `wait` has passed (each call bounded by
-/// what is left). Errors say why no receipt came; a node failure is retried until then.
-fn wait_receipt(rpc: &Rpc, hash: &str, wait: Duration) -> std::result::Result<Value, String> {
+/// what is left). Errors say why no receipt came; a node failure (a broken receipt included)
+/// is retried until then.
+fn wait_receipt(
+    node: &Node,
+    hash: B256,
+    wait: Duration,
+) -> std::result::Result<TransactionReceipt, String> {
     let deadline = Instant::now() + wait;
     let mut last_error = None;
     loop {
@@ -434,21 +461,22 @@ fn wait_receipt(rpc: &Rpc, hash: &str, wait: Duration) -> std::result::Result<Va
                 None => format!("no receipt within {} s (--wait)", wait.as_secs()),
             });
         }
-        match rpc.call_within(
+        match node.run(
             "eth_getTransactionReceipt",
-            json!([hash]),
+            "a receipt",
             left.min(CALL_TIMEOUT),
+            node.provider.get_transaction_receipt(hash),
         ) {
-            Ok(Value::Null) => last_error = None,
-            Ok(r) => {
-                let theirs = r.get("transactionHash").and_then(Value::as_str);
-                if theirs.is_some_and(|h| !h.eq_ignore_ascii_case(hash)) {
-                    return Err(format!(
-                        "the node answered the receipt of another transaction: {r}"
-                    ));
-                }
-                return Ok(r);
+            Ok(None) => last_error = None,
+            Ok(Some(r)) if r.transaction_hash != hash => {
+                return Err(format!(
+                    "the node answered the receipt of another transaction, {}",
+                    hexfmt::encode(r.transaction_hash)
+                ));
             }
+            Ok(Some(r)) => return Ok(r),
+            // A receipt that does not decode will not decode the next time either.
+            Err(e) if e.malformed => return Err(e.to_string()),
             Err(e) => last_error = Some(e),
         }
         std::thread::sleep(

@@ -1,7 +1,8 @@
-//! ABI encoding of the oracle's calls and the verifier's public-input layout.
+//! The oracle's calldata and the verifier's public-input layout.
 //!
-//! Only what this crate's contracts need: static words, static tuples and arrays inline, and
-//! `bytes` arguments in the tail.
+//! The ABI encoding is alloy's: the oracle's calls and constructor through the `sol!` bindings
+//! generated from its source ([`crate::bindings`]), and any other call by signature
+//! ([`call`]) through `alloy-dyn-abi`.
 //!
 //! The public-input layout is the circuits' (`stakeproof_circuits::aggregation::layout`: the
 //! accumulator, then the final statement, `FinalStatement::to_instances`). A proof's own
@@ -11,6 +12,9 @@
 //! deployed contract. This crate does not depend on the circuits, so the positions are named
 //! once, in [`inputs_at`].
 
+use crate::bindings::BeaconBalanceOracle as Oracle;
+use alloy::dyn_abi::DynSolValue;
+use alloy::sol_types::{SolCall, SolConstructor, SolValue};
 use revm::primitives::{keccak256, Address, B256, U256};
 
 /// Number of KZG accumulator limbs at the front of the public inputs (four coordinates of
@@ -97,20 +101,32 @@ impl Report {
         ]
     }
 
-    /// Decodes the static tuple encoding (seven words); `None` if too short or out of range.
-    pub fn from_abi(data: &[u8]) -> Option<Self> {
-        let w = decode_words(data);
-        if w.len() < 7 {
-            return None;
+    /// The report as the oracle's `Report` struct (its `sol!` binding).
+    pub fn to_sol(&self) -> Oracle::Report {
+        Oracle::Report {
+            slot: self.slot,
+            registryLength: self.registry_length,
+            validatorCount: self.validator_count,
+            totalBalanceGwei: self.total_balance_gwei,
+            activeCount: self.active_count,
+            exitedCount: self.exited_count,
+            slashedCount: self.slashed_count,
         }
+    }
+
+    /// Decodes the static tuple encoding (the first seven words, as `latestReport` returns
+    /// it or a call's arguments start with it); `None` if too short or a word is out of its
+    /// field's range.
+    pub fn from_abi(data: &[u8]) -> Option<Self> {
+        let r = Oracle::Report::abi_decode(data.get(..7 * 32)?, true).ok()?;
         Some(Self {
-            slot: w[0].try_into().ok()?,
-            registry_length: w[1].try_into().ok()?,
-            validator_count: w[2].try_into().ok()?,
-            total_balance_gwei: w[3].try_into().ok()?,
-            active_count: w[4].try_into().ok()?,
-            exited_count: w[5].try_into().ok()?,
-            slashed_count: w[6].try_into().ok()?,
+            slot: r.slot,
+            registry_length: r.registryLength,
+            validator_count: r.validatorCount,
+            total_balance_gwei: r.totalBalanceGwei,
+            active_count: r.activeCount,
+            exited_count: r.exitedCount,
+            slashed_count: r.slashedCount,
         })
     }
 }
@@ -151,24 +167,19 @@ pub fn selector(signature: &str) -> [u8; 4] {
     [h[0], h[1], h[2], h[3]]
 }
 
-/// ABI-encodes `tokens` as a parameter list (heads, then the tails of dynamic arguments).
-pub fn encode(tokens: &[Token]) -> Vec<u8> {
-    let head_len = 32 * tokens.len();
-    let mut head = Vec::with_capacity(head_len);
-    let mut tail = Vec::new();
-    for t in tokens {
-        match t {
-            Token::Word(w) => head.extend_from_slice(&w.to_be_bytes::<32>()),
-            Token::Bytes(b) => {
-                head.extend_from_slice(&U256::from(head_len + tail.len()).to_be_bytes::<32>());
-                tail.extend_from_slice(&U256::from(b.len()).to_be_bytes::<32>());
-                tail.extend_from_slice(b);
-                tail.resize(tail.len() + (32 - b.len() % 32) % 32, 0);
-            }
+impl Token {
+    fn to_dyn(&self) -> DynSolValue {
+        match self {
+            // Any static word encodes as itself; uint256 carries it unchanged.
+            Token::Word(w) => DynSolValue::Uint(*w, 256),
+            Token::Bytes(b) => DynSolValue::Bytes(b.clone()),
         }
     }
-    head.extend(tail);
-    head
+}
+
+/// ABI-encodes `tokens` as a parameter list (heads, then the tails of dynamic arguments).
+pub fn encode(tokens: &[Token]) -> Vec<u8> {
+    DynSolValue::Tuple(tokens.iter().map(Token::to_dyn).collect()).abi_encode_params()
 }
 
 /// Calldata of the function `signature` with `tokens`.
@@ -191,11 +202,13 @@ pub fn submit_report(
     accumulator: &[U256; NUM_ACCUMULATOR_LIMBS],
     proof: &[u8],
 ) -> Vec<u8> {
-    let mut tokens: Vec<Token> = report.to_words().into_iter().map(Token::Word).collect();
-    tokens.push(Token::Word(U256::from(timestamp)));
-    tokens.extend(accumulator.iter().copied().map(Token::Word));
-    tokens.push(Token::Bytes(proof.to_vec()));
-    call(SUBMIT_REPORT_SIGNATURE, &tokens)
+    Oracle::submitReportCall {
+        r: report.to_sol(),
+        timestamp: U256::from(timestamp),
+        accumulator: *accumulator,
+        proof: proof.to_vec().into(),
+    }
+    .abi_encode()
 }
 
 /// Calldata of `BeaconBalanceOracle.submitChainReport(report, timestamp, anchorOld, anchorNew,
@@ -209,37 +222,35 @@ pub fn submit_chain_report(
     accumulator: &[U256; NUM_ACCUMULATOR_LIMBS],
     proof: &[u8],
 ) -> Vec<u8> {
-    let mut tokens: Vec<Token> = report.to_words().into_iter().map(Token::Word).collect();
-    tokens.push(Token::Word(U256::from(timestamp)));
-    tokens.push(Token::Word(anchor_old));
-    tokens.push(Token::Word(anchor_new));
-    tokens.extend(accumulator.iter().copied().map(Token::Word));
-    tokens.push(Token::Bytes(proof.to_vec()));
-    call(SUBMIT_CHAIN_REPORT_SIGNATURE, &tokens)
+    Oracle::submitChainReportCall {
+        r: report.to_sol(),
+        timestamp: U256::from(timestamp),
+        anchorOld: anchor_old,
+        anchorNew: anchor_new,
+        accumulator: *accumulator,
+        proof: proof.to_vec().into(),
+    }
+    .abi_encode()
 }
 
 /// Calldata of `BeaconBalanceOracle.scheduleVerifier(verifier, activationSlot)` (owner only):
 /// an unanchored (24-input) verifier.
 pub fn schedule_verifier(verifier: Address, activation_slot: u64) -> Vec<u8> {
-    call(
-        "scheduleVerifier(address,uint64)",
-        &[
-            address_word(verifier).into(),
-            U256::from(activation_slot).into(),
-        ],
-    )
+    Oracle::scheduleVerifierCall {
+        verifier,
+        activationSlot: activation_slot,
+    }
+    .abi_encode()
 }
 
 /// Calldata of `BeaconBalanceOracle.scheduleChainVerifier(verifier, activationSlot)` (owner
 /// only): an anchored verifier of the chain design (26 inputs).
 pub fn schedule_chain_verifier(verifier: Address, activation_slot: u64) -> Vec<u8> {
-    call(
-        "scheduleChainVerifier(address,uint64)",
-        &[
-            address_word(verifier).into(),
-            U256::from(activation_slot).into(),
-        ],
-    )
+    Oracle::scheduleChainVerifierCall {
+        verifier,
+        activationSlot: activation_slot,
+    }
+    .abi_encode()
 }
 
 /// ABI-encoded constructor arguments of `BeaconBalanceOracle` (append to its creation code):
@@ -250,17 +261,18 @@ pub fn oracle_constructor_args(
     initial_verifier: Address,
     beacon_roots: Address,
 ) -> Vec<u8> {
-    encode(&[
-        address_word(config.owner).into(),
-        bool_word(config.pool_exact).into(),
-        b256_word(config.pool_credentials).into(),
-        address_word(initial_verifier).into(),
-        U256::from(config.max_change_bps_per_day).into(),
-        address_word(beacon_roots).into(),
-        U256::from(config.seconds_per_slot).into(),
-        U256::from(config.genesis_time).into(),
-        U256::from(config.verifier_delay).into(),
-    ])
+    Oracle::constructorCall {
+        owner_: config.owner,
+        poolExact_: config.pool_exact,
+        poolCredentials_: config.pool_credentials,
+        initialVerifier: initial_verifier,
+        maxChangeBpsPerDay_: U256::from(config.max_change_bps_per_day),
+        beaconRoots_: beacon_roots,
+        secondsPerSlot_: U256::from(config.seconds_per_slot),
+        genesisTime_: U256::from(config.genesis_time),
+        verifierDelay_: U256::from(config.verifier_delay),
+    }
+    .abi_encode()
 }
 
 /// The verifier's public inputs for a report, exactly as `BeaconBalanceOracle` builds them

@@ -1,10 +1,12 @@
 //! The oracle's custom errors, read from its Solidity source (so this list cannot drift from
-//! the contract), and the decoding of revert data into `Name(param: value, …)` for messages:
-//! what `stakeproof submit` prints when a node says the oracle would revert.
+//! the contract, and no compiler is needed to read it), and the decoding of revert data into
+//! `Name(param: value, …)` for messages: what `stakeproof submit` prints when a node says the
+//! oracle would revert. Each declaration is parsed, and revert data decoded, by alloy
+//! (`alloy-json-abi`, `alloy-dyn-abi`).
 
-use crate::calldata::selector;
 use crate::contracts::ORACLE_SOURCE;
-use revm::primitives::U256;
+use alloy::dyn_abi::{DynSolValue, JsonAbiExt};
+use alloy::json_abi::Error as AbiError;
 
 /// A custom error the oracle declares.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -13,38 +15,38 @@ pub struct ContractError {
     pub name: String,
     /// Its parameters: (Solidity type, name).
     pub params: Vec<(String, String)>,
+    abi: AbiError,
 }
 
 impl ContractError {
     /// The canonical signature, e.g. `ReportAlreadySubmitted(uint64)`.
     pub fn signature(&self) -> String {
-        let types: Vec<&str> = self.params.iter().map(|(t, _)| t.as_str()).collect();
-        format!("{}({})", self.name, types.join(","))
+        self.abi.signature()
+    }
+
+    /// Its 4-byte selector.
+    pub fn selector(&self) -> [u8; 4] {
+        self.abi.selector().0
     }
 }
 
-/// Every `error Name(type name, …);` declaration of a Solidity source, in order.
+/// Every `error Name(type name, …);` declaration of a Solidity source, in order (one per line,
+/// as the contracts write them).
 pub fn declared_errors(source: &str) -> Vec<ContractError> {
     source
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("error "))
+        .map(str::trim)
+        .filter(|l| l.starts_with("error "))
         .filter_map(|decl| {
-            let (name, rest) = decl.split_once('(')?;
-            let (args, _) = rest.split_once(')')?;
-            let params = args
-                .split(',')
-                .map(str::trim)
-                .filter(|a| !a.is_empty())
-                .map(|a| {
-                    let mut it = a.split_whitespace();
-                    let ty = it.next().unwrap_or_default().to_string();
-                    let pname = it.last().unwrap_or_default().to_string();
-                    (ty, pname)
-                })
-                .collect();
+            let abi = AbiError::parse(decl.trim_end_matches(';')).ok()?;
             Some(ContractError {
-                name: name.trim().to_string(),
-                params,
+                name: abi.name.clone(),
+                params: abi
+                    .inputs
+                    .iter()
+                    .map(|p| (p.ty.clone(), p.name.clone()))
+                    .collect(),
+                abi,
             })
         })
         .collect()
@@ -55,35 +57,31 @@ pub fn oracle_errors() -> Vec<ContractError> {
     declared_errors(ORACLE_SOURCE)
 }
 
-/// One static ABI word as its type reads it.
-fn format_word(ty: &str, word: &[u8]) -> String {
-    if ty == "address" {
-        format!("0x{}", hex::encode(&word[12..]))
-    } else if ty == "bool" {
-        (word[31] != 0).to_string()
-    } else if ty.starts_with("uint") {
-        U256::from_be_slice(word).to_string()
-    } else {
-        format!("0x{}", hex::encode(word))
+/// One decoded argument as a message shows it.
+fn show(v: &DynSolValue) -> String {
+    match v {
+        DynSolValue::Address(a) => format!("0x{}", hex::encode(a)),
+        DynSolValue::Bool(b) => b.to_string(),
+        DynSolValue::Uint(u, _) => u.to_string(),
+        DynSolValue::Int(i, _) => i.to_string(),
+        DynSolValue::FixedBytes(w, size) => format!("0x{}", hex::encode(&w[..*size])),
+        DynSolValue::Bytes(b) => format!("0x{}", hex::encode(b)),
+        DynSolValue::String(s) => format!("{s:?}"),
+        other => format!("{other:?}"),
     }
 }
 
 /// Revert data of an oracle error as `Name(param: value, …)`; `None` when its selector is not
-/// one of the oracle's errors or its arguments are cut short.
+/// one of the oracle's errors or its arguments do not decode.
 pub fn describe_revert(data: &[u8]) -> Option<String> {
     let sel: [u8; 4] = data.get(..4)?.try_into().ok()?;
-    let e = oracle_errors()
-        .into_iter()
-        .find(|e| selector(&e.signature()) == sel)?;
-    let args = &data[4..];
-    if args.len() < 32 * e.params.len() {
-        return None;
-    }
+    let e = oracle_errors().into_iter().find(|e| e.selector() == sel)?;
+    let values = e.abi.abi_decode_input(&data[4..], true).ok()?;
     let shown: Vec<String> = e
         .params
         .iter()
-        .zip(args.chunks(32))
-        .map(|((ty, name), w)| format!("{name}: {}", format_word(ty, w)))
+        .zip(&values)
+        .map(|((_, name), v)| format!("{name}: {}", show(v)))
         .collect();
     Some(format!("{}({})", e.name, shown.join(", ")))
 }
@@ -91,6 +89,8 @@ pub fn describe_revert(data: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calldata::selector;
+    use revm::primitives::U256;
 
     #[test]
     fn the_oracle_errors_are_read_from_its_source() {

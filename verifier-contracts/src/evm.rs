@@ -1,7 +1,8 @@
 //! An in-memory test chain over revm: deploy contracts, move time, call them, decode reverts,
 //! measure gas, and the EIP-4788 beacon-roots contract with its system-call writes.
 
-use crate::calldata::selector;
+use alloy::json_abi::JsonAbi;
+use alloy::sol_types::{Panic, Revert, SolError};
 use revm::{
     inspector_handle_register,
     primitives::{
@@ -160,24 +161,14 @@ impl TestChain {
         self.code_size_limit = limit;
     }
 
-    /// Registers the custom errors of a contract ABI (JSON array) for revert decoding.
+    /// Registers the custom errors of a contract ABI (JSON array, as solc writes it) for
+    /// revert decoding; an ABI that does not parse registers nothing.
     pub fn register_errors(&mut self, abi: &serde_json::Value) {
-        for item in abi.as_array().into_iter().flatten() {
-            if item.get("type").and_then(|t| t.as_str()) != Some("error") {
-                continue;
-            }
-            let Some(name) = item.get("name").and_then(|n| n.as_str()) else {
-                continue;
-            };
-            let types: Vec<String> = item
-                .get("inputs")
-                .and_then(|i| i.as_array())
-                .into_iter()
-                .flatten()
-                .map(abi_type)
-                .collect();
-            let signature = format!("{name}({})", types.join(","));
-            self.errors.insert(selector(&signature), name.to_string());
+        let Ok(abi) = serde_json::from_value::<JsonAbi>(abi.clone()) else {
+            return;
+        };
+        for e in abi.errors() {
+            self.errors.insert(e.selector().0, e.name.clone());
         }
     }
 
@@ -193,16 +184,11 @@ impl TestChain {
         if let Some(name) = self.errors.get(&sel) {
             return name.clone();
         }
-        if sel == selector("Error(string)") && data.len() >= 68 {
-            let len = U256::from_be_slice(&data[36..68]).saturating_to::<usize>();
-            let msg = data
-                .get(68..68 + len)
-                .map(String::from_utf8_lossy)
-                .unwrap_or_default();
-            return format!("Error({msg})");
+        if let Ok(r) = Revert::abi_decode(data, true) {
+            return format!("Error({})", r.reason);
         }
-        if sel == selector("Panic(uint256)") && data.len() >= 36 {
-            return format!("Panic(0x{:x})", U256::from_be_slice(&data[4..36]));
+        if let Ok(p) = Panic::abi_decode(data, true) {
+            return format!("Panic(0x{:x})", p.code);
         }
         format!("0x{}", hex::encode(sel))
     }
@@ -440,27 +426,6 @@ impl TestChain {
             .flatten()
             .map(|a| a.nonce)
             .unwrap_or(0)
-    }
-}
-
-/// The canonical ABI type string of an ABI JSON parameter (tuples expanded).
-fn abi_type(param: &serde_json::Value) -> String {
-    let ty = param
-        .get("type")
-        .and_then(|t| t.as_str())
-        .unwrap_or_default();
-    match ty.strip_prefix("tuple") {
-        Some(suffix) => {
-            let inner: Vec<String> = param
-                .get("components")
-                .and_then(|c| c.as_array())
-                .into_iter()
-                .flatten()
-                .map(abi_type)
-                .collect();
-            format!("({}){suffix}", inner.join(","))
-        }
-        None => ty.to_string(),
     }
 }
 

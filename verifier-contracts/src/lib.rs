@@ -7,6 +7,7 @@
 //! See `verifier-contracts/README.md`.
 #![warn(missing_docs)]
 
+pub mod bindings;
 pub mod calldata;
 pub mod contracts;
 pub mod deployment;
