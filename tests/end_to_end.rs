@@ -316,6 +316,28 @@ fn cli_checks(path: &Path, work: &Path, art: &FinalArtifact) {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["verified"], true, "{v}");
+    // Its key is the one published for its circuit and setup (prover/published-keys.json).
+    assert_eq!(v["key"], "published", "{v}");
+    // Another expected key is refused after the proof verified: exit 5, both digests named.
+    let other = format!("0x{}", "ab".repeat(32));
+    let out = bin()
+        .args([
+            "verify",
+            p,
+            "--unsafe-srs",
+            "--work-dir",
+            w,
+            "--expect-vk",
+            &other,
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(
+        err.contains(&other) && err.contains(&art.circuit.vk_digest),
+        "{err}"
+    );
 
     tamper_final_proof::rejected_by_the_cli(work, art);
 

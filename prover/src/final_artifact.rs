@@ -178,6 +178,23 @@ impl FinalArtifact {
         })
     }
 
+    /// Refuses an artifact whose key differs from the published key of its circuit and setup
+    /// ([`crate::published`]): what a prover checks before writing it, `keys_dir` being the
+    /// key cache its keys came from.
+    pub fn check_published(&self, keys_dir: &Path) -> Result<(), PipelineError> {
+        match self.key_status() {
+            crate::published::KeyStatus::Differs(p) => Err(PipelineError::KeyNotPublished {
+                circuit: self.circuit.name.clone(),
+                setup: self.setup.id.clone(),
+                made: self.circuit.vk_digest.clone(),
+                published: p.vk_digest.clone(),
+                label: p.label.clone(),
+                keys_dir: keys_dir.display().to_string(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Writes the artifact atomically (no partial file under `path`, ever).
     pub fn write(&self, path: &Path) -> Result<(), PipelineError> {
         let json = serde_json::to_vec_pretty(self).expect("artifact serializes");

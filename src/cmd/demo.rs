@@ -173,6 +173,11 @@ pub(crate) fn demo(a: DemoArgs) -> Result<()> {
             "circuit": art.circuit.name,
             "k": art.circuit.params.degree,
             "vk_digest": art.circuit.vk_digest,
+            // The demo's circuit and setup are published: its key must be that one.
+            "key_published": matches!(
+                art.key_status(),
+                stakeproof_prover::published::KeyStatus::Published(_)
+            ),
             "proof_sha256": proof_digest(&art),
             "proof_bytes": art.proof_bytes().map(|p| p.len()),
             "nodes": out.nodes.len(),
@@ -232,6 +237,15 @@ pub(crate) fn demo(a: DemoArgs) -> Result<()> {
         println!(
             "  statement equals the native report, bound to block root {}",
             f["statement"]["block_root"].as_str().unwrap_or_default()
+        );
+        println!(
+            "  verifying key {}: {}",
+            f["vk_digest"].as_str().unwrap_or_default(),
+            if f["key_published"] == true {
+                "the one this release publishes for the demo circuit and setup"
+            } else {
+                "NOT the published one (other leaf sizes or k than the default)"
+            }
         );
         println!("  file: {}", f["artifact"].as_str().unwrap_or_default());
     } else if a.leaves_only {

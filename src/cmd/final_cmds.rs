@@ -10,6 +10,7 @@ use stakeproof::beacon::{atomic, hexfmt};
 use stakeproof_contracts::calldata::NUM_ACCUMULATOR_LIMBS;
 use stakeproof_contracts::verifier;
 use stakeproof_prover::final_artifact::FinalArtifact;
+use stakeproof_prover::published::KeyStatus;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -28,14 +29,88 @@ pub(crate) struct VerifyArgs {
     /// Work directory (where an unsafe local setup is cached) [default: .stakeproof-work].
     #[arg(long)]
     work_dir: Option<PathBuf>,
-    /// Also require this verifying-key digest (as `prove` and `verify` print it): the key of the
-    /// circuit your verifier contract was generated from.
-    #[arg(long, value_name = "DIGEST")]
-    expect_vk: Option<String>,
+    #[command(flatten)]
+    key: KeyArgs,
     /// Machine-readable output (also printed, with `"verified": false`, when the proof does not
     /// verify).
     #[arg(long)]
     json: bool,
+}
+
+/// Which verifying key a final proof may carry. By default, the key this release publishes
+/// for its circuit and setup (`prover/published-keys.json`).
+#[derive(Args)]
+pub(crate) struct KeyArgs {
+    /// Require this verifying-key digest (as `prove` and `verify` print it): the key of the
+    /// circuit your verifier contract was generated from. It replaces the published key.
+    #[arg(long, value_name = "DIGEST")]
+    expect_vk: Option<String>,
+    /// Accept a key that is not published for the proof's circuit and setup (your own setup
+    /// or circuit sizes): the proof is then checked against the key it carries only, which
+    /// says nothing about its circuit. A key that differs from a published one is still refused.
+    #[arg(long, conflicts_with = "expect_vk")]
+    any_key: bool,
+}
+
+/// Why a proof's key is trusted.
+enum KeyTrust {
+    /// The published key of its circuit and setup (its label).
+    Published(String),
+    /// The one `--expect-vk` names.
+    Expected,
+    /// Unpublished, accepted with `--any-key`.
+    Unpublished,
+}
+
+impl KeyTrust {
+    fn name(&self) -> &'static str {
+        match self {
+            KeyTrust::Published(_) => "published",
+            KeyTrust::Expected => "expected",
+            KeyTrust::Unpublished => "unpublished",
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            KeyTrust::Published(label) => format!("the published key of its circuit ({label})"),
+            KeyTrust::Expected => "the one --expect-vk names".into(),
+            KeyTrust::Unpublished => {
+                "UNPUBLISHED (--any-key): the proof was checked against the key it carries only"
+                    .into()
+            }
+        }
+    }
+}
+
+/// Whether the verifying key of `art` (a proof that verifies against it) is one to trust: the
+/// key `--expect-vk` names, else the published one of its circuit and setup, else an
+/// unpublished one only with `--any-key`.
+fn trust_key(art: &FinalArtifact, k: &KeyArgs) -> Result<KeyTrust> {
+    let digest = &art.circuit.vk_digest;
+    if let Some(e) = &k.expect_vk {
+        if !e.eq_ignore_ascii_case(digest) {
+            return Err(CliError::Rejected(format!(
+                "verifying key {digest} is not the expected {e}"
+            ))
+            .into());
+        }
+        return Ok(KeyTrust::Expected);
+    }
+    match art.key_status() {
+        KeyStatus::Published(p) => Ok(KeyTrust::Published(p.label.clone())),
+        KeyStatus::Differs(p) => Err(CliError::Rejected(format!(
+            "verifying key {digest} is not the published key {} of circuit {} under setup {} ({}): the proof is for another circuit than the one this release publishes",
+            p.vk_digest, p.circuit, p.setup, p.label
+        ))
+        .into()),
+        KeyStatus::Unpublished if k.any_key => Ok(KeyTrust::Unpublished),
+        KeyStatus::Unpublished => Err(CliError::Rejected(format!(
+            "verifying key {digest} of circuit {} (k={}) under setup {} is not one this release publishes (prover/published-keys.json). The proof verifies against the key it carries, but any key verifies its own proofs: give --expect-vk with the digest your verifier contract was generated from, or --any-key for your own setup or circuit sizes",
+            art.circuit.name, art.circuit.params.degree, art.setup.id
+        ))
+        .into()),
+    }
 }
 
 /// `stakeproof export-verifier`.
@@ -58,6 +133,8 @@ pub(crate) struct ExportArgs {
     /// Work directory (where an unsafe local setup is cached) [default: .stakeproof-work].
     #[arg(long)]
     work_dir: Option<PathBuf>,
+    #[command(flatten)]
+    key: KeyArgs,
     /// Only write the Solidity source and ABI, even when solc-js is installed.
     #[arg(long)]
     no_compile: bool,
@@ -88,21 +165,25 @@ pub(crate) fn verify(a: VerifyArgs, cfg: &Config) -> Result<()> {
     let checked = submission(&art).and_then(|_| {
         let srs = srs_for(a.srs.choice_opt(cfg), &art, &work)?;
         let pb = spinner("verifying the proof");
-        let r = art.verify(&srs, a.expect_vk.as_deref());
+        let r = art.verify(&srs, None);
         pb.finish_and_clear();
-        r.map_err(|e| CliError::Rejected(e).into())
+        r.map_err(|e| anyhow::Error::from(CliError::Rejected(e)))?;
+        trust_key(&art, &a.key)
     });
-    if let Err(e) = checked {
-        if a.json && matches!(e.downcast_ref(), Some(CliError::Rejected(_))) {
-            let out = serde_json::json!({
-                "verified": false,
-                "file": a.file,
-                "error": format!("{e:#}"),
-            });
-            println!("{}", serde_json::to_string_pretty(&out)?);
+    let trust = match checked {
+        Ok(t) => t,
+        Err(e) => {
+            if a.json && matches!(e.downcast_ref(), Some(CliError::Rejected(_))) {
+                let out = serde_json::json!({
+                    "verified": false,
+                    "file": a.file,
+                    "error": format!("{e:#}"),
+                });
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            }
+            return Err(e.context(format!("proof file {}", a.file.display())));
         }
-        return Err(e.context(format!("proof file {}", a.file.display())));
-    }
+    };
     let s = &art.statement;
     if a.json {
         let out = serde_json::json!({
@@ -115,6 +196,7 @@ pub(crate) fn verify(a: VerifyArgs, cfg: &Config) -> Result<()> {
             "circuit": art.circuit.name,
             "k": art.circuit.params.degree,
             "vk_digest": art.circuit.vk_digest,
+            "key": trust.name(),
             "proof_sha256": proof_digest(&art),
             "setup": art.setup,
             "unsafe_srs": art.setup.unsafe_local,
@@ -125,6 +207,7 @@ pub(crate) fn verify(a: VerifyArgs, cfg: &Config) -> Result<()> {
     }
     println!("verified: {}", a.file.display());
     print_statement(&art);
+    println!("key                 {}", trust.describe());
     Ok(())
 }
 
@@ -208,6 +291,7 @@ pub(crate) fn export_verifier(a: ExportArgs, cfg: &Config) -> Result<()> {
     let pb = spinner("verifying the proof and generating its Solidity verifier");
     let source = verifier_source(&art, &srs)?;
     pb.finish_and_clear();
+    let trust = trust_key(&art, &a.key)?;
     let compiled = if a.no_compile {
         None
     } else {
@@ -228,6 +312,7 @@ pub(crate) fn export_verifier(a: ExportArgs, cfg: &Config) -> Result<()> {
         "circuit": art.circuit.name,
         "k": art.circuit.params.degree,
         "vk_digest": art.circuit.vk_digest,
+        "key": trust.name(),
         "public_inputs": art.instances.len(),
         "accumulator_limbs": NUM_ACCUMULATOR_LIMBS,
         "setup": art.setup,
@@ -259,6 +344,7 @@ pub(crate) fn export_verifier(a: ExportArgs, cfg: &Config) -> Result<()> {
         art.circuit.vk_digest,
         art.instances.len()
     );
+    println!("key: {}", trust.describe());
     for f in &files {
         println!("  {}", f.display());
     }

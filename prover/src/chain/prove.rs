@@ -699,6 +699,7 @@ pub fn prove_chain(
     let path = work
         .root
         .join(format!("chain-proof-slot-{}.json", plan.slot));
+    artifact.check_published(&work.keys().dir)?;
     artifact.write(&path)?;
     let cache = ChainCache::save(&work.root, plan)?;
     Ok(ChainProof {

@@ -497,6 +497,7 @@ pub fn prove(
         t0.elapsed().as_secs_f64(),
     )?;
     let path = work.root.join(format!("proof-slot-{}.json", state.slot()));
+    artifact.check_published(&work.keys().dir)?;
     artifact.write(&path)?;
     Ok(ReportProof {
         artifact,
