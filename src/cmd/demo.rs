@@ -173,7 +173,7 @@ pub(crate) fn demo(a: DemoArgs) -> Result<()> {
             "circuit": art.circuit.name,
             "k": art.circuit.params.degree,
             "vk_digest": art.circuit.vk_digest,
-            // The demo's circuit and setup are published: its key must be that one.
+            // Whether its circuit and setup have a published key (prover/published-keys.json).
             "key_published": matches!(
                 art.key_status(),
                 stakeproof_prover::published::KeyStatus::Published(_)
@@ -244,7 +244,7 @@ pub(crate) fn demo(a: DemoArgs) -> Result<()> {
             if f["key_published"] == true {
                 "the one this release publishes for the demo circuit and setup"
             } else {
-                "NOT the published one (other leaf sizes or k than the default)"
+                "not a published key (the demo's own leaf sizes and UNSAFE setup: `verify` takes it with --any-key)"
             }
         );
         println!("  file: {}", f["artifact"].as_str().unwrap_or_default());
