@@ -339,6 +339,43 @@ fn cli_checks(path: &Path, work: &Path, art: &FinalArtifact) {
         "{err}"
     );
 
+    // The same proof under a circuit name nothing is published for: refused without a flag
+    // (exit 5, naming the flags), accepted with --any-key and reported as unpublished.
+    let mut renamed = art.clone();
+    renamed.circuit.name = format!("agg-own-sizes-to-final-{}", "0".repeat(12));
+    let rp = work.join("renamed.json");
+    renamed.write(&rp).unwrap();
+    let r = rp.to_str().unwrap();
+    let out = bin()
+        .args(["verify", r, "--unsafe-srs", "--work-dir", w])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(
+        err.contains("not one this release publishes") && err.contains("--any-key"),
+        "{err}"
+    );
+    let out = bin()
+        .args([
+            "verify",
+            r,
+            "--unsafe-srs",
+            "--work-dir",
+            w,
+            "--any-key",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["key"], "unpublished", "{v}");
+
     tamper_final_proof::rejected_by_the_cli(work, art);
 
     let dir = work.join("exported");

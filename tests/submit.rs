@@ -69,6 +69,8 @@ enum Reply {
     Hold(Arc<AtomicBool>, Arc<AtomicBool>),
     /// The transaction's receipt, with status 0 (reverted).
     Reverted,
+    /// The transaction's receipt with a pre-Byzantium post-state root and no status.
+    RootOnly,
 }
 
 /// A JSON-RPC stub on 127.0.0.1.
@@ -157,6 +159,12 @@ fn node_with(replies: &[(&str, Reply)]) -> Node {
                 None => json!({"result": default_result(&method, &call["params"])}),
                 Some(Reply::Result(v)) => json!({ "result": v }),
                 Some(Reply::Reverted) => json!({"result": receipt(&call["params"][0], "0x0")}),
+                Some(Reply::RootOnly) => {
+                    let mut r = receipt(&call["params"][0], "0x1");
+                    r.as_object_mut().unwrap().remove("status");
+                    r["root"] = json!(format!("0x{}", "77".repeat(32)));
+                    json!({ "result": r })
+                }
                 Some(Reply::Error(m)) => json!({"error": {"code": -32000, "message": m}}),
                 Some(Reply::Http(code)) => {
                     req.respond(tiny_http::Response::empty(*code)).unwrap();
@@ -521,6 +529,12 @@ fn submit_refuses_node_quantities_that_do_not_fit() {
             r(&format!("{:#x}", 1u128 << 100)),
             vec!["--max-fee-gwei"],
         ),
+        // A node that answers more than 1 MiB is cut off.
+        (
+            "eth_chainId",
+            r(&format!("0x{}", "0".repeat(2 << 20))),
+            vec!["eth_chainId", "exceeds 1048576 bytes"],
+        ),
         // A malformed tip is an error, not the 1 gwei default.
         (
             "eth_maxPriorityFeePerGas",
@@ -665,6 +679,20 @@ fn submit_exits_6_with_the_hash_when_the_node_fails_after_sending() {
             &[],
             "may have been sent",
         ),
+        // A success status without a JSON-RPC answer: the node may have taken it.
+        (
+            "eth_sendRawTransaction",
+            Reply::Http(202),
+            &[],
+            "may have been sent",
+        ),
+        // A receipt without a status says nothing of the outcome.
+        (
+            "eth_getTransactionReceipt",
+            Reply::RootOnly,
+            &[],
+            "post-state root",
+        ),
     ];
     for (method, reply, flags, reason) in cases {
         for json in [false, true] {
@@ -709,6 +737,17 @@ fn submit_exits_6_with_the_hash_when_the_node_fails_after_sending() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     let hash = tx_hash(&n.sent.lock().unwrap()[0]);
     assert!(err.contains("reverted") && err.contains(&hash), "{err}");
+    // A 4xx refusal of the send: not sent, exit 1.
+    let n = node_with(&[("eth_sendRawTransaction", Reply::Http(403))]);
+    let out = submit(&n.url, KEY, &[]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("was not sent") && err.contains("403"), "{err}");
+    // The node already holds these very bytes: sent; the receipt is waited for as usual.
+    let n = node_with(&[("eth_sendRawTransaction", Reply::Error("already known"))]);
+    let out = submit(&n.url, KEY, &["--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(json_lines(&out).last().unwrap()["outcome"], "included");
     // --wait 0: sent, not waited for, exit 0.
     let n = node_with(&[("eth_getTransactionReceipt", Reply::Error("not asked"))]);
     let out = submit(&n.url, KEY, &["--wait", "0"]);

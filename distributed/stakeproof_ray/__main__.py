@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{summary['jobs_total']} jobs ({summary['jobs_resumed']} resumed, "
               f"{summary['jobs_retried']} retried) in {summary['elapsed_ms'] / 1000:.1f} s")
         if "artifact" in summary:
-            print(f"final proof: {summary['artifact']} (check it with `stakeproof verify FILE`)")
+            print(f"final proof: {summary['artifact']} (check it with `stakeproof verify FILE`, adding --expect-vk DIGEST or --any-key when its circuit and setup are not published)")
         print(f"summary: {summary['summary']}")
     return 0
 

@@ -183,14 +183,16 @@ impl FinalArtifact {
     /// key cache its keys came from.
     pub fn check_published(&self, keys_dir: &Path) -> Result<(), PipelineError> {
         match self.key_status() {
-            crate::published::KeyStatus::Differs(p) => Err(PipelineError::KeyNotPublished {
-                circuit: self.circuit.name.clone(),
-                setup: self.setup.id.clone(),
-                made: self.circuit.vk_digest.clone(),
-                published: p.vk_digest.clone(),
-                label: p.label.clone(),
-                keys_dir: keys_dir.display().to_string(),
-            }),
+            crate::published::KeyStatus::Differs(p) => Err(PipelineError::KeyNotPublished(
+                Box::new(crate::published::KeyNotPublished {
+                    circuit: self.circuit.name.clone(),
+                    setup: self.setup.id.clone(),
+                    made: self.circuit.vk_digest.clone(),
+                    published: p.vk_digest.clone(),
+                    label: p.label.clone(),
+                    keys_dir: keys_dir.display().to_string(),
+                }),
+            )),
             _ => Ok(()),
         }
     }

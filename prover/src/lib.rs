@@ -125,23 +125,8 @@ pub enum PipelineError {
     /// The final key made from the work directory's keys is not the published key of its
     /// circuit and setup ([`published`]): a cached key was changed, or is stale. Nothing was
     /// written.
-    #[error(
-        "the final key made here, {made}, is not the published key {published} of circuit {circuit} under setup {setup} ({label}): a cached key in {keys_dir} was changed or is stale. Delete that directory and prove again; no final proof was written"
-    )]
-    KeyNotPublished {
-        /// The final circuit's name.
-        circuit: String,
-        /// The setup's id.
-        setup: String,
-        /// The digest of the key made here.
-        made: String,
-        /// The published digest.
-        published: String,
-        /// The published key's label.
-        label: String,
-        /// The work directory's key cache.
-        keys_dir: String,
-    },
+    #[error(transparent)]
+    KeyNotPublished(Box<published::KeyNotPublished>),
     /// A circuit's public inputs differ from its native twin's (a bug, or a witness the
     /// circuit reads differently): caught before proving, reported like [`Self::Mismatch`].
     #[error(

@@ -43,6 +43,27 @@ struct PublishedFile {
     keys: Vec<PublishedKey>,
 }
 
+/// A final key made from a work directory's keys that is not the published key of its circuit
+/// and setup.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the final key made here, {made}, is not the published key {published} of circuit {circuit} under setup {setup} ({label}): a cached key in {keys_dir} was changed or is stale. Delete that directory and prove again; no final proof was written"
+)]
+pub struct KeyNotPublished {
+    /// The final circuit's name.
+    pub circuit: String,
+    /// The setup's id.
+    pub setup: String,
+    /// The digest of the key made here.
+    pub made: String,
+    /// The published digest.
+    pub published: String,
+    /// The published key's label.
+    pub label: String,
+    /// The work directory's key cache.
+    pub keys_dir: String,
+}
+
 /// What a proof's verifying key is against the published keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyStatus<'a> {

@@ -244,7 +244,7 @@ pub(crate) fn demo(a: DemoArgs) -> Result<()> {
             if f["key_published"] == true {
                 "the one this release publishes for the demo circuit and setup"
             } else {
-                "not a published key (the demo's own leaf sizes and UNSAFE setup: `verify` takes it with --any-key)"
+                "not a published key (the demo's own leaf sizes and UNSAFE setup: `verify` takes it with --unsafe-srs --any-key)"
             }
         );
         println!("  file: {}", f["artifact"].as_str().unwrap_or_default());

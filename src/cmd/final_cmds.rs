@@ -46,8 +46,9 @@ pub(crate) struct KeyArgs {
     #[arg(long, value_name = "DIGEST")]
     expect_vk: Option<String>,
     /// Accept a key that is not published for the proof's circuit and setup (your own setup
-    /// or circuit sizes): the proof is then checked against the key it carries only, which
-    /// says nothing about its circuit. A key that differs from a published one is still refused.
+    /// or circuit sizes). This accepts any key at all (a file's circuit name is not bound to its
+    /// key): the proof is checked against the key it carries only, which says nothing about its
+    /// circuit.
     #[arg(long, conflicts_with = "expect_vk")]
     any_key: bool,
 }

@@ -5,6 +5,7 @@ mod circuit_info;
 mod demo;
 mod estimate;
 mod final_cmds;
+mod node;
 mod onchain;
 mod pipeline;
 mod plan;

@@ -12,16 +12,13 @@
 //! [`ExitCode::SentUnknown`](crate::exit::ExitCode::SentUnknown) (6), saying that the
 //! transaction was sent.
 
+use alloy::consensus::{Eip658Value, TxReceipt};
 use alloy::primitives::{Address, B256};
-use alloy::providers::{Provider, RootProvider};
-use alloy::rpc::client::RpcClient;
+use alloy::providers::Provider;
 use alloy::rpc::types::{
     BlockNumberOrTag, BlockTransactionsKind, TransactionReceipt, TransactionRequest,
 };
 use alloy::signers::local::PrivateKeySigner;
-use alloy::transports::http::reqwest::{self, Url};
-use alloy::transports::http::Http;
-use alloy::transports::{RpcError, TransportErrorKind};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use serde_json::{json, Value};
@@ -32,6 +29,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::artifact::{read_artifact, submission};
+use super::node::{Delivery, Node, CALL_TIMEOUT};
 use crate::exit::CliError;
 
 /// The default of `--max-fee-gwei`.
@@ -40,8 +38,6 @@ const DEFAULT_MAX_FEE_GWEI: u64 = 1000;
 const DEFAULT_PRIORITY_FEE: u128 = GWEI;
 /// A key file longer than this is not a key file (64 hex digits, `0x`, whitespace).
 const MAX_KEY_FILE_BYTES: u64 = 1024;
-/// The longest a single JSON-RPC call may take, body included.
-const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// `stakeproof submit` arguments.
 #[derive(Args)]
@@ -103,148 +99,6 @@ fn read_key(path: &Path) -> Result<PrivateKeySigner> {
         );
     }
     tx::key_from_hex(&text).map_err(|e| anyhow!("{}: {e}", name()))
-}
-
-/// Whether a failed call reached the node: what a failed `eth_sendRawTransaction` means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Delivery {
-    /// The request never left, or was refused (no connection, HTTP 4xx, a JSON-RPC error).
-    Refused,
-    /// The node may have acted on it (no answer, a broken answer, HTTP 5xx).
-    Unknown,
-}
-
-/// A failed JSON-RPC call (made by alloy's provider), named for the method.
-#[derive(Debug, thiserror::Error)]
-#[error("{method} to {url}: {msg}")]
-struct CallError {
-    method: &'static str,
-    url: String,
-    msg: String,
-    delivery: Delivery,
-    /// The node answered a JSON-RPC error object.
-    node_error: bool,
-    /// The node answered something that is not what the method returns (a quantity too wide
-    /// for its field, a receipt without a valid status): asking again will not mend it.
-    malformed: bool,
-}
-
-/// The node, through alloy: its HTTP transport (each call bounded by [`CALL_TIMEOUT`]) and
-/// provider. Every call is made on one current-thread runtime and its failure classified.
-struct Node {
-    url: String,
-    provider: RootProvider<Http<reqwest::Client>>,
-    rt: tokio::runtime::Runtime,
-}
-
-impl Node {
-    fn connect(url: &str) -> Result<Self> {
-        let parsed: Url = url
-            .parse()
-            .map_err(|e| anyhow!("--rpc-url {url:?} is not a URL: {e}"))?;
-        let http = reqwest::Client::builder()
-            .timeout(CALL_TIMEOUT)
-            .build()
-            .context("building the HTTP client")?;
-        let client = RpcClient::new(Http::with_client(http, parsed), false);
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("starting the runtime for the node's calls")?;
-        Ok(Self {
-            url: url.to_string(),
-            provider: RootProvider::new(client),
-            rt,
-        })
-    }
-
-    /// Runs one call of `method`, bounded by `timeout`, and names its failure; `what` says
-    /// what the answer must be (for a malformed one).
-    fn run<T>(
-        &self,
-        method: &'static str,
-        what: &str,
-        timeout: Duration,
-        call: impl std::future::IntoFuture<Output = Result<T, RpcError<TransportErrorKind>>>,
-    ) -> Result<T, CallError> {
-        let answer = self
-            .rt
-            .block_on(async { tokio::time::timeout(timeout, call.into_future()).await });
-        let fail = |msg: String, delivery, node_error| CallError {
-            method,
-            url: self.url.clone(),
-            msg,
-            delivery,
-            node_error,
-            malformed: false,
-        };
-        match answer {
-            Ok(Ok(v)) => Ok(v),
-            Err(_) => Err(fail(
-                format!("no answer within {} s", timeout.as_secs()),
-                Delivery::Unknown,
-                false,
-            )),
-            Ok(Err(RpcError::ErrorResp(err))) => {
-                // A revert's data names the oracle's error: `ReportAlreadySubmitted(slot: …)`.
-                let reverted = err
-                    .as_revert_data()
-                    .and_then(|d| stakeproof_contracts::errors::describe_revert(&d))
-                    .map(|d| format!(": the oracle reverted with {d}"))
-                    .unwrap_or_default();
-                Err(fail(
-                    format!("the node answered an error{reverted}: {err}"),
-                    Delivery::Refused,
-                    true,
-                ))
-            }
-            Ok(Err(RpcError::DeserError { err, text })) => {
-                let shown: String = text.chars().take(200).collect();
-                Err(CallError {
-                    malformed: true,
-                    ..fail(
-                        format!("the answer is not {what} ({err}): {shown}"),
-                        Delivery::Unknown,
-                        false,
-                    )
-                })
-            }
-            Ok(Err(e)) => {
-                let delivery = delivery_of(&e);
-                Err(fail(e.to_string(), delivery, false))
-            }
-        }
-    }
-
-    fn call<T>(
-        &self,
-        method: &'static str,
-        what: &str,
-        call: impl std::future::IntoFuture<Output = Result<T, RpcError<TransportErrorKind>>>,
-    ) -> Result<T, CallError> {
-        self.run(method, what, CALL_TIMEOUT, call)
-    }
-}
-
-/// Whether a call that failed without a JSON-RPC error object may have reached the node.
-fn delivery_of(e: &RpcError<TransportErrorKind>) -> Delivery {
-    match e {
-        // Nothing was sent: the request could not be built.
-        RpcError::SerError(_) | RpcError::UnsupportedFeature(_) | RpcError::LocalUsageError(_) => {
-            Delivery::Refused
-        }
-        RpcError::Transport(TransportErrorKind::HttpError(h)) if h.status < 500 => {
-            Delivery::Refused
-        }
-        RpcError::Transport(TransportErrorKind::Custom(c)) => {
-            match c.downcast_ref::<reqwest::Error>() {
-                Some(r) if r.is_connect() || r.is_builder() => Delivery::Refused,
-                _ => Delivery::Unknown,
-            }
-        }
-        // No answer, a broken one, or HTTP 5xx: the node may have acted on it.
-        _ => Delivery::Unknown,
-    }
 }
 
 /// A failure once the transaction was (or may have been) sent: exit code 6, the hash, and why
@@ -377,6 +231,9 @@ pub(crate) fn submit(a: SubmitArgs) -> Result<()> {
         "a transaction hash",
         p.send_raw_transaction(&signed.raw),
     ) {
+        // These very bytes are in the node's pool already (geth, reth: "already known";
+        // older clients: "known transaction"): it was sent; wait for it.
+        Err(e) if e.says("already known") || e.says("known transaction") => {}
         Err(e) if e.delivery == Delivery::Refused => {
             bail!("the transaction {hash} was not sent (the node refused it or could not be reached): {e}")
         }
@@ -420,10 +277,18 @@ pub(crate) fn submit(a: SubmitArgs) -> Result<()> {
             return unknown(&mut out, sent_unknown(&hash, nonce, "WAS sent", &reason));
         }
     };
-    out["status"] = json!(if receipt.status() { "0x1" } else { "0x0" });
+    // Since Byzantium a receipt has a status; a post-state root says nothing of the outcome.
+    let success = match receipt.inner.status_or_post_state() {
+        Eip658Value::Eip658(ok) => ok,
+        Eip658Value::PostState(root) => {
+            let reason = format!("its receipt has a post-state root ({root}) and no status");
+            return unknown(&mut out, sent_unknown(&hash, nonce, "WAS sent", &reason));
+        }
+    };
+    out["status"] = json!(if success { "0x1" } else { "0x0" });
     out["gas_used"] = json!(receipt.gas_used);
     out["block"] = json!(receipt.block_number);
-    if receipt.status() {
+    if success {
         out["outcome"] = json!("included");
         if a.json {
             emit(&out.to_string())?;

@@ -61,12 +61,11 @@ pub mod inputs_at {
     pub const ANCHOR_NEW: usize = ACC + 13;
 }
 
-/// Solidity signature of `BeaconBalanceOracle.submitReport`.
-pub const SUBMIT_REPORT_SIGNATURE: &str =
-    "submitReport((uint64,uint64,uint64,uint128,uint64,uint64,uint64),uint256,uint256[12],bytes)";
+/// Solidity signature of `BeaconBalanceOracle.submitReport` (from its binding).
+pub const SUBMIT_REPORT_SIGNATURE: &str = Oracle::submitReportCall::SIGNATURE;
 
-/// Solidity signature of `BeaconBalanceOracle.submitChainReport`.
-pub const SUBMIT_CHAIN_REPORT_SIGNATURE: &str = "submitChainReport((uint64,uint64,uint64,uint128,uint64,uint64,uint64),uint256,uint256,uint256,uint256[12],bytes)";
+/// Solidity signature of `BeaconBalanceOracle.submitChainReport` (from its binding).
+pub const SUBMIT_CHAIN_REPORT_SIGNATURE: &str = Oracle::submitChainReportCall::SIGNATURE;
 
 /// A pool report, mirroring the oracle's `struct Report`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -368,6 +367,18 @@ mod tests {
             [0xa9, 0x05, 0x9c, 0xbb]
         );
         assert_eq!(selector("Error(string)"), [0x08, 0xc3, 0x79, 0xa0]);
+    }
+
+    #[test]
+    fn the_bindings_carry_the_oracle_s_signatures() {
+        assert_eq!(
+            SUBMIT_REPORT_SIGNATURE,
+            "submitReport((uint64,uint64,uint64,uint128,uint64,uint64,uint64),uint256,uint256[12],bytes)"
+        );
+        assert_eq!(
+            SUBMIT_CHAIN_REPORT_SIGNATURE,
+            "submitChainReport((uint64,uint64,uint64,uint128,uint64,uint64,uint64),uint256,uint256,uint256,uint256[12],bytes)"
+        );
     }
 
     #[test]

@@ -245,6 +245,7 @@ pub fn run_job(
             .work
             .root
             .join(format!("proof-slot-{}.json", ctx.state.slot()));
+        art.check_published(&ctx.work.keys().dir)?;
         art.write(&path)?;
         Some(Box::new(art))
     } else {
