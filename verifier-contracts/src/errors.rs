@@ -52,9 +52,10 @@ pub fn declared_errors(source: &str) -> Vec<ContractError> {
         .collect()
 }
 
-/// The oracle's errors ([`declared_errors`] of `BeaconBalanceOracle.sol`).
-pub fn oracle_errors() -> Vec<ContractError> {
-    declared_errors(ORACLE_SOURCE)
+/// The oracle's errors ([`declared_errors`] of `BeaconBalanceOracle.sol`), read once.
+pub fn oracle_errors() -> &'static [ContractError] {
+    static ERRORS: std::sync::OnceLock<Vec<ContractError>> = std::sync::OnceLock::new();
+    ERRORS.get_or_init(|| declared_errors(ORACLE_SOURCE))
 }
 
 /// One decoded argument as a message shows it.
@@ -75,7 +76,7 @@ fn show(v: &DynSolValue) -> String {
 /// one of the oracle's errors or its arguments do not decode.
 pub fn describe_revert(data: &[u8]) -> Option<String> {
     let sel: [u8; 4] = data.get(..4)?.try_into().ok()?;
-    let e = oracle_errors().into_iter().find(|e| e.selector() == sel)?;
+    let e = oracle_errors().iter().find(|e| e.selector() == sel)?;
     let values = e.abi.abi_decode_input(&data[4..], true).ok()?;
     let shown: Vec<String> = e
         .params
@@ -113,7 +114,7 @@ mod tests {
         use crate::bindings::BeaconBalanceOracle::BeaconBalanceOracleErrors as All;
         use alloy::sol_types::SolInterface;
         assert_eq!(errors.len(), All::SELECTORS.len());
-        for e in &errors {
+        for e in errors {
             assert!(All::valid_selector(e.selector()), "{}", e.signature());
         }
     }

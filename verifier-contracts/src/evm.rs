@@ -164,7 +164,7 @@ impl TestChain {
     /// Registers the custom errors of a contract ABI (JSON array, as solc writes it) for
     /// revert decoding; an ABI that does not parse registers nothing.
     pub fn register_errors(&mut self, abi: &serde_json::Value) {
-        let Ok(abi) = serde_json::from_value::<JsonAbi>(abi.clone()) else {
+        let Ok(abi) = <JsonAbi as serde::Deserialize>::deserialize(abi) else {
             return;
         };
         for e in abi.errors() {
