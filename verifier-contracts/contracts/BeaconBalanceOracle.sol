@@ -49,6 +49,19 @@ contract BeaconBalanceOracle {
         uint64 slashedCount;
     }
 
+    /// @dev A report as stored. Word 0 holds what the next submission reads back (slot, total,
+    /// validator count, which `getReport` also reads), word 1 the other counts: two storage
+    /// writes per report instead of the three `Report`'s declaration order would take.
+    struct StoredReport {
+        uint64 slot;
+        uint128 totalBalanceGwei;
+        uint64 validatorCount;
+        uint64 registryLength;
+        uint64 activeCount;
+        uint64 exitedCount;
+        uint64 slashedCount;
+    }
+
     /// @notice The pool from a slot on: `mode` 0 (an address, `credentials` its 0x01 form), 1
     /// (exact credentials) or 2 (a credential set: `credentials` is its Poseidon root; every
     /// validator is proven in or out of the set, see the README's "Credential sets").
@@ -120,12 +133,16 @@ contract BeaconBalanceOracle {
     /// @notice While true, reports are refused.
     bool public paused;
     /// @notice Largest accepted change of the total balance, in bps of the previous report's
-    /// total per day, pro-rated by the slots between the reports (SECONDS_PER_SLOT each).
-    uint256 public maxChangeBpsPerDay;
+    /// total per day, pro-rated by the slots between the reports (SECONDS_PER_SLOT each). At
+    /// most MAX_BOUND_BPS_PER_DAY, so 64 bits hold it: it shares a word with `owner` and
+    /// `paused`, which a submission reads anyway.
+    uint64 public maxChangeBpsPerDay;
 
     VerifierEntry[] private _verifiers;
-    mapping(uint64 => Report) private _reports;
-    mapping(uint64 => bool) private _hasReport;
+    /// @dev Reports by slot, as `StoredReport` (two words; the ABI's `Report` would take three).
+    mapping(uint64 => StoredReport) private _reports;
+    /// @dev The slots reported, strictly increasing (so a slot's report exists iff the slot is
+    /// found here: no separate flag is written).
     uint64[] private _reportSlots;
     /// @dev verifier => anchor => whether a chain report accepted under `verifier` ended there.
     mapping(address => mapping(uint256 => bool)) private _knownAnchors;
@@ -268,7 +285,8 @@ contract BeaconBalanceOracle {
         poolExact = poolExact_;
         poolCredentials = poolCredentials_;
         beaconRoots = beaconRoots_ == address(0) ? DEFAULT_BEACON_ROOTS : beaconRoots_;
-        maxChangeBpsPerDay = maxChangeBpsPerDay_;
+        // At most MAX_BOUND_BPS_PER_DAY (checked above): fits 64 bits.
+        maxChangeBpsPerDay = uint64(maxChangeBpsPerDay_);
         _verifiers.push(VerifierEntry({activationSlot: 0, verifier: initialVerifier, anchored: false}));
         _pools.push(PoolEntry({fromSlot: 0, mode: poolExact_ ? 1 : 0, credentials: poolCredentials_}));
         emit OwnershipTransferred(address(0), owner_);
@@ -325,12 +343,14 @@ contract BeaconBalanceOracle {
         bytes32 root = _beaconRoot(timestamp);
 
         uint64 slot = r.slot;
-        if (_hasReport[slot]) revert ReportAlreadySubmitted(slot);
         uint256 n = _reportSlots.length;
         if (n > 0) {
-            Report storage prev = _reports[_reportSlots[n - 1]];
-            if (slot <= prev.slot) revert SlotNotAfterLatest(slot, prev.slot);
-            _checkBound(prev, r);
+            uint64 latest = _reportSlots[n - 1];
+            if (slot <= latest) {
+                if (_isReported(slot)) revert ReportAlreadySubmitted(slot);
+                revert SlotNotAfterLatest(slot, latest);
+            }
+            _checkBound(latest, _reports[latest].totalBalanceGwei, r);
         }
 
         VerifierEntry storage entry = _entryFor(slot);
@@ -348,8 +368,15 @@ contract BeaconBalanceOracle {
         (bool ok,) = verifier.staticcall(abi.encodePacked(inputs, proof));
         if (!ok) revert ProofRejected();
 
-        _reports[slot] = r;
-        _hasReport[slot] = true;
+        _reports[slot] = StoredReport({
+            slot: slot,
+            totalBalanceGwei: r.totalBalanceGwei,
+            validatorCount: r.validatorCount,
+            registryLength: r.registryLength,
+            activeCount: r.activeCount,
+            exitedCount: r.exitedCount,
+            slashedCount: r.slashedCount
+        });
         _reportSlots.push(slot);
         emit ReportSubmitted(slot, r.totalBalanceGwei, r.validatorCount, root, timestamp, verifier, msg.sender);
         if (chain) {
@@ -446,10 +473,9 @@ contract BeaconBalanceOracle {
     }
 
     /// @dev The bound applies from the second report on, relative to a nonzero previous total.
-    function _checkBound(Report storage prev, Report calldata r) private view {
-        uint256 before = prev.totalBalanceGwei;
+    function _checkBound(uint64 prevSlot, uint256 before, Report calldata r) private view {
         if (before == 0) return;
-        uint256 elapsed = uint256(r.slot - prev.slot) * SECONDS_PER_SLOT;
+        uint256 elapsed = uint256(r.slot - prevSlot) * SECONDS_PER_SLOT;
         // before < 2^128, bound <= 2^24, elapsed < 2^68: no overflow.
         uint256 maxDelta = (before * maxChangeBpsPerDay * elapsed) / (BPS * 1 days);
         uint256 reported = r.totalBalanceGwei;
@@ -623,7 +649,8 @@ contract BeaconBalanceOracle {
     /// @notice Sets the balance-change bound (bps of the previous total per day).
     function setMaxChangeBpsPerDay(uint256 bps) external onlyOwner {
         if (bps > MAX_BOUND_BPS_PER_DAY) revert BoundTooLarge(bps);
-        maxChangeBpsPerDay = bps;
+        // At most MAX_BOUND_BPS_PER_DAY (checked above): fits 64 bits.
+        maxChangeBpsPerDay = uint64(bps);
         emit MaxChangeBpsPerDaySet(bps);
     }
 
@@ -643,20 +670,50 @@ contract BeaconBalanceOracle {
 
     /// @notice Whether a report for `slot` is stored.
     function hasReport(uint64 slot) external view returns (bool) {
-        return _hasReport[slot];
+        return _isReported(slot);
     }
 
     /// @notice The report stored for exactly `slot` (reverts NoReport if none).
     function reportAt(uint64 slot) external view returns (Report memory) {
-        if (!_hasReport[slot]) revert NoReport();
-        return _reports[slot];
+        if (!_isReported(slot)) revert NoReport();
+        return _load(slot);
     }
 
     /// @notice The latest report (reverts NoReport if none).
     function latestReport() external view returns (Report memory) {
         uint256 n = _reportSlots.length;
         if (n == 0) revert NoReport();
-        return _reports[_reportSlots[n - 1]];
+        return _load(_reportSlots[n - 1]);
+    }
+
+    /// @dev Whether `slot` was reported: a binary search of `_reportSlots` (strictly
+    /// increasing). Submissions call it only to name the error of a slot at or before the
+    /// latest, so accepted reports never pay for it.
+    function _isReported(uint64 slot) private view returns (bool) {
+        uint256 lo = 0;
+        uint256 hi = _reportSlots.length;
+        while (lo < hi) {
+            uint256 mid = (lo + hi) / 2;
+            uint64 s = _reportSlots[mid];
+            if (s == slot) return true;
+            if (s < slot) lo = mid + 1;
+            else hi = mid;
+        }
+        return false;
+    }
+
+    /// @dev The stored report of a reported `slot`, in the ABI's `Report` form.
+    function _load(uint64 slot) private view returns (Report memory) {
+        StoredReport storage s = _reports[slot];
+        return Report({
+            slot: s.slot,
+            registryLength: s.registryLength,
+            validatorCount: s.validatorCount,
+            totalBalanceGwei: s.totalBalanceGwei,
+            activeCount: s.activeCount,
+            exitedCount: s.exitedCount,
+            slashedCount: s.slashedCount
+        });
     }
 
     /// @notice Lido's second-opinion oracle interface: the latest report at or before `refSlot`
@@ -687,7 +744,7 @@ contract BeaconBalanceOracle {
             else hi = mid;
         }
         if (lo == 0) return (false, 0, 0, 0, 0);
-        Report storage r = _reports[_reportSlots[lo - 1]];
+        StoredReport storage r = _reports[_reportSlots[lo - 1]];
         return (true, r.totalBalanceGwei, 0, r.validatorCount, r.exitedCount);
     }
 }

@@ -57,11 +57,11 @@ const MAX_BOUND: u64 = 10_000_000;
 const BASE_SLOT: u64 = 9_000_000;
 const GWEI_32_ETH: u128 = 32_000_000_000;
 
-/// Storage slots of the oracle's state variables (`owner` and `paused` share slot 0).
-const SLOT_OWNER_PAUSED: u64 = 0;
-const SLOT_BOUND: u64 = 1;
-const SLOT_HAS_REPORT: u64 = 4;
-const SLOT_REPORT_SLOTS: u64 = 5;
+/// Storage slots of the oracle's state variables (`owner`, `paused` and
+/// `maxChangeBpsPerDay` share slot 0).
+const SLOT_OWNER_PAUSED_BOUND: u64 = 0;
+const SLOT_REPORTS: u64 = 2;
+const SLOT_REPORT_SLOTS: u64 = 3;
 
 // ------------------------------------------------------------------------------- verifiers
 
@@ -974,13 +974,28 @@ impl Run<'_> {
             .collect()
     }
 
-    fn raw_has_report(&self, slot: u64) -> bool {
+    /// The two raw words of `_reports[slot]` (a `StoredReport`: word 0 slot ‖ total ‖
+    /// validator count, word 1 registry length ‖ active ‖ exited ‖ slashed, low bits first).
+    fn raw_report(&self, slot: u64) -> [U256; 2] {
         let key = [
             U256::from(slot).to_be_bytes::<32>(),
-            U256::from(SLOT_HAS_REPORT).to_be_bytes::<32>(),
+            U256::from(SLOT_REPORTS).to_be_bytes::<32>(),
         ]
         .concat();
-        self.storage(U256::from_be_bytes(keccak256(key).0)) != U256::ZERO
+        let base = U256::from_be_bytes(keccak256(key).0);
+        [self.storage(base), self.storage(base + U256::from(1u8))]
+    }
+
+    /// What `raw_report` must hold for `r`.
+    fn packed(r: &Report) -> [U256; 2] {
+        let w0 = U256::from(r.slot)
+            | (U256::from(r.total_balance_gwei) << 64)
+            | (U256::from(r.validator_count) << 192);
+        let w1 = U256::from(r.registry_length)
+            | (U256::from(r.active_count) << 64)
+            | (U256::from(r.exited_count) << 128)
+            | (U256::from(r.slashed_count) << 192);
+        [w0, w1]
     }
 
     fn report_at(&mut self, slot: u64) -> Result<Result<Report, String>, TestCaseError> {
@@ -1009,7 +1024,12 @@ impl Run<'_> {
             );
         }
         for &s in &slots {
-            prop_assert!(self.raw_has_report(s), "slot {} stored but not flagged", s);
+            prop_assert_eq!(
+                self.raw_report(s)[0] & U256::from(u64::MAX),
+                U256::from(s),
+                "slot {} listed but its record is not stored",
+                s
+            );
         }
         let model_slots: Vec<u64> = self.m.reports.iter().map(|s| s.report.slot).collect();
         prop_assert_eq!(&slots, &model_slots, "stored slots differ from the model");
@@ -1048,7 +1068,12 @@ impl Run<'_> {
             let slot = s.report.slot;
             let stored = self.report_at(slot)?;
             prop_assert_eq!(stored, Ok(s.report), "reportAt({})", slot);
-            prop_assert!(self.raw_has_report(slot));
+            prop_assert_eq!(
+                self.raw_report(slot),
+                Self::packed(&s.report),
+                "raw record of {}",
+                slot
+            );
             let has = self.view_words("hasReport(uint64)", &[word(U256::from(slot))])?[0];
             prop_assert_eq!(has, U256::from(1u8), "hasReport({})", slot);
             // The verifier used is the one scheduled for the slot, then and now, and it accepts
@@ -1093,7 +1118,9 @@ impl Run<'_> {
             {
                 if !model_slots.contains(&other) {
                     prop_assert_eq!(self.report_at(other)?, Err("NoReport".to_string()));
-                    prop_assert!(!self.raw_has_report(other));
+                    prop_assert_eq!(self.raw_report(other), [U256::ZERO; 2]);
+                    let has = self.view_words("hasReport(uint64)", &[word(U256::from(other))])?[0];
+                    prop_assert_eq!(has, U256::ZERO, "hasReport({})", other);
                 }
             }
         }
@@ -1157,7 +1184,7 @@ impl Run<'_> {
         }
 
         // 5: owner, paused and bound (views and raw storage).
-        let w0 = self.storage(U256::from(SLOT_OWNER_PAUSED));
+        let w0 = self.storage(U256::from(SLOT_OWNER_PAUSED_BOUND));
         prop_assert_eq!(
             w0 & ((U256::from(1u8) << 160) - U256::from(1u8)),
             calldata::address_word(self.m.owner)
@@ -1174,10 +1201,7 @@ impl Run<'_> {
             self.view_words("paused()", &[])?[0],
             U256::from(self.m.paused as u8)
         );
-        prop_assert_eq!(
-            self.storage(U256::from(SLOT_BOUND)),
-            U256::from(self.m.bound)
-        );
+        prop_assert_eq!(w0 >> 168, U256::from(self.m.bound), "raw bound");
         prop_assert_eq!(
             self.view_words("maxChangeBpsPerDay()", &[])?[0],
             U256::from(self.m.bound)
@@ -1356,31 +1380,29 @@ fn seeded_contract_bugs_break_the_invariants() {
         strict: bool,
         caught_by: &'static str,
     }
-    const ORDER_AND_BOUND: &str =
-        "if (slot <= prev.slot) revert SlotNotAfterLatest(slot, prev.slot);\n            _checkBound(prev, r);";
+    const ORDER: &str = "if (slot <= latest) {";
+    const BOUND: &str = "_checkBound(latest, _reports[latest].totalBalanceGwei, r);";
+    const BOUND_IF_LATER: &str =
+        "if (slot > latest) _checkBound(latest, _reports[latest].totalBalanceGwei, r);";
     let mutants = [
         Mutant {
             name: "a duplicate slot is stored",
-            edits: &[
-                ("if (_hasReport[slot]) revert ReportAlreadySubmitted(slot);", ""),
-                (
-                    ORDER_AND_BOUND,
-                    "if (slot < prev.slot) revert SlotNotAfterLatest(slot, prev.slot);\n            \
-                     if (slot > prev.slot) _checkBound(prev, r);",
-                ),
-            ],
+            edits: &[(ORDER, "if (slot < latest) {"), (BOUND, BOUND_IF_LATER)],
             strict: false,
             caught_by: "stored twice",
         },
         Mutant {
             name: "an older slot is stored",
-            edits: &[(ORDER_AND_BOUND, "if (slot > prev.slot) _checkBound(prev, r);")],
+            edits: &[
+                (ORDER, "if (slot <= latest && _isReported(slot)) {"),
+                (BOUND, BOUND_IF_LATER),
+            ],
             strict: false,
             caught_by: "not increasing",
         },
         Mutant {
             name: "no balance bound",
-            edits: &[("_checkBound(prev, r);", "")],
+            edits: &[(BOUND, "")],
             strict: false,
             caught_by: "bps/day allows",
         },
