@@ -5,8 +5,9 @@
 //! The final node is halo2-base's `BaseCircuitBuilder` layout (one gate over `advice` columns,
 //! `lookup` range-lookup advice columns, `fixed` fixed columns, one instance column of 24
 //! values whose first 12 are the KZG accumulator's limbs) holding snark-verifier's in-circuit
-//! verifier of the last node: about 17.6–19.5M advice cells (README, "Measured"), whatever k
-//! it is laid out at. `calculate_params` gives it the fewest advice columns that hold those
+//! verifier of the last node. The aggregation nodes below it, verifiers of one or two nodes,
+//! measured 17.6–19.5M advice cells (README, "Measured"), and the final node's 5 columns at
+//! k = 22 hold between 16.8M and 21M, whatever k it is laid out at. `calculate_params` gives it the fewest advice columns that hold those
 //! cells, so `--final-k` chooses the layout: k = 22 → 5 advice columns (today's default),
 //! 23 → 3, 24 → 2, 25 → 1 (each with 1 lookup-advice and 1 fixed column).
 //!
@@ -18,7 +19,8 @@
 //!   solc-js and run in revm with the gas profiler. The 5-column stand-in is the check on the
 //!   method: the real final proof's verifier took 464,616 gas (`tests/end_to_end.rs`).
 //! - **Peak memory and proving time** grow with the rows: each layout is keyed and proven,
-//!   filled to ~85 % of its advice cells, at k = 17 and 18 (the setup is not timed), and
+//!   filled to ~85 % of its advice cells (a quarter of its lookup column), at k = 17 and 18
+//!   (the setup is not timed), and
 //!   extrapolated to its real k by a two-point fit (memory a + b·2^k, time a + b·k·2^k). The
 //!   real node adds what the stand-in lacks (its witness generation, snark-verifier's loader,
 //!   the child proof), which depends on the cells that every layout shares, so one
@@ -186,10 +188,11 @@ fn setup(k: u32) -> ParamsKZG<Bn256> {
 /// halo2's selector compression and make the verifier cheaper than the real one.
 fn fill(shape: Shape, k: u32) -> (usize, usize) {
     let rows = (1usize << k) - 64;
-    // mul_add takes 4 advice cells; half the lookup column holds range-checked copies (each
-    // also 2 advice cells).
-    let lookups = rows / 2 * shape.lookup;
-    let gates = (rows * shape.advice * 85 / 100).saturating_sub(lookups * 2) / 4;
+    // A quarter of the lookup column holds range-checked copies (each one advice cell: the
+    // witness; a check of exactly `lookup_bits` bits adds none); mul_add takes 4 advice cells.
+    let lookups = rows / 4 * shape.lookup;
+    let gates = (rows * shape.advice * 85 / 100).saturating_sub(lookups) / 4;
+    assert!(gates > 0, "{shape:?} at k={k}: no room for gates");
     (gates, lookups)
 }
 
@@ -309,33 +312,35 @@ fn measure_gas(shape: Shape) -> Value {
     })
 }
 
-/// One measured keygen and proof of a layout at `k`, filled to ~85 % of its advice cells.
+/// One measured keygen and proof of a layout at `k`, filled as [`fill`] says.
 fn measure_prover(shape: Shape, k: u32) -> Value {
     let (gates, lookups) = fill(shape, k);
     let params = setup(k);
-    let marks = reset_peak_rss();
+    assert!(
+        reset_peak_rss(),
+        "the peak-memory mark cannot be reset (/proc/self/clear_refs): no per-run peaks"
+    );
     let t = Instant::now();
     let keyed = keygen(params, shape, k, (gates, lookups));
     let keygen_s = t.elapsed().as_secs_f64();
-    let keygen_peak = peak_rss_bytes();
+    let keygen_peak = peak_rss_bytes().expect("VmHWM");
     let inputs = inputs_for(&keyed.params);
-    reset_peak_rss();
+    assert!(reset_peak_rss(), "reset the peak-memory mark");
     let t = Instant::now();
     let proof = prove(&keyed, &inputs);
     let prove_s = t.elapsed().as_secs_f64();
-    let prove_peak = peak_rss_bytes();
+    let prove_peak = peak_rss_bytes().expect("VmHWM");
     eprintln!(
         "  {shape:?} at k={k}: keygen {keygen_s:.1} s, prove {prove_s:.1} s, peak {:.2} GB",
-        prove_peak.max(keygen_peak).unwrap_or(0) as f64 / 1e9
+        prove_peak.max(keygen_peak) as f64 / 1e9
     );
     json!({
         "k": k,
-        "advice_cells_filled": gates * 4 + lookups * 2 + NUM_PUBLIC_INPUTS,
+        "advice_cells_filled": gates * 4 + lookups + NUM_PUBLIC_INPUTS + 1,
         "lookup_cells_filled": lookups,
         "keygen_s": keygen_s,
         "prove_s": prove_s,
         "peak_bytes": keygen_peak.max(prove_peak),
-        "peak_marks_reset": marks,
         "proof_bytes": proof.len(),
     })
 }
@@ -371,11 +376,16 @@ fn main() {
     // proof, the same cells in every layout), its time is scaled by the ratio of real to fit.
     let fit = |low: &Value, high: &Value, key: &str, x: &dyn Fn(u32) -> f64, k: u32| {
         let (y1, y2) = (
-            low[key].as_f64().unwrap_or(0.0),
-            high[key].as_f64().unwrap_or(0.0),
+            low[key].as_f64().expect(key),
+            high[key].as_f64().expect(key),
         );
         let b = (y2 - y1) / (x(k2) - x(k1));
-        y1 + b * (x(k) - x(k1))
+        let y = y1 + b * (x(k) - x(k1));
+        assert!(
+            b > 0.0 && y > 0.0,
+            "{key} does not grow from k={k1} to k={k2} ({y1} → {y2}): measure at larger k"
+        );
+        y
     };
     let rows_of = |k: u32| 2f64.powi(k as i32);
     let nlogn = |k: u32| f64::from(k) * 2f64.powi(k as i32);
@@ -393,7 +403,7 @@ fn main() {
     for (shape, gas, low, high) in &rows {
         let k = shape.final_k;
         let growth =
-            high["peak_bytes"].as_f64().unwrap_or(0.0) / low["peak_bytes"].as_f64().unwrap_or(1.0);
+            high["peak_bytes"].as_f64().expect("peak") / low["peak_bytes"].as_f64().expect("peak");
         let peak = fit(low, high, "peak_bytes", &rows_of, k) + mem_overhead;
         table.push(json!({
             "final_k": k,
@@ -407,6 +417,8 @@ fn main() {
                 "proof_bytes": gas["proof_bytes"],
                 "verifier_runtime_bytes": gas["verifier_runtime_bytes"],
                 "within_eip170": gas["within_eip170"],
+                "vk_fixed_commitments": gas["vk_fixed_commitments"],
+                "vk_permutation_commitments": gas["vk_permutation_commitments"],
                 "gas_breakdown": gas["breakdown"],
                 "prover_small_k": [low, high],
                 "peak_growth_per_k_step": growth,
@@ -422,7 +434,7 @@ fn main() {
     let report = json!({
         "bench": "final_shapes",
         "machine": "2 vCPU x86-64 dev VM, 24 GiB",
-        "method": "gas etc. measured on a k=12 stand-in of each layout (every column used); prover memory and time measured at two small k, fitted (memory a + b*2^k, time a + b*k*2^k) and calibrated on the real 5-column final node (19.5 GB, 312 s proving, 180 s keygen): memory by adding the real node's overhead, time by scaling",
+        "method": "gas etc. measured on a k=12 stand-in of each layout (every column used, constants in the fixed column); prover memory and time measured at two small k, fitted (memory a + b*2^k, time a + b*k*2^k) and calibrated on the real 5-column final node (19.5 GB, 312 s proving, 180 s keygen): memory by adding the real node's overhead, time by scaling",
         "method_check": {
             "standin_5_column_verify_gas": standin_gas,
             "real_final_verify_gas": REAL_FINAL_VERIFY_GAS,

@@ -40,7 +40,7 @@ pub(crate) struct ReportSettings {
     /// k of the final node: more rows and fewer columns than the other nodes, so that its
     /// Solidity verifier fits the 24,576-byte contract limit. Each k up trades prover memory
     /// for verification gas: 22 (5 advice columns, ~20 GiB, 465k gas) fits a 24 GiB machine;
-    /// 25 (1 column, ~80 GB modelled, ~327k gas) is the low-gas setting for big provers
+    /// 25 (1 column, ~70 GB modelled, ~334k gas) is the low-gas setting for big provers
     /// (benches/final_shapes.rs; the table is in verifier-contracts/README.md).
     #[arg(long, conflicts_with = "leaves_only", default_value_t = stakeproof_prover::tree::DEFAULT_FINAL_K, value_parser = clap::value_parser!(u32).range(12..=26))]
     pub(super) final_k: u32,

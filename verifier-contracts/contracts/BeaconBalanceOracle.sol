@@ -49,16 +49,17 @@ contract BeaconBalanceOracle {
         uint64 slashedCount;
     }
 
-    /// @dev A report as stored. Word 0 holds what the next submission reads back (slot, total,
-    /// validator count, which `getReport` also reads), word 1 the other counts: two storage
-    /// writes per report instead of the three `Report`'s declaration order would take.
+    /// @dev A report as stored, two storage words instead of the three `Report`'s declaration
+    /// order would take. Word 0 holds all that `getReport` reads (total, validator count,
+    /// exited count) and the total the next submission's bound reads; word 1 the slot and the
+    /// other counts. (Submissions take the latest slot from `_reportSlots`.)
     struct StoredReport {
-        uint64 slot;
         uint128 totalBalanceGwei;
         uint64 validatorCount;
+        uint64 exitedCount;
+        uint64 slot;
         uint64 registryLength;
         uint64 activeCount;
-        uint64 exitedCount;
         uint64 slashedCount;
     }
 
@@ -152,7 +153,6 @@ contract BeaconBalanceOracle {
     uint256 public latestAnchor;
     /// @notice Who may schedule the pool's credential-set root for later slots (e.g. the LSD
     /// contract, when it creates a validator contract); zero: nobody. Named by the owner.
-    /// (Declared after the older state so that their storage slots stay where they were.)
     address public poolAdmin;
     PoolEntry[] private _pools;
 
@@ -369,12 +369,12 @@ contract BeaconBalanceOracle {
         if (!ok) revert ProofRejected();
 
         _reports[slot] = StoredReport({
-            slot: slot,
             totalBalanceGwei: r.totalBalanceGwei,
             validatorCount: r.validatorCount,
+            exitedCount: r.exitedCount,
+            slot: slot,
             registryLength: r.registryLength,
             activeCount: r.activeCount,
-            exitedCount: r.exitedCount,
             slashedCount: r.slashedCount
         });
         _reportSlots.push(slot);
@@ -668,7 +668,9 @@ contract BeaconBalanceOracle {
         return _reportSlots.length;
     }
 
-    /// @notice Whether a report for `slot` is stored.
+    /// @notice Whether a report for `slot` is stored (a binary search of the reported slots:
+    /// O(log n) storage reads for an on-chain caller; `latestReport` and `getReport` read one
+    /// or two words).
     function hasReport(uint64 slot) external view returns (bool) {
         return _isReported(slot);
     }

@@ -974,8 +974,8 @@ impl Run<'_> {
             .collect()
     }
 
-    /// The two raw words of `_reports[slot]` (a `StoredReport`: word 0 slot ‖ total ‖
-    /// validator count, word 1 registry length ‖ active ‖ exited ‖ slashed, low bits first).
+    /// The two raw words of `_reports[slot]` (a `StoredReport`: word 0 total ‖ validator
+    /// count ‖ exited, word 1 slot ‖ registry length ‖ active ‖ slashed, low bits first).
     fn raw_report(&self, slot: u64) -> [U256; 2] {
         let key = [
             U256::from(slot).to_be_bytes::<32>(),
@@ -988,12 +988,12 @@ impl Run<'_> {
 
     /// What `raw_report` must hold for `r`.
     fn packed(r: &Report) -> [U256; 2] {
-        let w0 = U256::from(r.slot)
-            | (U256::from(r.total_balance_gwei) << 64)
-            | (U256::from(r.validator_count) << 192);
-        let w1 = U256::from(r.registry_length)
-            | (U256::from(r.active_count) << 64)
-            | (U256::from(r.exited_count) << 128)
+        let w0 = U256::from(r.total_balance_gwei)
+            | (U256::from(r.validator_count) << 128)
+            | (U256::from(r.exited_count) << 192);
+        let w1 = U256::from(r.slot)
+            | (U256::from(r.registry_length) << 64)
+            | (U256::from(r.active_count) << 128)
             | (U256::from(r.slashed_count) << 192);
         [w0, w1]
     }
@@ -1025,7 +1025,7 @@ impl Run<'_> {
         }
         for &s in &slots {
             prop_assert_eq!(
-                self.raw_report(s)[0] & U256::from(u64::MAX),
+                self.raw_report(s)[1] & U256::from(u64::MAX),
                 U256::from(s),
                 "slot {} listed but its record is not stored",
                 s
