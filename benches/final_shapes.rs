@@ -46,20 +46,12 @@ use stakeproof_circuits::halo2_base::{
     },
     halo2_proofs::{
         halo2curves::bn256::{Bn256, Fr, G1Affine},
-        plonk::{create_proof, keygen_pk, keygen_vk, verify_proof, ProvingKey},
-        poly::{
-            commitment::ParamsProver,
-            kzg::{
-                commitment::{KZGCommitmentScheme, ParamsKZG},
-                multiopen::{ProverSHPLONK, VerifierSHPLONK},
-                strategy::SingleStrategy,
-            },
-        },
-        transcript::{TranscriptReadBuffer, TranscriptWriterBuffer},
+        plonk::ProvingKey,
+        poly::{commitment::ParamsProver, kzg::commitment::ParamsKZG},
     },
     QuantumCell::Constant,
 };
-use stakeproof_circuits::snark_verifier::system::halo2::transcript::evm::EvmTranscript;
+use stakeproof_circuits::util::proving::{self, prove_evm, verify_final};
 use stakeproof_contracts::{
     calldata::{verifier_calldata, NUM_ACCUMULATOR_LIMBS, NUM_PUBLIC_INPUTS},
     deployment::SUBMITTER,
@@ -211,8 +203,7 @@ fn keygen(
         gates,
         lookups,
     );
-    let vk = keygen_vk(&params, &builder).expect("keygen_vk");
-    let pk = keygen_pk(&params, vk, &builder).expect("keygen_pk");
+    let pk = proving::keygen(&params, &builder).expect("keygen");
     let break_points = builder.break_points();
     Keyed {
         params,
@@ -224,7 +215,8 @@ fn keygen(
     }
 }
 
-/// An EVM-transcript SHPLONK proof of the stand-in, checked natively.
+/// An EVM-transcript SHPLONK proof of the stand-in, checked natively as a final proof is (the
+/// proof, and the accumulator in its first 12 inputs).
 fn prove(keyed: &Keyed, inputs: &[Fr]) -> Vec<u8> {
     let mut circuit = build(
         CircuitBuilderStage::Prover,
@@ -234,33 +226,9 @@ fn prove(keyed: &Keyed, inputs: &[Fr]) -> Vec<u8> {
         keyed.lookups,
     );
     circuit.set_break_points(keyed.break_points.clone());
-    let instances: &[&[Fr]] = &[inputs];
-    let mut transcript =
-        <EvmTranscript<G1Affine, _, _, _> as TranscriptWriterBuffer<_, G1Affine, _>>::init(
-            Vec::new(),
-        );
-    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<_>, _, _, _, _>(
-        &keyed.params,
-        &keyed.pk,
-        &[circuit],
-        &[instances],
-        ChaCha20Rng::seed_from_u64(7),
-        &mut transcript,
-    )
-    .expect("create_proof");
-    let proof = transcript.finalize();
-    let mut transcript =
-        <EvmTranscript<G1Affine, _, _, _> as TranscriptReadBuffer<_, G1Affine, _>>::init(
-            proof.as_slice(),
-        );
-    verify_proof::<_, VerifierSHPLONK<_>, _, _, _>(
-        keyed.params.verifier_params(),
-        keyed.pk.get_vk(),
-        SingleStrategy::new(&keyed.params),
-        &[instances],
-        &mut transcript,
-    )
-    .expect("the stand-in's proof verifies natively");
+    let proof = prove_evm(&keyed.params, &keyed.pk, circuit, inputs).expect("prove");
+    verify_final(&keyed.params, keyed.pk.get_vk(), &proof, inputs)
+        .expect("the stand-in's proof verifies natively");
     proof
 }
 
