@@ -55,6 +55,7 @@ use stakeproof_circuits::util::proving::{self, prove_evm, verify_final};
 use stakeproof_contracts::{
     calldata::{verifier_calldata, NUM_ACCUMULATOR_LIMBS, NUM_PUBLIC_INPUTS},
     deployment::SUBMITTER,
+    evm::MAX_CODE_SIZE,
     verifier::{accumulator_limbs, compile_verifier, export_verifier, fr_to_u256},
     TestChain,
 };
@@ -242,7 +243,7 @@ fn measure_gas(shape: Shape) -> Value {
         keyed.pk.get_vk(),
         &format!("final-shapes stand-in {shape:?}"),
         NUM_PUBLIC_INPUTS,
-        Some((0..NUM_ACCUMULATOR_LIMBS).map(|i| (0, i)).collect()),
+        Some(proving::aggregation_accumulator_indices()),
         true,
     )
     .expect("export the verifier");
@@ -275,7 +276,7 @@ fn measure_gas(shape: Shape) -> Value {
         "verifier_runtime_bytes": compiled.deployed_size,
         "vk_fixed_commitments": keyed.pk.get_vk().fixed_commitments().len(),
         "vk_permutation_commitments": keyed.pk.get_vk().permutation().commitments().len(),
-        "within_eip170": compiled.deployed_size <= 24_576,
+        "within_eip170": compiled.deployed_size <= MAX_CODE_SIZE,
         "breakdown": gas,
     })
 }
@@ -315,12 +316,16 @@ fn measure_prover(shape: Shape, k: u32) -> Value {
 
 fn main() {
     // Cargo passes `--bench` to harness-less benches; a filter argument is not supported.
-    let ks: Vec<u32> = std::env::var("STAKEPROOF_BENCH_K")
-        .ok()
-        .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
-        .filter(|v: &Vec<u32>| v.len() == 2 && v[0] < v[1] && v[0] >= 12)
-        .unwrap_or_else(|| vec![17, 18]);
-    let (k1, k2) = (ks[0], ks[1]);
+    let (k1, k2) = match std::env::var("STAKEPROOF_BENCH_K") {
+        Err(_) => (17, 18),
+        Ok(s) => {
+            let ks: Vec<u32> = s.split(',').filter_map(|x| x.trim().parse().ok()).collect();
+            match ks[..] {
+                [a, b] if (12..b).contains(&a) && b <= 22 => (a, b),
+                _ => panic!("STAKEPROOF_BENCH_K={s:?}: two k's, 12 ≤ k1 < k2 ≤ 22, as in 17,18"),
+            }
+        }
+    };
     let mut rows = Vec::new();
     let gas_only = std::env::var("STAKEPROOF_BENCH_GAS_ONLY").is_ok_and(|v| v == "1");
     for shape in SHAPES {

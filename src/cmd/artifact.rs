@@ -232,7 +232,7 @@ pub(crate) fn verifier_source(art: &FinalArtifact, srs: &Srs) -> Result<String> 
         &vk,
         &art.circuit.name,
         art.instances.len(),
-        Some((0..NUM_ACCUMULATOR_LIMBS).map(|i| (0, i)).collect()),
+        Some(stakeproof_circuits::util::proving::aggregation_accumulator_indices()),
         art.setup.unsafe_local,
     )?)
 }
