@@ -1,13 +1,14 @@
 //! Faults during proving: a leaf-stage run killed (SIGKILL) at seeded random points (3 by
 //! default, `STAKEPROOF_KILLS=20` for the long run), each time started again, always resumes
-//! to the same proofs as a run that was never killed, and never leaves a file that looks like
-//! a finished artifact but is not one.
+//! to the proofs a run that was never killed makes, and never leaves a file that looks like a
+//! finished artifact but is not one.
 //!
 //! The kill points mix wall-clock delays (during setup, keygen or a proof) with kills a few
-//! milliseconds after a new proof file appears (during the next write). Proofs are not
-//! byte-identical between runs (halo2 blinds with fresh randomness), so "the same proofs" means
-//! the same circuits, ranges and content addresses (the hash of each proof's statement), every
-//! one of which the resumed run re-verified before reusing it.
+//! milliseconds after a new proof file appears (during the next write). "The proofs a run never
+//! killed makes" are the leaves `stakeproof plan` lists for the same state and settings (no
+//! proving: a reference run cost as much as the killed ones), with the native report's totals
+//! and the block root; every proof the resumed run reuses it re-verified first, and each leaf's
+//! content address (the hash of its statement) names a whole artifact in the store.
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -50,19 +51,52 @@ fn prove_args(state: &Path, work: &Path) -> Vec<std::ffi::OsString> {
     v
 }
 
-/// The leaf proofs of a finished run: (circuit, start, content address), in plan order.
+/// The leaf proofs of a finished run: (side, start, content address), in plan order.
 fn leaves_of(summary: &Value) -> Vec<(String, u64, String)> {
     ["registry", "balance"]
         .iter()
-        .flat_map(|side| summary[side].as_array().expect("leaf list").iter())
-        .map(|l| {
-            (
-                l["circuit"].as_str().unwrap().to_string(),
-                l["start"].as_u64().unwrap(),
-                l["key"].as_str().unwrap().to_string(),
-            )
+        .flat_map(|side| {
+            summary[side]
+                .as_array()
+                .expect("leaf list")
+                .iter()
+                .map(move |l| {
+                    (
+                        side.to_string(),
+                        l["start"].as_u64().unwrap(),
+                        l["key"].as_str().unwrap().to_string(),
+                    )
+                })
         })
         .collect()
+}
+
+/// The leaves of `stakeproof plan` for the same settings: (side, start), in plan order.
+fn planned_leaves(plan: &Value) -> Vec<(String, u64)> {
+    plan["jobs"]
+        .as_array()
+        .expect("job list")
+        .iter()
+        .map(|j| {
+            let side = match j["kind"].as_str().unwrap() {
+                "registry_leaf" => "registry",
+                "balance_leaf" => "balance",
+                other => panic!("a leaves-only plan has no {other} job"),
+            };
+            (side.to_string(), j["start"].as_u64().unwrap())
+        })
+        .collect()
+}
+
+fn plan(state: &Path, work: &Path) -> Value {
+    let mut args = prove_args(state, work);
+    args[0] = "plan".into();
+    let out = Command::new(bin())
+        .args(args)
+        .arg("--json")
+        .assert()
+        .success();
+    serde_json::from_slice(&out.get_output().stdout).expect("JSON plan")
 }
 
 fn finish(state: &Path, work: &Path) -> Value {
@@ -115,16 +149,16 @@ fn killed_runs_resume_to_the_same_proofs() {
     let dir = tempfile::tempdir().unwrap();
     let (state, _) = devnet_state(dir.path(), 24);
 
-    // The reference: one run that nobody kills.
-    let reference = finish(&state, &dir.path().join("reference"));
-    let expected = leaves_of(&reference);
+    let work = dir.path().join("killed");
+    // The reference: the leaves a run that nobody kills proves.
+    let reference = plan(&state, &work);
+    let expected = planned_leaves(&reference);
     assert!(
         expected.len() >= 10,
         "a leaf stage of {} proofs",
         expected.len()
     );
 
-    let work = dir.path().join("killed");
     let proofs = work.join("proofs");
     let mut points = Points(0x5741_4b45_0000_0014);
     let (mut kills, mut during_writes, mut finished_early) = (0, 0, 0);
@@ -176,11 +210,21 @@ fn killed_runs_resume_to_the_same_proofs() {
         resumed["proofs_reused"].as_u64().unwrap() >= done_before,
         "every proof finished before the last kill is reused, none redone"
     );
+    let got = leaves_of(&resumed);
     assert_eq!(
-        leaves_of(&resumed),
+        got.iter()
+            .map(|(side, start, _)| (side.clone(), *start))
+            .collect::<Vec<_>>(),
         expected,
-        "the resumed run proves the same leaves as the run never killed"
+        "the resumed run proves the leaves a run never killed proves"
     );
+    let keys: std::collections::BTreeSet<_> = got.iter().map(|(_, _, key)| key).collect();
+    assert_eq!(keys.len(), got.len(), "one statement per leaf");
+    for key in keys {
+        let file = proofs.join(format!("{key}.json"));
+        serde_json::from_slice::<Value>(&std::fs::read(&file).unwrap())
+            .unwrap_or_else(|e| panic!("{} is not a whole artifact: {e}", file.display()));
+    }
     assert_eq!(resumed["totals"], reference["totals"]);
     assert_eq!(resumed["block_root"], reference["block_root"]);
     eprintln!(
