@@ -33,6 +33,10 @@ pub struct DevnetSpec {
     pub slot: u64,
     /// RNG seed.
     pub seed: u64,
+    /// Entries in Electra's `pending_deposits` queue (ignored before Electra): about a third
+    /// to the pool (0x01 and 0x02 forms), the rest to other credentials. 0 in the default, so
+    /// the embedded devnet's roots do not depend on it.
+    pub pending_deposits: usize,
 }
 
 impl Default for DevnetSpec {
@@ -47,6 +51,7 @@ impl Default for DevnetSpec {
             pool_permille: 333,
             slot: 320_000,
             seed: 0x5741_4b45,
+            pending_deposits: 0,
         }
     }
 }
@@ -175,10 +180,42 @@ pub fn state_ssz(spec: &DevnetSpec, vals: &[Validator], bals: &[u64]) -> Vec<u8>
             "balances" => bals.iter().flat_map(|b| b.to_le_bytes()).collect(),
             "previous_epoch_participation" | "current_epoch_participation" => vec![7u8; vals.len()],
             "inactivity_scores" => vec![0u8; vals.len() * 8],
+            "pending_deposits" => pending_queue(spec),
             _ => ty.default_bytes(),
         })
         .collect();
     encode_container(&schema, &parts)
+}
+
+/// The SSZ of `spec.pending_deposits` queue entries, from their own RNG stream (the other
+/// fields do not change with the count): random keys and signatures, amounts of 1 to 2,048 ETH,
+/// about a third of them to the pool's address (either prefix), the rest to BLS or other
+/// addresses.
+fn pending_queue(spec: &DevnetSpec) -> Vec<u8> {
+    let mut rng = ChaCha20Rng::seed_from_u64(spec.seed ^ 0xde90_5175);
+    let mut out = Vec::with_capacity(spec.pending_deposits * crate::report::PENDING_DEPOSIT_SIZE);
+    for _ in 0..spec.pending_deposits {
+        let mut e = [0u8; crate::report::PENDING_DEPOSIT_SIZE];
+        rng.fill(&mut e[..48]);
+        match rng.gen_range(0..3) {
+            0 => {
+                e[48] = if rng.gen_bool(0.5) { 0x01 } else { 0x02 };
+                e[60..80].copy_from_slice(&spec.pool);
+            }
+            1 => rng.fill(&mut e[49..80]),
+            _ => {
+                e[48] = 0x01;
+                rng.fill(&mut e[60..80]);
+            }
+        }
+        let gwei = rng.gen_range(1..=2048u64) * 1_000_000_000;
+        e[80..88].copy_from_slice(&gwei.to_le_bytes());
+        rng.fill(&mut e[88..184]);
+        let slot = rng.gen_range(0..=spec.slot);
+        e[184..].copy_from_slice(&slot.to_le_bytes());
+        out.extend_from_slice(&e);
+    }
+    out
 }
 
 /// Generates and decodes the state described by `spec`.

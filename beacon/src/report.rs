@@ -187,12 +187,11 @@ pub const PENDING_DEPOSIT_SIZE: usize = 192;
 
 /// The pool's pending deposits of `state` (zero before Electra, where the queue does not exist).
 pub fn pending_deposits(state: &BeaconState, pool: &Pool) -> PendingDeposits {
-    let Ok(queue) = state.field("pending_deposits") else {
+    let Some(queue) = state.pending_deposit_entries() else {
         return PendingDeposits::default();
     };
-    // `decode` checked the list's length is a multiple of the element size.
     queue
-        .chunks_exact(PENDING_DEPOSIT_SIZE)
+        .iter()
         .filter(|d| pool.matches(d[48..80].try_into().expect("32 bytes")))
         .fold(PendingDeposits::default(), |mut acc, d| {
             acc.pending_deposit_count += 1;

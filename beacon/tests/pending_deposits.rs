@@ -80,3 +80,48 @@ fn before_electra_there_is_no_queue() {
     let got = pending_deposits(&st, &Pool::Address([0x11; 20]));
     assert_eq!(got, Default::default());
 }
+
+#[test]
+fn the_queue_tree_is_the_field_root_on_the_vector() {
+    let (st, v) = case("electra");
+    let tree = st.pending_deposits_tree().expect("an Electra queue");
+    let queue = v["pending_deposits"].as_sequence().unwrap();
+    assert_eq!(tree.length, queue.len() as u64);
+    assert_eq!(st.pending_deposits_depth(), 27);
+    let i = st.field_index("pending_deposits").unwrap();
+    // The schema's generic hash_tree_root of the field: an independent computation.
+    assert_eq!(tree.root(), st.field_roots()[i]);
+    let (deneb, _) = case("deneb");
+    assert!(deneb.pending_deposits_tree().is_none());
+}
+
+#[test]
+fn a_queue_range_opens_to_the_block_root() {
+    use stakeproof_beacon::devnet::{self, DevnetSpec};
+    let spec = DevnetSpec {
+        validators: 16,
+        pending_deposits: 37,
+        ..Default::default()
+    };
+    let st = devnet::build(&spec).unwrap();
+    let tree = st.tree().unwrap();
+    let queue = st.pending_deposits_tree().unwrap();
+    assert_eq!(queue.length, 37);
+    let field = st.field_index("pending_deposits").unwrap();
+    assert_eq!(queue.root(), st.field_roots()[field]);
+    // Entries [32, 40) (the last, partial range: 5 real, 3 zero chunks) and one entry.
+    for (height, index) in [(3, 4), (0, 36), (0, 37)] {
+        let p = tree.pending_deposits_subtree_proof(&queue, field as u64, height, index);
+        p.verify(&tree.block_root()).unwrap();
+    }
+    // The pool's share: about a third, in both credential forms.
+    let got = pending_deposits(&st, &Pool::Address(spec.pool));
+    assert!(got.pending_deposit_count > 5 && got.pending_deposit_count < 25);
+    // The default devnet has an empty queue: its roots do not depend on the generator.
+    let plain = devnet::build(&DevnetSpec {
+        validators: 16,
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(plain.pending_deposits_tree().unwrap().length, 0);
+}

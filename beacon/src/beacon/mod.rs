@@ -3,6 +3,7 @@
 
 mod fork;
 mod networks;
+mod pending;
 mod preset;
 pub mod schema;
 mod state;
@@ -10,6 +11,7 @@ mod types;
 
 pub use fork::{Fork, UnknownFork};
 pub use networks::NETWORK_NAMES;
+pub use pending::pending_deposit_root;
 pub use preset::{ConfigError, NetworkConfig, Preset};
 pub use state::{BeaconState, StateError, StateTree};
 pub use types::{

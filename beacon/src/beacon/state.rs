@@ -605,7 +605,13 @@ impl StateTree {
         self.field_proof(self.balances_field)
     }
 
-    fn list_proof(&self, list: &ListTree, field: u64, height: usize, index: u64) -> MerkleProof {
+    pub(crate) fn list_proof(
+        &self,
+        list: &ListTree,
+        field: u64,
+        height: usize,
+        index: u64,
+    ) -> MerkleProof {
         MerkleProof {
             leaf: list.data.node(height, index),
             gindex: list.gindex(height, index),
