@@ -26,6 +26,7 @@ pub mod chain;
 pub mod delta;
 pub mod gadgets;
 pub mod leaf_size;
+pub mod pending;
 pub mod pool;
 pub mod pool_balance;
 pub mod pool_set;

@@ -18,7 +18,10 @@ pub fn pending_deposit_root(entry: &[u8; PENDING_DEPOSIT_SIZE]) -> Node {
     };
     let pubkey = hash_pair(&chunk(&entry[..32]), &chunk(&entry[32..48]));
     let sig = &entry[88..184];
-    let signature = merkleize(&[chunk(&sig[..32]), chunk(&sig[32..64]), chunk(&sig[64..])], 2);
+    let signature = merkleize(
+        &[chunk(&sig[..32]), chunk(&sig[32..64]), chunk(&sig[64..])],
+        2,
+    );
     merkleize(
         &[
             pubkey,

@@ -24,6 +24,22 @@ pub struct HeaderWitness {
     pub body_node: Node,
 }
 
+impl HeaderWitness {
+    /// The header fields of the block whose post-state `tree` is.
+    pub fn of(tree: &StateTree) -> Self {
+        let h = &tree.header;
+        HeaderWitness {
+            slot: h.slot,
+            proposer_index: h.proposer_index,
+            parent_root: h.parent_root,
+            body_node: hash_pair(
+                &hash_pair(&h.body_root, &zero_hashes()[0]),
+                &zero_hashes()[1],
+            ),
+        }
+    }
+}
+
 /// Where the range sits in the state: the siblings from its subtrees up to the block root.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RootPaths {
@@ -128,15 +144,7 @@ impl BalanceWitness {
         let (balances_branch, balances_field_branch) =
             split(tree.balances_subtree_proof(log_n - 2, pos).branch);
         let h = &tree.header;
-        let header = HeaderWitness {
-            slot: h.slot,
-            proposer_index: h.proposer_index,
-            parent_root: h.parent_root,
-            body_node: hash_pair(
-                &hash_pair(&h.body_root, &zero_hashes()[0]),
-                &zero_hashes()[1],
-            ),
-        };
+        let header = HeaderWitness::of(tree);
         let spe = state.preset().slots_per_epoch;
         Ok(BalanceWitness {
             start,
