@@ -6,8 +6,10 @@
 #[path = "common/aggregation.rs"]
 mod common;
 
-use common::{both, join_spec, seg_spec, Fixture};
+use common::{both, covers_both, join_spec, pending_join_spec, seg_spec, Fixture};
+use stakeproof_beacon::report::pending_deposits;
 use stakeproof_beacon::report::pool_totals;
+use stakeproof_circuits::pending::aggregate::run_at;
 use stakeproof_circuits::Fr;
 
 #[test]
@@ -54,4 +56,32 @@ fn one_segment_can_be_final() {
         .unwrap();
         assert_eq!(fin[6], Fr::from(len as u64));
     }
+}
+
+#[test]
+fn a_whole_queue_combines_to_the_native_pending_sum() {
+    // A queue of 37: five leaves of 8 (the last holds 5), joined left to right.
+    let f = Fixture::with_queue(8, 37, 5);
+    let mut run = f.pending_run(0, 8);
+    for s in [8u64, 16, 24, 32] {
+        assert!(!covers_both(&run), "[0, {s}) does not cover 37 entries");
+        run = both(&pending_join_spec(), &[run, f.pending_run(s, 8)]).unwrap();
+    }
+    assert!(covers_both(&run));
+    let want = pending_deposits(&f.state, &f.pool);
+    assert!(want.pending_deposit_count > 0);
+    assert_eq!(run[run_at::END], Fr::from(40));
+    assert_eq!(run[run_at::QUEUE_LEN], Fr::from(37));
+    assert_eq!(run[run_at::COUNT], Fr::from(want.pending_deposit_count));
+    assert_eq!(
+        run[run_at::TOTAL],
+        stakeproof_circuits::gadgets::fr_u128(want.pending_deposit_gwei)
+    );
+    let (bh, _) = stakeproof_circuits::gadgets::node_limbs(&f.state.tree().unwrap().block_root());
+    assert_eq!(run[run_at::BLOCK_ROOT], bh);
+    // An empty queue: one leaf covers it, and counts nothing.
+    let empty = Fixture::with_queue(8, 0, 5);
+    let run = empty.pending_run(0, 8);
+    assert!(covers_both(&run));
+    assert_eq!(run[run_at::COUNT], Fr::zero());
 }

@@ -10,7 +10,7 @@
 #[path = "common/aggregation.rs"]
 mod common;
 
-use common::{both, join_spec, seg_spec, Fixture};
+use common::{both, covers_both, join_spec, pending_join_spec, seg_spec, Fixture};
 use stakeproof_beacon::devnet::{self, DevnetSpec};
 use stakeproof_beacon::report::Pool;
 use stakeproof_circuits::aggregation::layout::{NodeSpec, Statement};
@@ -149,4 +149,60 @@ fn foreign_children_are_rejected_by_both_twins() {
             row.what
         );
     }
+}
+
+/// Pending runs: another range, block or pool, a gap, a swapped pair, a queue length that
+/// differs; and runs that do not cover the queue.
+#[test]
+fn foreign_pending_runs_are_rejected_by_both_twins() {
+    let f = Fixture::with_queue(8, 37, 3);
+    let run = |s| f.pending_run(s, 8);
+    let other_pool = Fixture {
+        state: f.state.clone(),
+        pool: Pool::Address([0x11; 20]),
+    };
+    let later = Fixture {
+        state: devnet::build(&DevnetSpec {
+            validators: 8,
+            pool_permille: 500,
+            seed: 3,
+            pending_deposits: 37,
+            slot: f.state.slot() + 64,
+            ..Default::default()
+        })
+        .unwrap(),
+        pool: f.pool.clone(),
+    };
+    // The same entries, but the queue one longer (another state).
+    let longer = Fixture::with_queue(8, 38, 3);
+    let table = [
+        ("a gap: runs 0 and 16", "adjacent", vec![run(0), run(16)]),
+        ("a swapped pair", "adjacent", vec![run(8), run(0)]),
+        (
+            "another block: a later state's run",
+            "slot",
+            vec![run(0), later.pending_run(8, 8)],
+        ),
+        (
+            "another pool's run",
+            "pool",
+            vec![run(0), other_pool.pending_run(8, 8)],
+        ),
+        (
+            "a run of a longer queue",
+            "queue length",
+            vec![run(0), longer.pending_run(8, 8)],
+        ),
+    ];
+    for (what, mention, children) in table {
+        let e = both(&pending_join_spec(), &children)
+            .err()
+            .unwrap_or_else(|| panic!("{what}: accepted"));
+        assert!(e.contains(mention), "{what}: {e}");
+    }
+    // Coverage: the queue's head missing, or its tail.
+    let tail = both(&pending_join_spec(), &[run(8), run(16)]).unwrap();
+    assert!(!covers_both(&tail), "a run from 8 does not cover the queue");
+    let head = both(&pending_join_spec(), &[run(0), run(8)]).unwrap();
+    assert!(!covers_both(&head), "[0, 16) does not cover 37 entries");
 }

@@ -133,6 +133,7 @@ pub fn combine_with(
     w: &NodeWitness,
 ) -> Cells {
     use crate::chain::constraints as cc;
+    use crate::pending::aggregate as pending;
     use Statement::*;
     assert_eq!(
         children.len(),
@@ -160,6 +161,8 @@ pub fn combine_with(
         }
         ([Chain, Chain], [a, b]) => cc::join_chain(ctx, range.gate(), a, b),
         ([PoolSum, PoolSum], [a, b]) => cc::join_sums(ctx, range, a, b),
+        ([PendingLeaf { n }], [c]) => pending::wrap_leaf(ctx, range.gate(), c, *n),
+        ([Pending, Pending], [a, b]) => pending::join(ctx, range.gate(), a, b),
         ([Chain, PoolSum], [a, b]) => {
             let pool = ctx.assign_witnesses(w.pool.unwrap_or_default());
             return cc::finalize(ctx, range.gate(), a, b, &pool);

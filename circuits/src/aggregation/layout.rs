@@ -153,6 +153,14 @@ pub enum Statement {
     PoolSum,
     /// The chain design's final statement (today's final plus the registry anchors).
     FinalChain,
+    /// A pending-deposit leaf of `n` queue entries ([`crate::pending`]).
+    PendingLeaf {
+        /// Entries per leaf.
+        n: u64,
+    },
+    /// The pool's pending deposits over a covered range of the queue of one block
+    /// ([`crate::pending::aggregate`]).
+    Pending,
 }
 
 impl Statement {
@@ -164,6 +172,7 @@ impl Statement {
                 | Statement::BalanceLeaf { .. }
                 | Statement::DeltaLeaf { .. }
                 | Statement::PoolBalanceLeaf { .. }
+                | Statement::PendingLeaf { .. }
         )
     }
 
@@ -182,6 +191,8 @@ impl Statement {
             Statement::Chain => chain_layout::CHAIN_LEN,
             Statement::PoolSum => chain_layout::POOL_SUM_LEN,
             Statement::FinalChain => chain_layout::FINAL_CHAIN_LEN,
+            Statement::PendingLeaf { .. } => crate::pending::PENDING_INSTANCES,
+            Statement::Pending => crate::pending::aggregate::RUN_LEN,
         }
     }
 
@@ -211,6 +222,8 @@ impl Statement {
             Statement::Chain => "chain".into(),
             Statement::PoolSum => "poolsum".into(),
             Statement::FinalChain => "finalchain".into(),
+            Statement::PendingLeaf { n } => format!("pendleaf{n}"),
+            Statement::Pending => "pend".into(),
         }
     }
 }
@@ -278,6 +291,7 @@ impl NodeSpec {
             [DeltaLeaf { .. }] | [Chain, Chain] => Chain,
             [PoolBalanceLeaf { .. }] | [PoolSum, PoolSum] => PoolSum,
             [Chain, PoolSum] if self.finalize => return Ok(FinalChain),
+            [PendingLeaf { .. }] | [Pending, Pending] => Pending,
             _ => return Err(bad()),
         };
         match (self.finalize, combined) {
@@ -415,6 +429,23 @@ impl Statement {
                 f.insert("accounts_root".into(), json!(fr_hex(&inst[at + 7])));
                 names(&mut f, at + 8, &["members"]);
                 names(&mut f, at + 9, &TOTALS);
+            }
+            Statement::PendingLeaf { .. } | Statement::Pending => {
+                let at = if *self == Statement::Pending {
+                    names(&mut f, 0, &["start", "end"]);
+                    2
+                } else {
+                    names(&mut f, 0, &["start"]);
+                    1
+                };
+                names(&mut f, at, &["queue_length", "slot"]);
+                f.insert("block_root".into(), root(at + 2));
+                pool(&mut f, at + 4);
+                names(
+                    &mut f,
+                    at + 7,
+                    &["pending_deposit_count", "pending_deposit_gwei"],
+                );
             }
             Statement::FinalChain => {
                 use final_at as s;

@@ -173,6 +173,16 @@ pub fn combine_native_with(
         ([PoolBalanceLeaf { n_b }], [c]) => cl::sum_from_pool_balance_leaf(c, *n_b),
         ([Chain, Chain], [a, b]) => cn::join_chain(a, b)?,
         ([PoolSum, PoolSum], [a, b]) => cn::join_sums(a, b)?,
+        ([PendingLeaf { n }], [c]) => crate::pending::aggregate::run_from_leaf(c, *n),
+        ([Pending, Pending], [a, b]) => {
+            crate::pending::aggregate::join_native(a, b).map_err(|(what, left, right)| {
+                CombineError::Mismatch {
+                    what,
+                    left: hex(&left),
+                    right: hex(&right),
+                }
+            })?
+        }
         ([Chain, PoolSum], [a, b]) => {
             let pool = w.pool.ok_or_else(|| CombineError::Mismatch {
                 what: "the chain's final node needs the pool as a witness".into(),

@@ -16,8 +16,9 @@
 //! read: a report's pending leaves cover `[0, queue_len)`, and the aggregation checks that.
 //!
 //! Split as parameters ([`param`]), witness ([`witness`]), constraints ([`constraints`]) and
-//! the native twin ([`native`]).
+//! the native twin ([`native`]); how aggregation nodes combine the leaves: [`aggregate`].
 
+pub mod aggregate;
 pub mod constraints;
 pub mod native;
 pub mod param;

@@ -13,6 +13,7 @@ use stakeproof_circuits::aggregation::layout::{NodeSpec, Statement};
 use stakeproof_circuits::aggregation::native::combine_native;
 use stakeproof_circuits::balance::native::balance_public;
 use stakeproof_circuits::balance::BalanceWitness;
+use stakeproof_circuits::pending::{pending_public, PendingWitness};
 use stakeproof_circuits::registry::native::registry_public;
 use stakeproof_circuits::registry::RegistryWitness;
 use stakeproof_circuits::Fr;
@@ -51,6 +52,20 @@ pub fn both(spec: &NodeSpec, children: &[Vec<Fr>]) -> Result<Vec<Fr>, String> {
     }
 }
 
+/// Whether `run` covers its whole queue, by both twins (`covers_queue` natively,
+/// `assert_covers_queue` under MockProver), which must agree.
+#[allow(dead_code)]
+pub fn covers_both(run: &[Fr]) -> bool {
+    use stakeproof_circuits::pending::aggregate::{assert_covers_queue, covers_queue};
+    let native = covers_queue(run);
+    let circuit = gadget_accepts(K, &[run.to_vec()], &[], |ctx, range, cells| {
+        assert_covers_queue(ctx, range, &cells[0]);
+        vec![]
+    });
+    assert_eq!(native, circuit, "the twins disagree on coverage of {run:?}");
+    native
+}
+
 /// The output layout filled from the children without checking anything.
 fn loose_output(spec: &NodeSpec, children: &[Vec<Fr>]) -> Vec<Fr> {
     use Statement::*;
@@ -84,6 +99,12 @@ fn loose_output(spec: &NodeSpec, children: &[Vec<Fr>]) -> Vec<Fr> {
             o
         }
         ([Summary], [a]) => a.clone(),
+        ([Pending, Pending], [a, b]) => {
+            let mut o = vec![a[0], b[1]];
+            o.extend_from_slice(&a[2..9]);
+            o.extend([a[9] + b[9], a[10] + b[10]]);
+            o
+        }
         _ => unreachable!(),
     };
     if spec.finalize {
@@ -154,6 +175,35 @@ impl Fixture {
         run.unwrap()
     }
 
+    /// A fixture whose state also holds a pending-deposit queue of `queue` entries.
+    pub fn with_queue(n: usize, queue: usize, seed: u64) -> Self {
+        Fixture {
+            state: devnet::build(&DevnetSpec {
+                validators: n,
+                pool_permille: 500,
+                seed,
+                pending_deposits: queue,
+                ..Default::default()
+            })
+            .unwrap(),
+            pool: Pool::Address(devnet::DEFAULT_POOL),
+        }
+    }
+
+    /// The pending-deposit leaf statement of queue entries `[start, start + n)`.
+    pub fn pending_leaf(&self, start: u64, n: usize) -> Vec<Fr> {
+        let tree = self.state.tree().unwrap();
+        let queue = self.state.pending_deposits_tree().unwrap();
+        let w =
+            PendingWitness::from_state(&self.state, &tree, &queue, &self.pool, start, n).unwrap();
+        pending_public(&w).to_instances()
+    }
+
+    /// The pending run of the leaf at `start` (wrapped, checked by both twins).
+    pub fn pending_run(&self, start: u64, n: usize) -> Vec<Fr> {
+        both(&pending_wrap_spec(n as u64), &[self.pending_leaf(start, n)]).unwrap()
+    }
+
     pub fn balance(&self, start: u64, n_b: usize, n_r: usize) -> Vec<Fr> {
         let tree = self.state.tree().unwrap();
         let w =
@@ -172,6 +222,22 @@ pub fn seg_spec(n_b: u64, n_r: u64, finalize: bool) -> NodeSpec {
             Statement::Balance { n_b, n_r },
         ],
         finalize,
+    }
+}
+
+/// The wrap of a pending leaf of `n` entries.
+pub fn pending_wrap_spec(n: u64) -> NodeSpec {
+    NodeSpec {
+        children: vec![Statement::PendingLeaf { n }],
+        finalize: false,
+    }
+}
+
+/// The join of two pending runs.
+pub fn pending_join_spec() -> NodeSpec {
+    NodeSpec {
+        children: vec![Statement::Pending, Statement::Pending],
+        finalize: false,
     }
 }
 
