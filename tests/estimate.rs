@@ -183,6 +183,11 @@ fn bad_input_is_refused_with_its_exit_code() {
         2,
         &["1001 appended"],
     );
+    refused(
+        &["--pending-deposits", "134217729"],
+        2,
+        &["134217729 pending deposits", "2^27"],
+    );
     // The largest registry is accepted, with the churn at its bound: no overflow.
     estimate(&["--validators", "2^40", "--exits", "1099511627776", "--json"]).success();
 
@@ -211,4 +216,51 @@ fn bad_input_is_refused_with_its_exit_code() {
         1,
         &["/nonexistent/profile.json", "24g, 128g, gpu"],
     );
+}
+
+#[test]
+fn a_pending_deposit_queue_adds_its_proofs_to_every_report() {
+    let base = json(&[]);
+    let v = json(&["--pending-deposits", "10000"]);
+    assert_eq!(v["inputs"]["pending_deposits"], 10000);
+    assert_eq!(v["profile"]["sizes"]["pending_size"], 256);
+    for design in ["today", "new"] {
+        for report in ["cold", "later"] {
+            let r = &v["designs"][design][report];
+            let line = |kind: &str| {
+                r["by_kind"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|l| l["kind"] == kind)
+                    .unwrap_or_else(|| panic!("{design} {report}: no {kind}"))
+                    .clone()
+            };
+            // ⌈10,000 / 256⌉ = 40 leaves of pending-256 at k = 19, each wrapped.
+            let leaf = line("pending_leaf");
+            assert_eq!(leaf["count"], 40.0);
+            assert_eq!(leaf["circuit"], "pending-256-d6");
+            assert_eq!(leaf["k"], 19);
+            assert_eq!(leaf["seconds_each"]["source"], "modelled");
+            assert_eq!(line("pending_wrap")["count"], 40.0);
+            // 40 leaves, 40 wraps, 39 run joins, one join with the balance side.
+            let added = f(&r["proofs"]) - f(&base["designs"][design][report]["proofs"]);
+            assert!((added - 120.0).abs() < 1e-6, "{design} {report}: {added}");
+        }
+    }
+    let notes = v["notes"].as_array().unwrap();
+    assert!(notes
+        .iter()
+        .any(|n| n.as_str().unwrap().contains("re-proven every report")));
+    // Without the flag: today's prover, no pending proof.
+    assert!(base["designs"]["today"]["later"]["by_kind"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|l| !l["kind"].as_str().unwrap().starts_with("pending")));
+    estimate(&["--pending-deposits", "10000"])
+        .success()
+        .stdout(predicates::str::contains(
+            "pending_deposits queue: 10,000 entries",
+        ));
 }

@@ -42,6 +42,11 @@ pub(crate) struct EstimateArgs {
     /// Effective-balance changes per report, at uniformly random indices.
     #[arg(long, default_value_t = 1400, value_parser = parse_churn)]
     balance_changes: u64,
+    /// Entries in the state's pending_deposits queue: adds the pending-deposit proofs (every
+    /// entry, every report; the planned aggregation of docs/ARCHITECTURE.md §10). Without it,
+    /// the proofs of today's prover.
+    #[arg(long, value_parser = parse_churn)]
+    pending_deposits: Option<u64>,
     /// Machine profile: 24g (2 vCPU, 24 GiB, today's measured costs), 128g, gpu, or a JSON
     /// profile file (the format `--json` prints under "profile"; see the README).
     #[arg(long, default_value = "24g", value_name = "NAME|FILE")]
@@ -121,6 +126,7 @@ pub(crate) fn estimate(a: EstimateArgs) -> Result<()> {
         exits: a.exits,
         appended: a.appended,
         balance_changes: a.balance_changes,
+        pending_deposits: a.pending_deposits,
     };
     // Flags that disagree with each other are a bad command line (exit code 2), like clap's.
     inputs.validate().map_err(|e| usage(&e.to_string()))?;
@@ -198,6 +204,14 @@ fn table(e: &Estimate) -> String {
         thousands(i.balance_changes as f64),
         thousands(i.appended as f64),
     );
+    if let Some(q) = i.pending_deposits {
+        let _ = writeln!(
+            o,
+            "pending_deposits queue: {} entries, n_p = {}",
+            thousands(q as f64),
+            s.pending_size
+        );
+    }
     let _ = writeln!(
         o,
         "profile {}: n_r = {}, n_b = {}, K = {}, pool-balance n_b = {}, arity {}, {} GB",

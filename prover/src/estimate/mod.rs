@@ -258,6 +258,17 @@ pub fn estimate(inputs: &Inputs, profile: &Profile) -> Result<Estimate, Estimate
             inputs.validators
         ));
     }
+    if let Some(q) = inputs.pending_deposits {
+        notes.push(if s.state_depth < 6 {
+            "pending deposits: a pre-Electra state has no queue, nothing to prove".to_string()
+        } else {
+            format!(
+                "pending deposits: {q} queue entries in {} leaves of {}, re-proven every report (the queue shifts as it is processed); the aggregation is the planned one (docs/ARCHITECTURE.md §10): today's prover has the leaf circuit and the run joins, not yet the final node that takes them",
+                q.div_ceil(s.pending_size).max(1),
+                s.pending_size
+            )
+        });
+    }
     let mut used: Vec<&Line> = [&designs.today, &designs.new]
         .iter()
         .flat_map(|d| [&d.cold, &d.later])

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 use stakeproof_circuits::balance::BalanceParams;
 use stakeproof_circuits::leaf_size::{sha_min_k, MIN_BALANCE_K};
+use stakeproof_circuits::pending::PendingParams;
 use stakeproof_circuits::registry::RegistryParams;
 
 use super::profile::Sizes;
@@ -18,6 +19,10 @@ pub const MAX_VALIDATORS: u64 = 1 << 40;
 pub const MAX_CHURN: u64 = 1 << 40;
 /// Depth of the validators data tree (`VALIDATOR_REGISTRY_LIMIT = 2^40`).
 pub const VALIDATORS_DEPTH: u32 = 40;
+/// Largest pending-deposit queue: `PENDING_DEPOSITS_LIMIT` (every built-in preset).
+pub const MAX_PENDING: u64 = 1 << PENDING_DEPTH;
+/// Depth of the queue's data tree.
+pub const PENDING_DEPTH: u32 = 27;
 /// Depth of the new design's slot tree `D` and accounts tree `A` (2^24 slots).
 pub const SLOT_DEPTH: u32 = 24;
 
@@ -49,6 +54,12 @@ pub struct Inputs {
     pub appended: u64,
     /// Effective-balance changes per report, at uniformly random indices.
     pub balance_changes: u64,
+    /// Entries in the state's `pending_deposits` queue at the report, when the report proves
+    /// the pool's pending deposits (the planned proof of `docs/ARCHITECTURE.md` §10; `None`:
+    /// the proofs of today's prover, which does not aggregate them yet). Every entry is read
+    /// in every report: the queue's indices shift as it is processed, so no pending proof is
+    /// reused.
+    pub pending_deposits: Option<u64>,
 }
 
 impl Default for Inputs {
@@ -63,6 +74,7 @@ impl Default for Inputs {
             exits: 1800,
             appended: 1800,
             balance_changes: 1400,
+            pending_deposits: None,
         }
     }
 }
@@ -100,6 +112,9 @@ pub enum InputError {
         /// `N`.
         validators: u64,
     },
+    /// A queue longer than `PENDING_DEPOSITS_LIMIT`.
+    #[error("{0} pending deposits is above the queue's limit of 2^27 entries")]
+    PendingDeposits(u64),
     /// An intermediate count that does not fit in 64 bits.
     #[error("{0} overflows")]
     Overflow(&'static str),
@@ -128,6 +143,9 @@ impl Inputs {
             if value > MAX_CHURN {
                 return Err(InputError::Churn { what, value });
             }
+        }
+        if let Some(q) = self.pending_deposits.filter(|&q| q > MAX_PENDING) {
+            return Err(InputError::PendingDeposits(q));
         }
         if self.appended > self.validators {
             return Err(InputError::Appended {
@@ -230,11 +248,17 @@ pub enum Kind {
     BalanceJoin,
     /// New: the final node (chain + balance tree).
     FinalNew,
+    /// Both: a pending-deposit leaf of `n_p` queue entries (planned aggregation, §10).
+    PendingLeaf,
+    /// Both: its wrap.
+    PendingWrap,
+    /// Both: a join of two pending runs, or of the balance side and the whole queue's run.
+    PendingPair,
 }
 
 impl Kind {
     /// Every kind, today's first.
-    pub const ALL: [Kind; 17] = [
+    pub const ALL: [Kind; 20] = [
         Kind::RegistryLeaf,
         Kind::RegistryWrap,
         Kind::RunPair,
@@ -252,6 +276,9 @@ impl Kind {
         Kind::PoolBalanceWrap,
         Kind::BalanceJoin,
         Kind::FinalNew,
+        Kind::PendingLeaf,
+        Kind::PendingWrap,
+        Kind::PendingPair,
     ];
 
     /// The JSON key (`registry_leaf`, …).
@@ -274,6 +301,9 @@ impl Kind {
             Kind::PoolBalanceWrap => "pool_balance_wrap",
             Kind::BalanceJoin => "balance_join",
             Kind::FinalNew => "final_new",
+            Kind::PendingLeaf => "pending_leaf",
+            Kind::PendingWrap => "pending_wrap",
+            Kind::PendingPair => "pending_pair",
         }
     }
 
@@ -287,6 +317,7 @@ impl Kind {
                 | Kind::AppendLeaf
                 | Kind::BoundaryLeaf
                 | Kind::PoolBalanceLeaf
+                | Kind::PendingLeaf
         )
     }
 
@@ -304,6 +335,7 @@ impl Kind {
             Kind::PoolBalanceLeaf => {
                 format!("pool-balance-{}-d{}", s.pool_balance_size, s.state_depth)
             }
+            Kind::PendingLeaf => PendingParams::name_of(s.pending_size as usize, 6, 0),
             k => k.key().replace('_', " "),
         }
     }
@@ -348,8 +380,43 @@ pub fn compressions(kind: Kind, s: &Sizes, slot_depth: u32) -> u64 {
                 + 2 * u64::from(s.state_depth)
                 + 4)
         }
+        // 22 per entry (pubkey 1 hash, signature 3, container 7), the range's subtree, the
+        // lift to the queue's data root, the length, the field and the header.
+        Kind::PendingLeaf => PendingParams {
+            log_n: s.pending_size.trailing_zeros(),
+            list_depth: PENDING_DEPTH,
+            state_depth: 6,
+            set_depth: 0,
+        }
+        .compressions() as u64,
         _ => 0,
     }
+}
+
+/// The pending-deposit proofs of a report over a queue of `q` entries (none before Electra,
+/// or without `q`): `max(1, ⌈q/n_p⌉)` leaves (an empty queue is proven empty), their wraps,
+/// the joins of their runs, and one more node that joins the balance side with the queue's
+/// run. Returns the counts and the chain from a leaf to that last join.
+fn pending_part(i: &Inputs, s: &Sizes) -> Option<(Vec<(Kind, f64)>, Vec<(Kind, u64)>)> {
+    let q = i.pending_deposits?;
+    if s.state_depth < 6 {
+        return None;
+    }
+    let leaves = q.div_ceil(s.pending_size).max(1);
+    let joins = tree_nodes(leaves, s.node_arity);
+    let levels = tree_levels(leaves, s.node_arity).len() as u64;
+    Some((
+        vec![
+            (Kind::PendingLeaf, leaves as f64),
+            (Kind::PendingWrap, leaves as f64),
+            (Kind::PendingPair, joins as f64 + 1.0),
+        ],
+        vec![
+            (Kind::PendingLeaf, 1),
+            (Kind::PendingWrap, 1),
+            (Kind::PendingPair, levels + 1),
+        ],
+    ))
 }
 
 /// `k` of a leaf circuit: the smallest that holds its SHA-256 rows (balance kinds at least
@@ -491,6 +558,7 @@ pub fn today(i: &Inputs, s: &Sizes) -> Result<Reports, InputError> {
     let run_levels = tree_levels(sh.per_segment, arity);
     let summary_levels = tree_levels(sh.segments, arity);
     let seg = sh.segments as f64;
+    let pending = pending_part(i, s);
 
     let plan = |reg_leaves: f64, run_pairs: f64, registry_changed: bool| {
         let mut p = Plan::default();
@@ -508,20 +576,51 @@ pub fn today(i: &Inputs, s: &Sizes) -> Result<Reports, InputError> {
             p.count(Kind::SummaryPair, summary - 1.0);
             p.count(Kind::Final, 1.0);
         }
+        // From the segments up to the last summary: after the registry and balance
+        // branches; the pending branch joins only at the end.
+        let mut up = Vec::new();
+        if sh.segments > 1 {
+            up.push((Kind::SegmentJoin, 1));
+            up.push((Kind::SummaryPair, summary_levels.len() as u64 - 1));
+        }
+        if let Some((counts, chain)) = &pending {
+            // The whole registry's summary is a node of its own, and the last join takes
+            // it and the queue's run (the final node at `final_k`).
+            if sh.segments == 1 {
+                p.count(Kind::SegmentJoin, 1.0);
+                up.push((Kind::SegmentJoin, 1));
+            } else {
+                p.count(Kind::SummaryPair, 1.0);
+                if let Some(last) = up.last_mut() {
+                    last.1 += 1;
+                }
+            }
+            for &(k, n) in counts {
+                if k == Kind::PendingPair {
+                    // The last join is the final node itself.
+                    p.count(k, n - 1.0);
+                } else {
+                    p.count(k, n);
+                }
+            }
+            let mut c = chain.clone();
+            if let Some(last) = c.last_mut() {
+                last.1 -= 1;
+            }
+            p.branches.push(c);
+        }
         if registry_changed {
-            p.branches.push(vec![
+            let mut b = vec![
                 (Kind::RegistryLeaf, 1),
                 (Kind::RegistryWrap, 1),
                 (Kind::RunPair, run_levels.len() as u64),
-            ]);
+            ];
+            b.extend(&up);
+            p.branches.push(b);
         }
-        p.branches
-            .push(vec![(Kind::BalanceLeaf, 1), (Kind::BalanceWrap, 1)]);
-        if sh.segments > 1 {
-            p.then.push((Kind::SegmentJoin, 1));
-            p.then
-                .push((Kind::SummaryPair, summary_levels.len() as u64 - 1));
-        }
+        let mut b = vec![(Kind::BalanceLeaf, 1), (Kind::BalanceWrap, 1)];
+        b.extend(&up);
+        p.branches.push(b);
         p.then.push((Kind::Final, 1));
         p
     };
@@ -602,6 +701,7 @@ pub fn new_design(i: &Inputs, s: &Sizes) -> Result<Reports, InputError> {
     let balance_levels = tree_levels(slots, arity).len() as u64;
     let pool_leaves = hits[0];
     let balance_joins: f64 = hits[1..].iter().sum();
+    let pending = pending_part(i, s);
 
     let plan = |chain_leaves: &[(Kind, u64)]| {
         let mut p = Plan::default();
@@ -623,12 +723,24 @@ pub fn new_design(i: &Inputs, s: &Sizes) -> Result<Reports, InputError> {
         p.count(Kind::PoolBalanceWrap, pool_leaves);
         p.count(Kind::BalanceJoin, balance_joins);
         p.count(Kind::FinalNew, 1.0);
+        // The balance tree's root, joined with the queue's run when pending deposits are
+        // proven.
+        let mut tail = Vec::new();
+        if let Some((counts, chain)) = &pending {
+            for &(k, n) in counts {
+                p.count(k, n);
+            }
+            p.branches.push(chain.clone());
+            tail.push((Kind::PendingPair, 1));
+        }
         if pool_leaves > 0.0 {
-            p.branches.push(vec![
+            let mut b = vec![
                 (Kind::PoolBalanceLeaf, 1),
                 (Kind::PoolBalanceWrap, 1),
                 (Kind::BalanceJoin, balance_levels),
-            ]);
+            ];
+            b.extend(&tail);
+            p.branches.push(b);
         }
         p.then.push((Kind::FinalNew, 1));
         p

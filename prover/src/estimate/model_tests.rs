@@ -183,3 +183,74 @@ fn bounds_are_checked() {
     assert!(n.later.proofs().is_finite() && n.cold.proofs().is_finite());
     assert_eq!(big.slot_depth(), 40);
 }
+
+#[test]
+fn pending_deposits_add_their_own_branch_every_report() {
+    let s = sizes();
+    // 256 entries a leaf: 22 compressions an entry, 255 subtree nodes, a lift of 19, the
+    // length, 6 field levels and 4 header nodes (hashes).
+    assert_eq!(
+        compressions(Kind::PendingLeaf, &s, 24),
+        256 * 22 + 2 * (255 + 19 + 1 + 6 + 4)
+    );
+    assert_eq!(leaf_k(Kind::PendingLeaf, &s, 24), Some(19));
+    let base = Inputs::default();
+    let with = |q| Inputs {
+        pending_deposits: Some(q),
+        ..Inputs::default()
+    };
+    for design in [today, new_design] {
+        let (a, b) = (
+            design(&base, &s).unwrap(),
+            design(&with(10_000), &s).unwrap(),
+        );
+        for (x, y) in [(&a.cold, &b.cold), (&a.later, &b.later)] {
+            // ⌈10,000 / 256⌉ = 40 leaves, 40 wraps, 39 joins and the join with the balance side.
+            assert_eq!(y.of(Kind::PendingLeaf), 40.0);
+            assert_eq!(y.of(Kind::PendingWrap), 40.0);
+            assert_eq!(y.proofs() - x.proofs(), 40.0 + 40.0 + 39.0 + 1.0);
+            assert_eq!(x.of(Kind::PendingLeaf), 0.0);
+        }
+        // Later reports re-prove the whole queue: it shifts as it is processed.
+        assert_eq!(b.cold.of(Kind::PendingLeaf), b.later.of(Kind::PendingLeaf));
+        // An empty queue is still proven empty: one leaf.
+        assert_eq!(
+            design(&with(0), &s).unwrap().later.of(Kind::PendingLeaf),
+            1.0
+        );
+    }
+    // A single-segment registry: the segment node is no longer the final one.
+    let small = Inputs {
+        validators: 1000,
+        run_length: 10,
+        exits: 1,
+        appended: 1,
+        balance_changes: 1,
+        pending_deposits: Some(3),
+        ..Inputs::default()
+    };
+    let p = today(&small, &s).unwrap().cold;
+    assert_eq!(p.of(Kind::SegmentJoin), 1.0);
+    assert_eq!(p.of(Kind::Final), 1.0);
+    assert_eq!(
+        p.of(Kind::PendingPair),
+        0.0,
+        "one leaf: the final joins its run"
+    );
+    // Before Electra there is no queue.
+    let deneb = Sizes {
+        state_depth: 5,
+        ..s
+    };
+    assert_eq!(
+        today(&with(10_000), &deneb)
+            .unwrap()
+            .cold
+            .of(Kind::PendingLeaf),
+        0.0
+    );
+    assert!(matches!(
+        with(1 << 28).validate(),
+        Err(InputError::PendingDeposits(_))
+    ));
+}

@@ -87,6 +87,8 @@ pub struct Sizes {
     pub node_arity: u64,
     /// Depth of the state's field tree: 5 (up to Deneb) or 6 (Electra).
     pub state_depth: u32,
+    /// `n_p`: queue entries per pending-deposit leaf.
+    pub pending_size: u64,
 }
 
 /// The cost of every kind of proof, by its JSON key.
@@ -112,6 +114,9 @@ pub struct Costs {
     pub pool_balance_wrap: UnitCost,
     pub balance_join: UnitCost,
     pub final_new: UnitCost,
+    pub pending_leaf: UnitCost,
+    pub pending_wrap: UnitCost,
+    pub pending_pair: UnitCost,
 }
 
 impl Costs {
@@ -135,6 +140,9 @@ impl Costs {
             Kind::PoolBalanceWrap => &self.pool_balance_wrap,
             Kind::BalanceJoin => &self.balance_join,
             Kind::FinalNew => &self.final_new,
+            Kind::PendingLeaf => &self.pending_leaf,
+            Kind::PendingWrap => &self.pending_wrap,
+            Kind::PendingPair => &self.pending_pair,
         }
     }
 }
@@ -246,6 +254,7 @@ impl Profile {
                     pool_balance_size: 2048,
                     node_arity: 2,
                     state_depth: 6,
+                    pending_size: 256,
                 },
                 24.0,
                 "2 vCPU, 24 GiB: today's sizes. Today's proofs measured on this machine \
@@ -261,6 +270,7 @@ impl Profile {
                     pool_balance_size: 8192,
                     node_arity: 2,
                     state_depth: 6,
+                    pending_size: 1024,
                 },
                 if name == "gpu" { 141.0 } else { 128.0 },
                 if name == "gpu" {
@@ -350,6 +360,13 @@ impl Profile {
                 seconds: Figure::modelled(312.0),
                 peak_gb: Figure::modelled(FINAL_PEAK_GB),
             },
+            pending_leaf: leaf(
+                Kind::PendingLeaf,
+                REGISTRY_S_PER_COMPRESSION,
+                Figure::modelled,
+            ),
+            pending_wrap: new_node(233.0),
+            pending_pair: new_node(230.0),
         };
         Some(Profile {
             name: name.to_string(),
@@ -391,7 +408,8 @@ impl Profile {
         Ok(p)
     }
 
-    /// Checks sizes (powers of two that nest, every leaf at most k = 24, arity 2 to 16,
+    /// Checks sizes (powers of two that nest, a pending leaf of at most 2^20 entries, every leaf
+    /// at most k = 24, arity 2 to 16,
     /// state depth 5 or 6) and that every figure is a positive finite number.
     pub fn validate(&self) -> Result<(), ProfileError> {
         let s = &self.sizes;
@@ -415,6 +433,7 @@ impl Profile {
         pow2("registry_size", s.registry_size, 1, 1 << 23)?;
         pow2("balance_size", s.balance_size, 4, 1 << 24)?;
         pow2("pool_balance_size", s.pool_balance_size, 4, 1 << 24)?;
+        pow2("pending_size", s.pending_size, 1, 1 << 20)?;
         if s.balance_size < s.registry_size {
             return Err(size(
                 "balance_size",
