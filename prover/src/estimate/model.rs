@@ -397,7 +397,10 @@ pub fn compressions(kind: Kind, s: &Sizes, slot_depth: u32) -> u64 {
 /// or without `q`): `max(1, ⌈q/n_p⌉)` leaves (an empty queue is proven empty), their wraps,
 /// the joins of their runs, and one more node that joins the balance side with the queue's
 /// run. Returns the counts and the chain from a leaf to that last join.
-fn pending_part(i: &Inputs, s: &Sizes) -> Option<(Vec<(Kind, f64)>, Vec<(Kind, u64)>)> {
+/// Expected proofs per kind, and a dependency chain of (kind, proofs in sequence).
+type Part = (Vec<(Kind, f64)>, Vec<(Kind, u64)>);
+
+fn pending_part(i: &Inputs, s: &Sizes) -> Option<Part> {
     let q = i.pending_deposits?;
     if s.state_depth < 6 {
         return None;
