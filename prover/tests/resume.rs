@@ -32,7 +32,9 @@ fn state(
 #[test]
 fn leaves_resume_reuse_and_recover() {
     let spec = DevnetSpec {
-        validators: 20,
+        // One balance range of 16 over four registry ranges: every case below with the fewest
+        // proofs (this test's time went into 22 of them at 20 validators).
+        validators: 16,
         ..Default::default()
     };
     let pool = Pool::Address(devnet::DEFAULT_POOL);
@@ -48,10 +50,10 @@ fn leaves_resume_reuse_and_recover() {
     let first = prove(&s1, &pool, &srs, &work, &opts).unwrap().report;
     assert_eq!(
         first.registry.len(),
-        8,
-        "every registry range under the two balance ranges"
+        4,
+        "every registry range under the balance range"
     );
-    assert_eq!(first.balance.len(), 2);
+    assert_eq!(first.balance.len(), 1);
     assert!(first
         .registry
         .iter()
