@@ -25,6 +25,7 @@ pub mod jobs;
 pub mod keys;
 pub mod leaves;
 pub mod options;
+pub mod pending;
 pub mod published;
 pub mod srs;
 pub mod tree;
@@ -79,6 +80,23 @@ pub enum PipelineError {
         /// The native report.
         native: stakeproof_beacon::report::PoolTotals,
     },
+    /// Pending-deposit proofs disagree with the native report.
+    #[error(
+        "pending-deposit proofs sum to {proven_count} entries, {proven_gwei} gwei, but the native report says {native_count}, {native_gwei}"
+    )]
+    PendingMismatch {
+        /// Entries, summed from the proofs' public inputs.
+        proven_count: u64,
+        /// Gwei, summed from the proofs' public inputs.
+        proven_gwei: u128,
+        /// Entries in the native report.
+        native_count: u64,
+        /// Gwei in the native report.
+        native_gwei: u128,
+    },
+    /// A pending-deposit range that cannot be proven.
+    #[error(transparent)]
+    Pending(#[from] stakeproof_circuits::pending::PendingError),
     /// The state's trees could not be built.
     #[error(transparent)]
     State(#[from] stakeproof_beacon::beacon::StateError),

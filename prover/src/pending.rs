@@ -1,0 +1,114 @@
+//! The pending-deposit leaves of a report (issue #17): Electra's `pending_deposits` queue in
+//! aligned ranges of `n` entries, one leaf proof each (one for an empty queue, which proves the
+//! length 0), reused from the artifact store when already proven; their sums checked against
+//! the native report. The aggregation of their runs into the final statement is the next step
+//! (`docs/ARCHITECTURE.md` §10): this is what it will call.
+
+use crate::leaves::{prove_one, LeafOutcome, WorkDir};
+use crate::options::ProveOptions;
+use crate::srs::Srs;
+use crate::PipelineError;
+use stakeproof_beacon::beacon::BeaconState;
+use stakeproof_beacon::report::{pending_deposits, Pool};
+use stakeproof_circuits::leaf_size::sha_min_k;
+use stakeproof_circuits::pending::{pending_public, PendingWitness};
+
+/// The proven pending-deposit leaves of one state.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PendingLeaves {
+    /// One per range, in queue order.
+    pub leaves: Vec<LeafOutcome>,
+    /// Entries per leaf.
+    pub size: usize,
+    /// `k` of the leaf circuit.
+    pub k: u32,
+    /// The queue's length.
+    pub queue_len: u64,
+    /// The pool's entries, summed from the proofs' public inputs.
+    pub pending_deposit_count: u64,
+    /// Σ their amounts, gwei, summed from the proofs' public inputs.
+    pub pending_deposit_gwei: u128,
+}
+
+/// The smallest `k` that holds the leaf's SHA-256 region for `witness`'s shape.
+pub fn pending_k(witness: &PendingWitness) -> u32 {
+    sha_min_k(witness.params().compressions())
+}
+
+/// The witnesses of every pending-deposit leaf of `state` for `pool`, ranges of `n` covering
+/// the queue (one range when it is empty); `None` before Electra.
+pub fn pending_witnesses(
+    state: &BeaconState,
+    pool: &Pool,
+    n: usize,
+) -> Result<Option<Vec<PendingWitness>>, PipelineError> {
+    let Some(queue) = state.pending_deposits_tree() else {
+        return Ok(None);
+    };
+    let tree = state.tree()?;
+    let ranges = queue.length.div_ceil(n as u64).max(1);
+    (0..ranges)
+        .map(|r| {
+            PendingWitness::from_state(state, &tree, &queue, pool, r * n as u64, n)
+                .map_err(PipelineError::from)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// Proves (or reuses) every pending-deposit leaf of `state` for `pool` in ranges of `n`
+/// entries, through `opts.backend`; `None` before Electra, where there is no queue. The
+/// proofs' sums must equal the native report ([`PipelineError::PendingMismatch`]).
+pub fn prove_pending(
+    state: &BeaconState,
+    pool: &Pool,
+    srs: &Srs,
+    work: &WorkDir,
+    opts: &ProveOptions,
+    n: usize,
+) -> Result<Option<PendingLeaves>, PipelineError> {
+    let Some(witnesses) = pending_witnesses(state, pool, n)? else {
+        return Ok(None);
+    };
+    let k = pending_k(&witnesses[0]);
+    let progress = opts.progress;
+    progress.stage("keys", 1);
+    let keys = work.keys().get(srs, &witnesses[0], k)?;
+    progress.tick();
+    progress.stage("pending-deposit proofs", witnesses.len());
+    let store = work.proofs();
+    let (mut leaves, mut count, mut gwei) = (Vec::with_capacity(witnesses.len()), 0u64, 0u128);
+    // Each range's public inputs key its proof (a reused one was verified against them) and
+    // carry its sums.
+    for w in &witnesses {
+        let public = pending_public(w);
+        count += public.count;
+        gwei += public.total_gwei;
+        leaves.push(prove_one(
+            &opts.backend,
+            &keys,
+            &store,
+            w,
+            w.start,
+            public.to_instances(),
+        )?);
+        progress.tick();
+    }
+    let native = pending_deposits(state, pool);
+    if (count, gwei) != (native.pending_deposit_count, native.pending_deposit_gwei) {
+        return Err(PipelineError::PendingMismatch {
+            proven_count: count,
+            proven_gwei: gwei,
+            native_count: native.pending_deposit_count,
+            native_gwei: native.pending_deposit_gwei,
+        });
+    }
+    Ok(Some(PendingLeaves {
+        leaves,
+        size: n,
+        k,
+        queue_len: witnesses[0].queue_len,
+        pending_deposit_count: count,
+        pending_deposit_gwei: gwei,
+    }))
+}
