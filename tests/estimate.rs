@@ -143,6 +143,35 @@ fn a_profile_file_calibrates_the_model() {
     assert_eq!(f(&line["seconds_each"]["value"]), 100.0);
 }
 
+#[test]
+fn a_profile_file_from_before_pending_deposits_still_loads() {
+    let full = json(&[])["profile"].clone();
+    let mut p = full.clone();
+    p["sizes"].as_object_mut().unwrap().remove("pending_size");
+    for k in ["pending_leaf", "pending_wrap", "pending_pair"] {
+        p["costs"].as_object_mut().unwrap().remove(k);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.json");
+    std::fs::write(&path, p.to_string()).unwrap();
+    let v = json(&[
+        "--profile",
+        path.to_str().unwrap(),
+        "--pending-deposits",
+        "1000",
+    ]);
+    // The 24g model's figures fill in what the file does not have.
+    assert_eq!(v["profile"]["sizes"]["pending_size"], 256);
+    assert_eq!(
+        v["profile"]["costs"]["pending_leaf"],
+        full["costs"]["pending_leaf"]
+    );
+    assert_eq!(
+        v["profile"]["costs"]["pending_pair"],
+        full["costs"]["pending_pair"]
+    );
+}
+
 /// Runs `estimate` with `args`, expects exit `code` and stderr naming each of `words`.
 fn refused(args: &[&str], code: i32, words: &[&str]) {
     let out = estimate(args).failure().code(code);

@@ -1,13 +1,13 @@
 //! The pending-deposit circuit against its native twin and the beacon-data layer: every range
 //! of a devnet queue (a full one, the partial last one, one past the length), an empty queue, a
-//! credential set, and a state before Electra; then a real KZG proof under the committed
-//! pinning. Tampered witnesses and public inputs: `tamper_pending.rs`.
+//! credential set, and a state before Electra. Tampered witnesses and public inputs:
+//! `tamper_pending.rs`; a real KZG proof under the committed pinning and its tampered
+//! statements: `tamper_kzg.rs`.
 
 #[path = "common/pending.rs"]
 mod common;
 
 use common::{accepts, mock, spec, state, witness, K_PENDING, N_P, QUEUE};
-use halo2_base::gates::circuit::CircuitBuilderStage;
 use stakeproof_beacon::beacon::{BeaconState, Fork};
 use stakeproof_beacon::devnet::{self, DevnetSpec};
 use stakeproof_beacon::pool_set::{set_key, CredentialKeys};
@@ -15,9 +15,6 @@ use stakeproof_beacon::report::{pending_deposits, Pool};
 use stakeproof_circuits::pending::{
     pending_public, PendingError, PendingWitness, PENDING_INSTANCES,
 };
-use stakeproof_circuits::util::circuit::{build_circuit, Pinning, Shape};
-use stakeproof_circuits::util::proving::{keygen, prove, unsafe_setup, verify};
-use stakeproof_circuits::Fr;
 use std::sync::Arc;
 
 /// Σ over every range of the queue (natively) equals the beacon report's pending deposits.
@@ -129,52 +126,4 @@ fn before_electra_and_beyond_the_limit_are_refused() {
     }
     let e = PendingWitness::from_state(&st, &tree, &queue, &pool, 1 << 27, 4).unwrap_err();
     assert!(matches!(e, PendingError::BeyondLimit { .. }), "{e}");
-}
-
-/// Keygen on one range, a proof of another under the committed pinning, verified; changed
-/// public inputs fail the real verifier.
-#[test]
-fn real_proof_verifies_and_tampered_statements_fail() {
-    let spec = spec();
-    let st = state(&spec);
-    let pool = Pool::Address(spec.pool);
-    let (mixed, _, _) = common::mixed_range(&st, &pool);
-    let kw = witness(&st, &pool, 32, N_P);
-    let w = witness(&st, &pool, mixed, N_P);
-    let params = unsafe_setup(K_PENDING as u32, 7);
-    let kc = build_circuit(CircuitBuilderStage::Keygen, &kw, Shape::K(K_PENDING)).unwrap();
-    let pk = keygen(&params, &kc).unwrap();
-    let computed = kc.pinning();
-    let path = Pinning::committed_path(&computed.circuit);
-    if std::env::var_os("STAKEPROOF_UPDATE_PINNINGS").is_some() {
-        computed.save(&path).unwrap();
-    }
-    let pinning = Pinning::load(&path).unwrap();
-    assert!(
-        pinning.same_shape(&computed),
-        "{} is stale: rerun with STAKEPROOF_UPDATE_PINNINGS=1 (--test pending)",
-        path.display()
-    );
-    let pc = build_circuit(CircuitBuilderStage::Prover, &w, Shape::Pinned(&pinning)).unwrap();
-    let instances = pc.instances();
-    let native = pending_public(&w);
-    assert!(native.count >= 1);
-    assert_eq!(instances, native.to_instances());
-    let proof = prove(&params, &pk, pc, &instances).unwrap();
-    verify(&params, pk.get_vk(), &proof, &instances).expect("honest proof verifies");
-    // count, total, the length, a block-root limb, the pool: each changed, each rejected.
-    for (i, what) in [
-        (8, "count"),
-        (9, "total"),
-        (1, "queue length"),
-        (4, "block root (low limb)"),
-        (7, "pool (low limb)"),
-    ] {
-        let mut bad = instances.clone();
-        bad[i] += Fr::one();
-        assert!(
-            verify(&params, pk.get_vk(), &proof, &bad).is_err(),
-            "{what} changed, the proof still verifies"
-        );
-    }
 }

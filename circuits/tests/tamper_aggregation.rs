@@ -173,6 +173,8 @@ fn foreign_pending_runs_are_rejected_by_both_twins() {
         .unwrap(),
         pool: f.pool.clone(),
     };
+    // Another state at the same slot (other validators and queue of the same length).
+    let same_slot = Fixture::with_queue(8, 37, 4);
     // The same entries, but the queue one longer (another state).
     let longer = Fixture::with_queue(8, 38, 3);
     let table = [
@@ -182,6 +184,11 @@ fn foreign_pending_runs_are_rejected_by_both_twins() {
             "another block: a later state's run",
             "slot",
             vec![run(0), later.pending_run(8, 8)],
+        ),
+        (
+            "another block at the same slot",
+            "block root",
+            vec![run(0), same_slot.pending_run(8, 8)],
         ),
         (
             "another pool's run",

@@ -1,4 +1,4 @@
-//! Real KZG proofs of each leaf kind: keygen once, prove a different witness under the committed
+//! Real KZG proofs of each leaf kind (registry, balance, pending deposits): keygen once, prove a different witness under the committed
 //! pinning, verify; then each row of [`TAMPERS`] (a public input or a proof byte changed) must
 //! fail verification. The proof is made once per leaf kind and shared by its rows.
 //!
@@ -12,6 +12,7 @@ use stakeproof_beacon::devnet::{self, DevnetSpec};
 use stakeproof_beacon::report::Pool;
 use stakeproof_circuits::balance::native::balance_public;
 use stakeproof_circuits::balance::BalanceWitness;
+use stakeproof_circuits::pending::{pending_public, PendingWitness};
 use stakeproof_circuits::registry::native::registry_public;
 use stakeproof_circuits::registry::RegistryWitness;
 use stakeproof_circuits::util::circuit::{build_circuit, CircuitLogic, Pinning, Shape};
@@ -123,4 +124,23 @@ fn balance_kzg_proof() {
     // The last, partial range: balances beyond L are zero.
     let w = BalanceWitness::from_state(&st, &tree, &pool, 16, 16, 4).unwrap();
     prove_and_verify(14, &keygen_w, &w, balance_public(&w).to_instances());
+}
+
+#[test]
+fn pending_kzg_proof() {
+    let spec = DevnetSpec {
+        validators: 8,
+        pending_deposits: 9,
+        ..Default::default()
+    };
+    let st = devnet::build(&spec).unwrap();
+    let pool = Pool::Address(spec.pool);
+    let tree = st.tree().unwrap();
+    let queue = st.pending_deposits_tree().unwrap();
+    let at = |start| PendingWitness::from_state(&st, &tree, &queue, &pool, start, 4).unwrap();
+    // Keys from the last, partial range; the proof of the first, which holds pool entries.
+    let (keygen_w, w) = (at(8), at(0));
+    let native = pending_public(&w);
+    assert!(native.count >= 1, "the proven range counts pool entries");
+    prove_and_verify(14, &keygen_w, &w, native.to_instances());
 }

@@ -1,17 +1,24 @@
 //! The pending-deposit leaves of a report (issue #17): Electra's `pending_deposits` queue in
 //! aligned ranges of `n` entries, one leaf proof each (one for an empty queue, which proves the
 //! length 0), reused from the artifact store when already proven; their sums checked against
-//! the native report. The aggregation of their runs into the final statement is the next step
-//! (`docs/ARCHITECTURE.md` §10): this is what it will call.
+//! the native report; then ([`prove_pending_run`]) each leaf wrapped and the runs joined into
+//! one proof of the whole queue. Taking that run into the final statement is the next step
+//! (`docs/ARCHITECTURE.md` §10).
 
 use crate::leaves::{prove_one, LeafOutcome, WorkDir};
 use crate::options::ProveOptions;
 use crate::srs::Srs;
+use crate::tree::prove::{leaf, Proven, Tree};
+use crate::tree::NodeOutcome;
 use crate::PipelineError;
 use stakeproof_beacon::beacon::BeaconState;
 use stakeproof_beacon::report::{pending_deposits, Pool};
+use stakeproof_circuits::aggregation::layout::{NodeSpec, Statement, ACC_LIMBS};
+use stakeproof_circuits::aggregation::native::CombineError;
 use stakeproof_circuits::leaf_size::sha_min_k;
+use stakeproof_circuits::pending::aggregate::covers_queue;
 use stakeproof_circuits::pending::{pending_public, PendingWitness};
+use stakeproof_circuits::Fr;
 
 /// The proven pending-deposit leaves of one state.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -110,5 +117,89 @@ pub fn prove_pending(
         queue_len: witnesses[0].queue_len,
         pending_deposit_count: count,
         pending_deposit_gwei: gwei,
+    }))
+}
+
+/// The queue's run proof and how it was made.
+pub struct PendingRun {
+    /// The leaf stage.
+    pub leaves: PendingLeaves,
+    /// Every node, bottom-up: the wraps, then the joins.
+    pub nodes: Vec<NodeOutcome>,
+    /// The run's statement after the accumulator (`pending::aggregate::run_at`): `[0, end)`
+    /// with `queue_len ≤ end`, the block, the pool, the count and the sum.
+    pub statement: Vec<Fr>,
+    /// The run proof's artifact key.
+    pub key: String,
+}
+
+/// Proves the pending-deposit leaves ([`prove_pending`]), wraps each and joins the runs
+/// pairwise, left to right (a lone run moves up a level), at `opts.tree.node_k`, reusing every
+/// stored proof; the result covers the whole queue. `None` before Electra.
+pub fn prove_pending_run(
+    state: &BeaconState,
+    pool: &Pool,
+    srs: &Srs,
+    work: &WorkDir,
+    opts: &ProveOptions,
+    n: usize,
+) -> Result<Option<PendingRun>, PipelineError> {
+    let Some(leaves) = prove_pending(state, pool, srs, work, opts, n)? else {
+        return Ok(None);
+    };
+    let witnesses = pending_witnesses(state, pool, n)?.expect("a queue: its leaves were proven");
+    let keys = work.keys().get(srs, &witnesses[0], leaves.k)?;
+    let store = work.proofs();
+    let joins = witnesses.len().saturating_sub(1);
+    opts.progress
+        .stage("pending aggregation", witnesses.len() + joins);
+    let mut tree = Tree::new(srs, work, opts)?;
+    let wrap = |s: Statement| NodeSpec {
+        children: vec![s],
+        finalize: false,
+    };
+    let mut runs = Vec::with_capacity(witnesses.len());
+    for w in &witnesses {
+        let l = leaf(
+            &keys,
+            &store,
+            Statement::PendingLeaf { n: n as u64 },
+            pending_public(w).to_instances(),
+        )?;
+        runs.push(tree.node(wrap(l.statement), vec![l])?);
+    }
+    while runs.len() > 1 {
+        let mut next: Vec<Proven> = Vec::with_capacity(runs.len().div_ceil(2));
+        let mut it = runs.into_iter();
+        while let Some(a) = it.next() {
+            next.push(match it.next() {
+                Some(b) => tree.node(
+                    NodeSpec {
+                        children: vec![Statement::Pending, Statement::Pending],
+                        finalize: false,
+                    },
+                    vec![a, b],
+                )?,
+                None => a,
+            });
+        }
+        runs = next;
+    }
+    let run = runs.pop().expect("at least one leaf");
+    let statement = run.snark.instances[0][ACC_LIMBS..].to_vec();
+    if !covers_queue(&statement) {
+        // Unreachable: the leaves cover `max(1, ⌈len/n⌉)·n ≥ len` entries from 0.
+        return Err(CombineError::Mismatch {
+            what: "the queue's run covers the queue (start 0, length ≤ end)".into(),
+            left: format!("{:?}", &statement[..3]),
+            right: "covered".into(),
+        }
+        .into());
+    }
+    Ok(Some(PendingRun {
+        leaves,
+        nodes: tree.outcomes,
+        statement,
+        key: run.key,
     }))
 }

@@ -406,8 +406,9 @@ fn pending_part(i: &Inputs, s: &Sizes) -> Option<Part> {
         return None;
     }
     let leaves = q.div_ceil(s.pending_size).max(1);
-    let joins = tree_nodes(leaves, s.node_arity);
-    let levels = tree_levels(leaves, s.node_arity).len() as u64;
+    // Runs join in pairs (`[Pending, Pending]`), whatever the profile's arity.
+    let joins = tree_nodes(leaves, 2);
+    let levels = tree_levels(leaves, 2).len() as u64;
     Some((
         vec![
             (Kind::PendingLeaf, leaves as f64),

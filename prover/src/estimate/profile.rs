@@ -87,8 +87,50 @@ pub struct Sizes {
     pub node_arity: u64,
     /// Depth of the state's field tree: 5 (up to Deneb) or 6 (Electra).
     pub state_depth: u32,
-    /// `n_p`: queue entries per pending-deposit leaf.
+    /// `n_p`: queue entries per pending-deposit leaf (a profile file without it: 256).
+    #[serde(default = "default_pending_size")]
     pub pending_size: u64,
+}
+
+fn default_pending_size() -> u64 {
+    256
+}
+
+/// The `24g` model's pending-deposit costs, for a profile file written before they existed:
+/// the leaf of 256 entries at registry-256's seconds per compression, its wrap and the joins at
+/// the measured node costs; all modelled.
+mod pending_defaults {
+    use super::*;
+
+    fn sizes() -> Sizes {
+        Profile::builtin("24g").expect("built in").sizes
+    }
+
+    pub(super) fn leaf() -> UnitCost {
+        let s = sizes();
+        UnitCost {
+            seconds: Figure::modelled(tenths(
+                compressions(Kind::PendingLeaf, &s, SLOT_DEPTH) as f64 * REGISTRY_S_PER_COMPRESSION,
+            )),
+            peak_gb: Figure::modelled(leaf_peak_gb(
+                leaf_k(Kind::PendingLeaf, &s, SLOT_DEPTH).unwrap_or(19),
+            )),
+        }
+    }
+
+    pub(super) fn wrap() -> UnitCost {
+        UnitCost {
+            seconds: Figure::modelled(233.0),
+            peak_gb: Figure::modelled(NODE_PEAK_GB),
+        }
+    }
+
+    pub(super) fn pair() -> UnitCost {
+        UnitCost {
+            seconds: Figure::modelled(230.0),
+            peak_gb: Figure::modelled(NODE_PEAK_GB),
+        }
+    }
 }
 
 /// The cost of every kind of proof, by its JSON key.
@@ -114,8 +156,12 @@ pub struct Costs {
     pub pool_balance_wrap: UnitCost,
     pub balance_join: UnitCost,
     pub final_new: UnitCost,
+    /// Absent from a profile file written before them: the `24g` model's figures.
+    #[serde(default = "pending_defaults::leaf")]
     pub pending_leaf: UnitCost,
+    #[serde(default = "pending_defaults::wrap")]
     pub pending_wrap: UnitCost,
+    #[serde(default = "pending_defaults::pair")]
     pub pending_pair: UnitCost,
 }
 
@@ -365,8 +411,8 @@ impl Profile {
                 REGISTRY_S_PER_COMPRESSION,
                 Figure::modelled,
             ),
-            pending_wrap: new_node(233.0),
-            pending_pair: new_node(230.0),
+            pending_wrap: pending_defaults::wrap(),
+            pending_pair: pending_defaults::pair(),
         };
         Some(Profile {
             name: name.to_string(),

@@ -387,7 +387,8 @@ impl<'a> Tree<'a> {
     }
 }
 
-fn leaf(
+/// A stored leaf proof as a child of a node (its statement's proof must be in the store).
+pub(crate) fn leaf(
     keys: &CircuitKeys,
     store: &ArtifactStore,
     statement: Statement,
