@@ -111,7 +111,7 @@ fn a_queue_range_opens_to_the_block_root() {
     assert_eq!(queue.root(), st.field_roots()[field]);
     // Entries [32, 40) (the last, partial range: 5 real, 3 zero chunks) and one entry.
     for (height, index) in [(3, 4), (0, 36), (0, 37)] {
-        let p = tree.pending_deposits_subtree_proof(&queue, field as u64, height, index);
+        let p = tree.list_proof(&queue, field as u64, height, index);
         p.verify(&tree.block_root()).unwrap();
     }
     // The pool's share: about a third, in both credential forms.

@@ -5,6 +5,7 @@
 //! one proof of the whole queue. Taking that run into the final statement is the next step
 //! (`docs/ARCHITECTURE.md` §10).
 
+use crate::keys::CircuitKeys;
 use crate::leaves::{prove_one, LeafOutcome, WorkDir};
 use crate::options::ProveOptions;
 use crate::srs::Srs;
@@ -74,6 +75,25 @@ pub fn prove_pending(
     opts: &ProveOptions,
     n: usize,
 ) -> Result<Option<PendingLeaves>, PipelineError> {
+    Ok(prove_leaves(state, pool, srs, work, opts, n)?.map(|p| p.leaves))
+}
+
+/// The leaf stage with what the run's nodes need from it: each leaf's instances and the
+/// circuit's keys (witnesses, natives and keys made once).
+struct ProvenPending {
+    leaves: PendingLeaves,
+    instances: Vec<Vec<Fr>>,
+    keys: CircuitKeys,
+}
+
+fn prove_leaves(
+    state: &BeaconState,
+    pool: &Pool,
+    srs: &Srs,
+    work: &WorkDir,
+    opts: &ProveOptions,
+    n: usize,
+) -> Result<Option<ProvenPending>, PipelineError> {
     let Some(witnesses) = pending_witnesses(state, pool, n)? else {
         return Ok(None);
     };
@@ -85,20 +105,23 @@ pub fn prove_pending(
     progress.stage("pending-deposit proofs", witnesses.len());
     let store = work.proofs();
     let (mut leaves, mut count, mut gwei) = (Vec::with_capacity(witnesses.len()), 0u64, 0u128);
+    let mut instances = Vec::with_capacity(witnesses.len());
     // Each range's public inputs key its proof (a reused one was verified against them) and
     // carry its sums.
     for w in &witnesses {
         let public = pending_public(w);
         count += public.count;
         gwei += public.total_gwei;
+        let inst = public.to_instances();
         leaves.push(prove_one(
             &opts.backend,
             &keys,
             &store,
             w,
             w.start,
-            public.to_instances(),
+            inst.clone(),
         )?);
+        instances.push(inst);
         progress.tick();
     }
     let native = pending_deposits(state, pool);
@@ -110,13 +133,17 @@ pub fn prove_pending(
             native_gwei: native.pending_deposit_gwei,
         });
     }
-    Ok(Some(PendingLeaves {
-        leaves,
-        size: n,
-        k,
-        queue_len: witnesses[0].queue_len,
-        pending_deposit_count: count,
-        pending_deposit_gwei: gwei,
+    Ok(Some(ProvenPending {
+        leaves: PendingLeaves {
+            leaves,
+            size: n,
+            k,
+            queue_len: witnesses[0].queue_len,
+            pending_deposit_count: count,
+            pending_deposit_gwei: gwei,
+        },
+        instances,
+        keys,
     }))
 }
 
@@ -144,28 +171,26 @@ pub fn prove_pending_run(
     opts: &ProveOptions,
     n: usize,
 ) -> Result<Option<PendingRun>, PipelineError> {
-    let Some(leaves) = prove_pending(state, pool, srs, work, opts, n)? else {
+    let Some(ProvenPending {
+        leaves,
+        instances,
+        keys,
+    }) = prove_leaves(state, pool, srs, work, opts, n)?
+    else {
         return Ok(None);
     };
-    let witnesses = pending_witnesses(state, pool, n)?.expect("a queue: its leaves were proven");
-    let keys = work.keys().get(srs, &witnesses[0], leaves.k)?;
     let store = work.proofs();
-    let joins = witnesses.len().saturating_sub(1);
+    let joins = instances.len().saturating_sub(1);
     opts.progress
-        .stage("pending aggregation", witnesses.len() + joins);
+        .stage("pending aggregation", instances.len() + joins);
     let mut tree = Tree::new(srs, work, opts)?;
     let wrap = |s: Statement| NodeSpec {
         children: vec![s],
         finalize: false,
     };
-    let mut runs = Vec::with_capacity(witnesses.len());
-    for w in &witnesses {
-        let l = leaf(
-            &keys,
-            &store,
-            Statement::PendingLeaf { n: n as u64 },
-            pending_public(w).to_instances(),
-        )?;
+    let mut runs = Vec::with_capacity(instances.len());
+    for inst in instances {
+        let l = leaf(&keys, &store, Statement::PendingLeaf { n: n as u64 }, inst)?;
         runs.push(tree.node(wrap(l.statement), vec![l])?);
     }
     while runs.len() > 1 {

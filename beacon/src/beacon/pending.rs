@@ -2,9 +2,9 @@
 //! and the proofs of its aligned subtrees up to the block root, which the pending-deposit leaf
 //! circuit consumes (`stakeproof_circuits::pending`).
 
-use super::state::{BeaconState, StateTree};
+use super::state::BeaconState;
 use crate::hash::{hash_pair, merkleize, Node};
-use crate::merkle::{ListTree, MerkleProof};
+use crate::merkle::ListTree;
 use crate::report::PENDING_DEPOSIT_SIZE;
 
 /// `hash_tree_root` of one SSZ `PendingDeposit` (pubkey 48, withdrawal credentials 32, amount
@@ -41,8 +41,9 @@ impl BeaconState {
         crate::hash::ceil_log2(self.preset().pending_deposits_limit as u64)
     }
 
-    /// The queue's entries, 192 bytes each; `None` before Electra, where there is no queue.
-    pub fn pending_deposit_entries(&self) -> Option<Vec<[u8; PENDING_DEPOSIT_SIZE]>> {
+    /// The queue's entries, 192 bytes each, borrowed from the state; `None` before Electra,
+    /// where there is no queue.
+    pub fn pending_deposit_entries(&self) -> Option<Vec<&[u8; PENDING_DEPOSIT_SIZE]>> {
         let queue = self.field("pending_deposits").ok()?;
         // `decode` checked the list's length is a multiple of the element size.
         Some(
@@ -53,28 +54,22 @@ impl BeaconState {
         )
     }
 
+    /// Entry `i` of the queue, `None` past its length or before Electra.
+    pub fn pending_deposit_entry(&self, i: u64) -> Option<&[u8; PENDING_DEPOSIT_SIZE]> {
+        let queue = self.field("pending_deposits").ok()?;
+        let at = usize::try_from(i).ok()?.checked_mul(PENDING_DEPOSIT_SIZE)?;
+        queue
+            .get(at..at.checked_add(PENDING_DEPOSIT_SIZE)?)?
+            .try_into()
+            .ok()
+    }
+
     /// The tree of the `pending_deposits` list (its root is the field's `hash_tree_root`);
     /// `None` before Electra.
     pub fn pending_deposits_tree(&self) -> Option<ListTree> {
         let entries = self.pending_deposit_entries()?;
-        let roots: Vec<Node> = entries.iter().map(pending_deposit_root).collect();
+        let roots: Vec<Node> = entries.into_iter().map(pending_deposit_root).collect();
         let len = roots.len() as u64;
         Some(ListTree::new(roots, self.pending_deposits_depth(), len))
-    }
-}
-
-impl StateTree {
-    /// Proof of the root of the aligned subtree of `2^height` entries of the pending-deposit
-    /// queue `list` (field `field` of the state) that starts at entry `index · 2^height`, up to
-    /// the block root: the data-tree siblings, the length chunk, the state's field siblings and
-    /// the header's three.
-    pub fn pending_deposits_subtree_proof(
-        &self,
-        list: &ListTree,
-        field: u64,
-        height: usize,
-        index: u64,
-    ) -> MerkleProof {
-        self.list_proof(list, field, height, index)
     }
 }

@@ -605,7 +605,11 @@ impl StateTree {
         self.field_proof(self.balances_field)
     }
 
-    pub(crate) fn list_proof(
+    /// Proof of the root of the aligned subtree of `2^height` data chunks of `list` (the tree
+    /// of the state's list field `field`, e.g. [`BeaconState::pending_deposits_tree`]) that
+    /// starts at chunk `index · 2^height`, up to the block root: the data-tree siblings, the
+    /// length chunk, the state's field siblings and the header's three.
+    pub fn list_proof(
         &self,
         list: &ListTree,
         field: u64,

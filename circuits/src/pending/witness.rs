@@ -74,9 +74,9 @@ impl PendingWitness {
         n: usize,
     ) -> Result<Self, PendingError> {
         check_aligned(start, n)?;
-        let entries_all = state
-            .pending_deposit_entries()
-            .ok_or(PendingError::NoQueue { fork: state.fork() })?;
+        if state.field("pending_deposits").is_err() {
+            return Err(PendingError::NoQueue { fork: state.fork() });
+        }
         let depth = queue.data.depth();
         let log_n = n.trailing_zeros() as usize;
         if log_n > depth || start >> depth != 0 {
@@ -88,8 +88,8 @@ impl PendingWitness {
         }
         let entries = (start..start + n as u64)
             .map(|i| {
-                entries_all
-                    .get(i as usize)
+                state
+                    .pending_deposit_entry(i)
                     .copied()
                     .unwrap_or([0u8; PENDING_DEPOSIT_SIZE])
             })
@@ -97,7 +97,7 @@ impl PendingWitness {
         let field = state
             .field_index("pending_deposits")
             .expect("a state with a queue has the field") as u64;
-        let proof = tree.pending_deposits_subtree_proof(queue, field, log_n, start >> log_n);
+        let proof = tree.list_proof(queue, field, log_n, start >> log_n);
         let levels = depth - log_n;
         let state_depth = tree.fields.depth();
         // [list levels] [length chunk] [state fields] [header: 3]

@@ -9,7 +9,7 @@ use crate::pool::PoolSpec;
 use crate::poseidon::Account;
 use crate::registry::witness::account_of;
 use stakeproof_beacon::beacon::{BeaconState, StateError, StateTree};
-use stakeproof_beacon::hash::{hash_pair, zero_hashes, Node};
+use stakeproof_beacon::hash::Node;
 
 /// A pool-balance witness (or its native statement) that cannot be built.
 #[derive(Debug, thiserror::Error)]
@@ -189,23 +189,14 @@ impl PoolBalanceWitness {
         }
         let log_n = n_b.trailing_zeros() as usize;
         let pos = start >> log_n;
-        let h = &tree.header;
-        let header = HeaderWitness {
-            slot: h.slot,
-            proposer_index: h.proposer_index,
-            parent_root: h.parent_root,
-            body_node: hash_pair(
-                &hash_pair(&h.body_root, &zero_hashes()[0]),
-                &zero_hashes()[1],
-            ),
-        };
+        let header = HeaderWitness::of(tree);
         let validators_field = state.field_index("validators")? as u64;
         let balances_field = state.field_index("balances")? as u64;
         let spe = state.preset().slots_per_epoch;
         Ok(PoolBalanceWitness {
             start,
             registry_len: len,
-            epoch: h.slot / spe,
+            epoch: header.slot / spe,
             slots_per_epoch: spe,
             balances,
             accounts: accts,

@@ -394,9 +394,9 @@ pub fn compressions(kind: Kind, s: &Sizes, slot_depth: u32) -> u64 {
 }
 
 /// The pending-deposit proofs of a report over a queue of `q` entries (none before Electra,
-/// or without `q`): `max(1, ⌈q/n_p⌉)` leaves (an empty queue is proven empty), their wraps,
-/// the joins of their runs, and one more node that joins the balance side with the queue's
-/// run. Returns the counts and the chain from a leaf to that last join.
+/// or without `q`): `max(1, ⌈q/n_p⌉)` leaves (an empty queue is proven empty), their wraps and
+/// the joins of their runs. Returns the counts and the chain from a leaf to the queue's run;
+/// each design adds the node that joins that run with its balance side.
 /// Expected proofs per kind, and a dependency chain of (kind, proofs in sequence).
 type Part = (Vec<(Kind, f64)>, Vec<(Kind, u64)>);
 
@@ -413,12 +413,12 @@ fn pending_part(i: &Inputs, s: &Sizes) -> Option<Part> {
         vec![
             (Kind::PendingLeaf, leaves as f64),
             (Kind::PendingWrap, leaves as f64),
-            (Kind::PendingPair, joins as f64 + 1.0),
+            (Kind::PendingPair, joins as f64),
         ],
         vec![
             (Kind::PendingLeaf, 1),
             (Kind::PendingWrap, 1),
-            (Kind::PendingPair, levels + 1),
+            (Kind::PendingPair, levels),
         ],
     ))
 }
@@ -599,19 +599,11 @@ pub fn today(i: &Inputs, s: &Sizes) -> Result<Reports, InputError> {
                     last.1 += 1;
                 }
             }
+            // The final node itself joins the queue's run with that summary.
             for &(k, n) in counts {
-                if k == Kind::PendingPair {
-                    // The last join is the final node itself.
-                    p.count(k, n - 1.0);
-                } else {
-                    p.count(k, n);
-                }
+                p.count(k, n);
             }
-            let mut c = chain.clone();
-            if let Some(last) = c.last_mut() {
-                last.1 -= 1;
-            }
-            p.branches.push(c);
+            p.branches.push(chain.clone());
         }
         if registry_changed {
             let mut b = vec![
@@ -734,7 +726,11 @@ pub fn new_design(i: &Inputs, s: &Sizes) -> Result<Reports, InputError> {
             for &(k, n) in counts {
                 p.count(k, n);
             }
-            p.branches.push(chain.clone());
+            // One more join: the balance tree's root with the queue's run.
+            p.count(Kind::PendingPair, 1.0);
+            let mut c = chain.clone();
+            c.push((Kind::PendingPair, 1));
+            p.branches.push(c);
             tail.push((Kind::PendingPair, 1));
         }
         if pool_leaves > 0.0 {
