@@ -10,6 +10,7 @@ use common::{both, covers_both, join_spec, pending_join_spec, seg_spec, Fixture}
 use stakeproof_beacon::report::pending_deposits;
 use stakeproof_beacon::report::pool_totals;
 use stakeproof_circuits::pending::aggregate::run_at;
+use stakeproof_circuits::pending::aggregate::RunTreeShape;
 use stakeproof_circuits::Fr;
 
 #[test]
@@ -84,4 +85,43 @@ fn a_whole_queue_combines_to_the_native_pending_sum() {
     let run = empty.pending_run(0, 8);
     assert!(covers_both(&run));
     assert_eq!(run[run_at::COUNT], Fr::zero());
+}
+
+/// The queue's runs in a fixed-depth tree padded with neutral runs (what the prover builds so
+/// that the run's verifying key does not follow the queue's length): the top covers the queue
+/// with the native sums, whatever the depth, and the tree has the shape `RunTreeShape` counts.
+#[test]
+fn a_fixed_depth_run_tree_with_padding_combines_to_the_native_pending_sum() {
+    let f = Fixture::with_queue(8, 37, 5);
+    let want = pending_deposits(&f.state, &f.pool);
+    // The padding leaf: any leaf of the circuit (here another state's), its values unused.
+    let pad = Fixture::with_queue(8, 0, 9).neutral_pending_run(0, 8);
+    for depth in [3u32, 4] {
+        let mut level: Vec<Vec<Fr>> = (0..5).map(|i| f.pending_run(8 * i, 8)).collect();
+        let mut neutral = pad.clone();
+        let (mut real, mut padded) = (vec![level.len() as u64], 0u32);
+        for l in 1..=depth {
+            if level.len() % 2 == 1 {
+                level.push(neutral.clone());
+                padded = l;
+            }
+            level = level
+                .chunks(2)
+                .map(|p| both(&pending_join_spec(), p).unwrap())
+                .collect();
+            real.push(level.len() as u64);
+            neutral = both(&pending_join_spec(), &[neutral.clone(), neutral]).unwrap();
+            assert_eq!(neutral, pad, "a join of neutral runs is neutral");
+        }
+        let top = &level[0];
+        assert!(covers_both(top), "depth {depth}");
+        assert_eq!(top[run_at::END], Fr::from(40));
+        assert_eq!(top[run_at::COUNT], Fr::from(want.pending_deposit_count));
+        assert_eq!(
+            top[run_at::TOTAL],
+            stakeproof_circuits::gadgets::fr_u128(want.pending_deposit_gwei)
+        );
+        let shape = RunTreeShape::new(5, depth).unwrap();
+        assert_eq!((shape.real, shape.neutral), (real, padded), "depth {depth}");
+    }
 }

@@ -10,11 +10,16 @@
 #[path = "common/aggregation.rs"]
 mod common;
 
-use common::{both, covers_both, join_spec, pending_join_spec, seg_spec, Fixture};
+use common::{
+    both, circuit_accepts, covers_both, join_spec, pending_join_spec, pending_wrap_spec, seg_spec,
+    Fixture,
+};
 use stakeproof_beacon::devnet::{self, DevnetSpec};
 use stakeproof_beacon::report::Pool;
+use stakeproof_circuits::aggregation::layout::NodeWitness;
 use stakeproof_circuits::aggregation::layout::{NodeSpec, Statement};
 use stakeproof_circuits::aggregation::native::combine_native;
+use stakeproof_circuits::pending::aggregate::{neutral_run, run_at};
 use stakeproof_circuits::Fr;
 
 /// A node offered foreign children, and the check that rejects them.
@@ -212,4 +217,72 @@ fn foreign_pending_runs_are_rejected_by_both_twins() {
     assert!(!covers_both(&tail), "a run from 8 does not cover the queue");
     let head = both(&pending_join_spec(), &[run(0), run(8)]).unwrap();
     assert!(!covers_both(&head), "[0, 16) does not cover 37 entries");
+}
+
+/// Padding: a neutral wrap outputs zeros (it cannot keep a range's count, sum or position
+/// behind its flag, nor can a real wrap claim neutral), so a neutral run takes no range and
+/// adds nothing. A range replaced by padding leaves a gap the next join refuses; padding at the
+/// head or a neutral top does not cover the queue; a flag that is not a bit is refused.
+#[test]
+fn pending_padding_hides_nothing_and_takes_no_range() {
+    let f = Fixture::with_queue(8, 37, 3);
+    let run = |s| f.pending_run(s, 8);
+    let leaf = f.pending_leaf(8, 8);
+    let wrap = pending_wrap_spec(8);
+    let w = |neutral| NodeWitness {
+        neutral,
+        pool: None,
+    };
+    let real = run(8);
+    assert!(
+        real[run_at::COUNT] != Fr::zero(),
+        "the range counts something"
+    );
+    assert!(circuit_accepts(
+        &wrap,
+        std::slice::from_ref(&leaf),
+        &real,
+        &w(false)
+    ));
+    assert!(circuit_accepts(
+        &wrap,
+        std::slice::from_ref(&leaf),
+        &neutral_run(),
+        &w(true)
+    ));
+    let mut hidden = real.clone();
+    hidden[run_at::EMPTY] = Fr::one();
+    assert!(
+        !circuit_accepts(&wrap, std::slice::from_ref(&leaf), &hidden, &w(true)),
+        "a neutral wrap kept the range's values"
+    );
+    assert!(
+        !circuit_accepts(
+            &wrap,
+            std::slice::from_ref(&leaf),
+            &neutral_run(),
+            &w(false)
+        ),
+        "a real range claimed neutral"
+    );
+    let pad = f.neutral_pending_run(0, 8);
+    assert_eq!(pad, neutral_run());
+    // A middle range replaced by padding: the gap is refused at the next real join.
+    let head = both(&pending_join_spec(), &[run(0), pad.clone()]).unwrap();
+    assert_eq!(head, run(0), "padding passes the other run through");
+    let e = both(&pending_join_spec(), &[head, run(16)]).unwrap_err();
+    assert!(e.contains("adjacent"), "{e}");
+    // Padding in place of the head: what is left does not start at 0.
+    let no_head = both(&pending_join_spec(), &[pad.clone(), run(8)]).unwrap();
+    assert!(!covers_both(&no_head));
+    // A neutral top covers nothing, even of an empty queue.
+    assert!(!covers_both(&pad));
+    let empty = Fixture::with_queue(8, 0, 3);
+    assert!(!covers_both(&empty.neutral_pending_run(0, 8)));
+    assert!(covers_both(&empty.pending_run(0, 8)));
+    // A flag that is not a bit.
+    let mut two = run(0);
+    two[run_at::EMPTY] = Fr::from(2);
+    let e = both(&pending_join_spec(), &[two, run(8)]).unwrap_err();
+    assert!(e.contains("neutral flag"), "{e}");
 }

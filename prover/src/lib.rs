@@ -94,6 +94,18 @@ pub enum PipelineError {
         /// Gwei in the native report.
         native_gwei: u128,
     },
+    /// A pending-deposit queue longer than the run tree holds.
+    #[error(
+        "the pending-deposit queue holds {queue_len} entries: more than the run tree of depth {depth} holds in leaves of {size} (2^{depth}·{size}); prove with a larger depth or larger leaves"
+    )]
+    PendingCapacity {
+        /// The queue's length.
+        queue_len: u64,
+        /// Entries per leaf.
+        size: usize,
+        /// Join levels of the run tree.
+        depth: u32,
+    },
     /// A pending-deposit range that cannot be proven.
     #[error(transparent)]
     Pending(#[from] stakeproof_circuits::pending::PendingError),

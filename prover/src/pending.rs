@@ -2,8 +2,9 @@
 //! aligned ranges of `n` entries, one leaf proof each (one for an empty queue, which proves the
 //! length 0), reused from the artifact store when already proven; their sums checked against
 //! the native report; then ([`prove_pending_run`]) each leaf wrapped and the runs joined into
-//! one proof of the whole queue. Taking that run into the final statement is the next step
-//! (`docs/ARCHITECTURE.md` §10).
+//! one proof of the whole queue, in a fixed-depth tree padded with neutral runs so that its
+//! verifying key does not follow the queue's length. Taking that run into the final statement
+//! is the next step (`docs/ARCHITECTURE.md` §10).
 
 use crate::keys::CircuitKeys;
 use crate::leaves::{prove_one, LeafOutcome, WorkDir};
@@ -14,10 +15,10 @@ use crate::tree::NodeOutcome;
 use crate::PipelineError;
 use stakeproof_beacon::beacon::BeaconState;
 use stakeproof_beacon::report::{pending_deposits, Pool};
-use stakeproof_circuits::aggregation::layout::{NodeSpec, Statement, ACC_LIMBS};
+use stakeproof_circuits::aggregation::layout::{NodeSpec, NodeWitness, Statement, ACC_LIMBS};
 use stakeproof_circuits::aggregation::native::CombineError;
 use stakeproof_circuits::leaf_size::sha_min_k;
-use stakeproof_circuits::pending::aggregate::covers_queue;
+use stakeproof_circuits::pending::aggregate::{covers_queue, RunTreeShape};
 use stakeproof_circuits::pending::{pending_public, PendingWitness};
 use stakeproof_circuits::Fr;
 
@@ -151,18 +152,53 @@ fn prove_leaves(
 pub struct PendingRun {
     /// The leaf stage.
     pub leaves: PendingLeaves,
-    /// Every node, bottom-up: the wraps, then the joins.
+    /// Every node in proving order: real wraps and joins, and the neutral nodes that pad the
+    /// tree.
     pub nodes: Vec<NodeOutcome>,
-    /// The run's statement after the accumulator (`pending::aggregate::run_at`): `[0, end)`
-    /// with `queue_len ≤ end`, the block, the pool, the count and the sum.
+    /// The tree's shape.
+    pub shape: RunTreeShape,
+    /// The run's statement after the accumulator (`pending::aggregate::run_at`): real, `[0,
+    /// end)` with `queue_len ≤ end`, the block, the pool, the count and the sum.
     pub statement: Vec<Fr>,
     /// The run proof's artifact key.
     pub key: String,
 }
 
-/// Proves the pending-deposit leaves ([`prove_pending`]), wraps each and joins the runs
-/// pairwise, left to right (a lone run moves up a level), at `opts.tree.node_k`, reusing every
-/// stored proof; the result covers the whole queue. `None` before Electra.
+/// The leaf a neutral wrap verifies (its values unused): range 0 of a small fixed devnet state
+/// of the report's fork and preset with an empty queue, for the report's pool (the pool's
+/// shape is part of the leaf circuit). Fixed, so the neutral nodes above it are proven once and
+/// reused by every report of the pool.
+pub fn padding_witness(
+    state: &BeaconState,
+    pool: &Pool,
+    n: usize,
+) -> Result<PendingWitness, PipelineError> {
+    use stakeproof_beacon::devnet::{build, DevnetSpec};
+    let st = build(&DevnetSpec {
+        fork: state.fork(),
+        preset: state.preset().clone(),
+        validators: 8,
+        ..Default::default()
+    })?;
+    let queue = st
+        .pending_deposits_tree()
+        .ok_or(stakeproof_circuits::pending::PendingError::NoQueue { fork: st.fork() })?;
+    Ok(PendingWitness::from_state(
+        &st,
+        &st.tree()?,
+        &queue,
+        pool,
+        0,
+        n,
+    )?)
+}
+
+/// Proves the pending-deposit leaves ([`prove_pending`]) and aggregates them into one proof of
+/// the whole queue, at `opts.tree.node_k`, reusing every stored proof: a fixed-depth tree of
+/// `depth` join levels over the leaves' wraps (left-aligned), padded with neutral runs
+/// ([`stakeproof_circuits::pending::aggregate`]), so that the run's circuit, and the key of any
+/// node that takes it, does not follow the queue's length. `None` before Electra;
+/// [`PipelineError::PendingCapacity`] when the queue needs more than `2^depth` leaves.
 pub fn prove_pending_run(
     state: &BeaconState,
     pool: &Pool,
@@ -170,7 +206,19 @@ pub fn prove_pending_run(
     work: &WorkDir,
     opts: &ProveOptions,
     n: usize,
+    depth: u32,
 ) -> Result<Option<PendingRun>, PipelineError> {
+    if let Some(queue) = state.pending_deposits_tree() {
+        // Refused before any proving.
+        let leaves = queue.length.div_ceil(n as u64).max(1);
+        if RunTreeShape::new(leaves, depth).is_none() {
+            return Err(PipelineError::PendingCapacity {
+                queue_len: queue.length,
+                size: n,
+                depth,
+            });
+        }
+    }
     let Some(ProvenPending {
         leaves,
         instances,
@@ -179,44 +227,92 @@ pub fn prove_pending_run(
     else {
         return Ok(None);
     };
+    let shape = RunTreeShape::new(instances.len() as u64, depth).expect("checked above");
     let store = work.proofs();
-    let joins = instances.len().saturating_sub(1);
-    opts.progress
-        .stage("pending aggregation", instances.len() + joins);
-    let mut tree = Tree::new(srs, work, opts)?;
-    let wrap = |s: Statement| NodeSpec {
-        children: vec![s],
-        finalize: false,
-    };
-    let mut runs = Vec::with_capacity(instances.len());
-    for inst in instances {
-        let l = leaf(&keys, &store, Statement::PendingLeaf { n: n as u64 }, inst)?;
-        runs.push(tree.node(wrap(l.statement), vec![l])?);
-    }
-    while runs.len() > 1 {
-        let mut next: Vec<Proven> = Vec::with_capacity(runs.len().div_ceil(2));
-        let mut it = runs.into_iter();
-        while let Some(a) = it.next() {
-            next.push(match it.next() {
-                Some(b) => tree.node(
-                    NodeSpec {
-                        children: vec![Statement::Pending, Statement::Pending],
-                        finalize: false,
-                    },
-                    vec![a, b],
-                )?,
-                None => a,
+    let leaf_statement = Statement::PendingLeaf { n: n as u64 };
+    // The padding leaf, proven (or reused) when the tree has neutral nodes.
+    let padding = if shape.neutral > 0 {
+        let w = padding_witness(state, pool, n)?;
+        let name = stakeproof_circuits::util::circuit::CircuitLogic::name(&w);
+        if name != keys.name {
+            return Err(PipelineError::Artifact {
+                path: keys.name.clone(),
+                reason: format!(
+                    "the padding leaf is {name}, the queue's leaves are {}",
+                    keys.name
+                ),
             });
         }
-        runs = next;
+        let inst = pending_public(&w).to_instances();
+        prove_one(&opts.backend, &keys, &store, &w, w.start, inst.clone())?;
+        Some(leaf(&keys, &store, leaf_statement, inst)?)
+    } else {
+        None
+    };
+    opts.progress.stage(
+        "pending aggregation",
+        (shape.real_nodes() + u64::from(shape.neutral)) as usize,
+    );
+    let mut tree = Tree::new(srs, work, opts)?;
+    let wrap = NodeSpec {
+        children: vec![leaf_statement],
+        finalize: false,
+    };
+    let join = NodeSpec {
+        children: vec![Statement::Pending, Statement::Pending],
+        finalize: false,
+    };
+    let mut level = Vec::with_capacity(instances.len());
+    for inst in instances {
+        let l = leaf(&keys, &store, leaf_statement, inst)?;
+        level.push(tree.node(wrap.clone(), vec![l])?);
     }
-    let run = runs.pop().expect("at least one leaf");
+    // The neutral node of the current level (made when first needed).
+    let mut neutral: Option<Proven> = None;
+    for l in 0..depth {
+        if level.len() % 2 == 1 {
+            let pad = match neutral.take() {
+                Some(p) => p,
+                None => {
+                    // The neutral nodes of levels 0..=l, bottom-up.
+                    let pl = padding.clone().expect("a padded tree has a padding leaf");
+                    let mut p = tree.node_with(
+                        wrap.clone(),
+                        vec![pl],
+                        &NodeWitness {
+                            neutral: true,
+                            pool: None,
+                        },
+                    )?;
+                    for _ in 0..l {
+                        p = tree.node(join.clone(), vec![p.clone(), p])?;
+                    }
+                    p
+                }
+            };
+            level.push(pad.clone());
+            neutral = Some(pad);
+        }
+        let mut next = Vec::with_capacity(level.len() / 2);
+        let mut it = level.into_iter();
+        while let (Some(a), Some(b)) = (it.next(), it.next()) {
+            next.push(tree.node(join.clone(), vec![a, b])?);
+        }
+        level = next;
+        // The neutral node one level up, if the levels above still need padding.
+        if let Some(p) = neutral.take() {
+            if l + 1 < shape.neutral {
+                neutral = Some(tree.node(join.clone(), vec![p.clone(), p])?);
+            }
+        }
+    }
+    let run = level.pop().expect("one top");
     let statement = run.snark.instances[0][ACC_LIMBS..].to_vec();
     if !covers_queue(&statement) {
         // Unreachable: the leaves cover `max(1, ⌈len/n⌉)·n ≥ len` entries from 0.
         return Err(CombineError::Mismatch {
-            what: "the queue's run covers the queue (start 0, length ≤ end)".into(),
-            left: format!("{:?}", &statement[..3]),
+            what: "the queue's run covers the queue (real, start 0, length ≤ end)".into(),
+            left: format!("{:?}", &statement[..4]),
             right: "covered".into(),
         }
         .into());
@@ -224,6 +320,7 @@ pub fn prove_pending_run(
     Ok(Some(PendingRun {
         leaves,
         nodes: tree.outcomes,
+        shape,
         statement,
         key: run.key,
     }))

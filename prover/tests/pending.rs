@@ -92,20 +92,46 @@ fn a_queue_is_proven_range_by_range_and_reused() {
         .is_none());
 }
 
-/// Real aggregation of the queue's leaves: two leaves of one entry, each wrapped at k = 20, the
-/// runs joined into one that covers the queue, equal to the native combination; a second run
-/// reuses every proof. 1,550 s with a peak of 11.9 GB on 2 vCPU (2026-12-03: the setup, two
-/// node keys, two leaf and three node proofs):
+/// A queue longer than the run tree holds is refused before anything is proven.
+#[test]
+fn a_queue_beyond_the_run_tree_is_refused_before_proving() {
+    use stakeproof_prover::pending::prove_pending_run;
+    use stakeproof_prover::PipelineError;
+    let (st, pool, _dir, work, srs) = setup(3, 13);
+    let opts = ProveOptions::new(LeafConfig::small());
+    // Three leaves of one entry do not fit in a tree of depth 1 (two leaves).
+    match prove_pending_run(&st, &pool, &srs, &work, &opts, 1, 1) {
+        Err(e @ PipelineError::PendingCapacity { .. }) => {
+            let m = e.to_string();
+            assert!(m.contains("3 entries") && m.contains("depth 1"), "{m}");
+        }
+        Err(e) => panic!("another error: {e}"),
+        Ok(_) => panic!("accepted"),
+    }
+    assert!(
+        std::fs::read_dir(work.proofs().dir)
+            .map(|d| d.count() == 0)
+            .unwrap_or(true),
+        "nothing proven"
+    );
+}
+
+/// Real aggregation of the queue's leaves in a padded tree: a queue of one entry, its leaf
+/// wrapped at k = 20, the padding leaf wrapped as a neutral run (the same wrap circuit and
+/// key), and the two joined into the top of a tree of depth 1, which covers the queue and
+/// equals the native combination; a second run reuses every proof. 1,681 s, peak RSS 11.4 GiB
+/// on 2 vCPU (2026-12-03, a build running beside it: the setup, two node keys, two leaf and
+/// three node proofs):
 /// `cargo test -p stakeproof-prover --test pending -- --ignored --nocapture`.
 #[test]
 #[ignore = "three aggregation proofs at k = 20: about 26 minutes, 12 GB"]
-fn the_queue_aggregates_to_one_run() {
-    use stakeproof_circuits::aggregation::layout::{NodeSpec, Statement};
-    use stakeproof_circuits::aggregation::native::combine_native;
+fn the_queue_aggregates_to_one_padded_run() {
+    use stakeproof_circuits::aggregation::layout::{NodeSpec, NodeWitness, Statement};
+    use stakeproof_circuits::aggregation::native::{combine_native, combine_native_with};
     use stakeproof_circuits::pending::aggregate::run_at;
-    use stakeproof_prover::pending::{pending_witnesses, prove_pending_run};
+    use stakeproof_prover::pending::{padding_witness, pending_witnesses, prove_pending_run};
     use stakeproof_prover::tree::TreeOptions;
-    let (st, pool, _dir, work, srs) = setup(2, 20);
+    let (st, pool, _dir, work, srs) = setup(1, 20);
     let mut opts = ProveOptions::new(LeafConfig::small());
     opts.tree = TreeOptions {
         node_k: 20,
@@ -113,7 +139,7 @@ fn the_queue_aggregates_to_one_run() {
         keep_proving_keys: true,
     };
     let t = std::time::Instant::now();
-    let run = prove_pending_run(&st, &pool, &srs, &work, &opts, 1)
+    let run = prove_pending_run(&st, &pool, &srs, &work, &opts, 1, 1)
         .unwrap()
         .unwrap();
     eprintln!(
@@ -121,39 +147,48 @@ fn the_queue_aggregates_to_one_run() {
         t.elapsed().as_secs_f64(),
         run.nodes.len()
     );
-    assert_eq!(run.nodes.len(), 3, "two wraps and a join");
+    assert_eq!(run.nodes.len(), 3, "a wrap, a neutral wrap and a join");
+    assert_eq!((run.shape.real_nodes(), run.shape.neutral), (2, 1));
     // The native combination of the same leaves.
-    let leaves: Vec<_> = pending_witnesses(&st, &pool, 1)
-        .unwrap()
-        .unwrap()
-        .iter()
-        .map(|w| stakeproof_circuits::pending::pending_public(w).to_instances())
-        .collect();
-    let wrap = |l: &Vec<_>| {
-        combine_native(
-            &NodeSpec {
-                children: vec![Statement::PendingLeaf { n: 1 }],
-                finalize: false,
-            },
-            std::slice::from_ref(l),
-        )
-        .unwrap()
+    let public = |w: &stakeproof_circuits::pending::PendingWitness| {
+        stakeproof_circuits::pending::pending_public(w).to_instances()
     };
+    let witnesses = pending_witnesses(&st, &pool, 1).unwrap().unwrap();
+    let leaf = public(&witnesses[0]);
+    let pad = public(&padding_witness(&st, &pool, 1).unwrap());
+    let wrap = NodeSpec {
+        children: vec![Statement::PendingLeaf { n: 1 }],
+        finalize: false,
+    };
+    let real = combine_native(&wrap, std::slice::from_ref(&leaf)).unwrap();
+    let neutral = combine_native_with(
+        &wrap,
+        &[pad],
+        &NodeWitness {
+            neutral: true,
+            pool: None,
+        },
+    )
+    .unwrap();
     let joined = combine_native(
         &NodeSpec {
             children: vec![Statement::Pending, Statement::Pending],
             finalize: false,
         },
-        &[wrap(&leaves[0]), wrap(&leaves[1])],
+        &[real.clone(), neutral],
     )
     .unwrap();
+    assert_eq!(joined, real, "padding adds nothing");
     assert_eq!(run.statement, joined);
     let native = pending_deposits(&st, &pool);
     assert_eq!(
         run.statement[run_at::COUNT],
         stakeproof_circuits::Fr::from(native.pending_deposit_count)
     );
-    let again = prove_pending_run(&st, &pool, &srs, &work, &opts, 1)
+    // The real and the neutral wrap are one circuit: two node circuits in all.
+    let circuits: std::collections::BTreeSet<_> = run.nodes.iter().map(|n| &n.circuit).collect();
+    assert_eq!(circuits.len(), 2, "{circuits:?}");
+    let again = prove_pending_run(&st, &pool, &srs, &work, &opts, 1, 1)
         .unwrap()
         .unwrap();
     assert!(again.nodes.iter().all(|n| n.reused));

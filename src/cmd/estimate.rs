@@ -42,9 +42,10 @@ pub(crate) struct EstimateArgs {
     /// Effective-balance changes per report, at uniformly random indices.
     #[arg(long, default_value_t = 1400, value_parser = parse_churn)]
     balance_changes: u64,
-    /// Entries in the state's pending_deposits queue: adds the pending-deposit proofs (every
-    /// entry, every report; the planned aggregation of docs/ARCHITECTURE.md §10). Without it,
-    /// the proofs of today's prover.
+    /// Entries in the state's pending_deposits queue (at most 2^20, the run tree's capacity):
+    /// adds the pending-deposit proofs (every entry, every report; the run tree padded to a
+    /// fixed depth; the final node that takes it is planned, docs/ARCHITECTURE.md §10).
+    /// Without it, the proofs of today's prover.
     #[arg(long, value_parser = parse_churn)]
     pending_deposits: Option<u64>,
     /// Machine profile: 24g (2 vCPU, 24 GiB, today's measured costs), 128g, gpu, or a JSON

@@ -161,7 +161,10 @@ pub fn combine_with(
         }
         ([Chain, Chain], [a, b]) => cc::join_chain(ctx, range.gate(), a, b),
         ([PoolSum, PoolSum], [a, b]) => cc::join_sums(ctx, range, a, b),
-        ([PendingLeaf { n }], [c]) => pending::wrap_leaf(ctx, range.gate(), c, *n),
+        ([PendingLeaf { n }], [c]) => {
+            let flag = ctx.load_witness(Fr::from(w.neutral as u64));
+            pending::wrap_leaf(ctx, range.gate(), c, *n, flag)
+        }
         ([Pending, Pending], [a, b]) => pending::join(ctx, range.gate(), a, b),
         ([Chain, PoolSum], [a, b]) => {
             let pool = ctx.assign_witnesses(w.pool.unwrap_or_default());

@@ -237,7 +237,8 @@ pub struct NodeSpec {
     pub finalize: bool,
 }
 
-/// What a node takes besides its children's proofs: the witnesses of the chain design's nodes.
+/// What a node takes besides its children's proofs: the witnesses of the chain design's nodes
+/// and of pending wraps.
 /// Witnesses, not constants, so one circuit (one verifying key) serves both values.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NodeWitness {
@@ -432,8 +433,9 @@ impl Statement {
             }
             Statement::PendingLeaf { .. } | Statement::Pending => {
                 let at = if *self == Statement::Pending {
-                    names(&mut f, 0, &["start", "end"]);
-                    2
+                    f.insert("neutral".into(), json!(u128_from_fr(&inst[0]) == Some(1)));
+                    names(&mut f, 1, &["start", "end"]);
+                    3
                 } else {
                     names(&mut f, 0, &["start"]);
                     1

@@ -43,7 +43,7 @@ pub enum CombineError {
 }
 
 /// A field element in an error: [`fr_hex`] without its leading zeros.
-fn hex(f: &Fr) -> String {
+pub(crate) fn hex(f: &Fr) -> String {
     let s = fr_hex(f);
     let t = s[2..].trim_start_matches('0');
     format!("0x{}", if t.is_empty() { "0" } else { t })
@@ -173,16 +173,8 @@ pub fn combine_native_with(
         ([PoolBalanceLeaf { n_b }], [c]) => cl::sum_from_pool_balance_leaf(c, *n_b),
         ([Chain, Chain], [a, b]) => cn::join_chain(a, b)?,
         ([PoolSum, PoolSum], [a, b]) => cn::join_sums(a, b)?,
-        ([PendingLeaf { n }], [c]) => crate::pending::aggregate::run_from_leaf(c, *n),
-        ([Pending, Pending], [a, b]) => {
-            crate::pending::aggregate::join_native(a, b).map_err(|(what, left, right)| {
-                CombineError::Mismatch {
-                    what,
-                    left: hex(&left),
-                    right: hex(&right),
-                }
-            })?
-        }
+        ([PendingLeaf { n }], [c]) => crate::pending::aggregate::run_from_leaf(c, *n, w.neutral),
+        ([Pending, Pending], [a, b]) => crate::pending::aggregate::join_native(a, b)?,
         ([Chain, PoolSum], [a, b]) => {
             let pool = w.pool.ok_or_else(|| CombineError::Mismatch {
                 what: "the chain's final node needs the pool as a witness".into(),

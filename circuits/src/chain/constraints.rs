@@ -19,7 +19,7 @@ type Cell = AssignedValue<Fr>;
 const INDEX_BITS: usize = 26;
 
 /// `(x − y)·cond = 0` for each pair.
-fn eq_if(
+pub(crate) fn eq_if(
     ctx: &mut Context<Fr>,
     gate: &impl GateInstructions<Fr>,
     cond: Cell,
@@ -34,7 +34,7 @@ fn eq_if(
     }
 }
 
-fn select_all(
+pub(crate) fn select_all(
     ctx: &mut Context<Fr>,
     gate: &impl GateInstructions<Fr>,
     a: &[Cell],
@@ -48,7 +48,7 @@ fn select_all(
 }
 
 /// A leaf's statement behind a neutral flag: `[empty, leaf·(1 − empty)…]`.
-fn behind_flag(
+pub(crate) fn behind_flag(
     ctx: &mut Context<Fr>,
     gate: &impl GateInstructions<Fr>,
     values: &[Cell],

@@ -58,7 +58,7 @@ fn len(child: usize, v: &[Fr], expected: usize) -> Result<(), CombineError> {
 }
 
 /// `Some(is_empty)` for a well-formed flag; a neutral statement must be all zeros after it.
-fn empty(child: usize, v: &[Fr]) -> Result<bool, CombineError> {
+pub(crate) fn empty_flag(child: usize, v: &[Fr]) -> Result<bool, CombineError> {
     if v[0] == Fr::zero() {
         Ok(false)
     } else if v[0] == Fr::one() && v[1..].iter().all(|x| *x == Fr::zero()) {
@@ -76,7 +76,7 @@ fn empty(child: usize, v: &[Fr]) -> Result<bool, CombineError> {
 pub fn join_chain(a: &[Fr], b: &[Fr]) -> Result<Vec<Fr>, CombineError> {
     len(0, a, CHAIN_LEN)?;
     len(1, b, CHAIN_LEN)?;
-    match (empty(0, a)?, empty(1, b)?) {
+    match (empty_flag(0, a)?, empty_flag(1, b)?) {
         (true, _) => Ok(b.to_vec()),
         (false, true) => Ok(a.to_vec()),
         (false, false) => {
@@ -101,7 +101,7 @@ pub fn join_chain(a: &[Fr], b: &[Fr]) -> Result<Vec<Fr>, CombineError> {
 pub fn join_sums(a: &[Fr], b: &[Fr]) -> Result<Vec<Fr>, CombineError> {
     len(0, a, POOL_SUM_LEN)?;
     len(1, b, POOL_SUM_LEN)?;
-    match (empty(0, a)?, empty(1, b)?) {
+    match (empty_flag(0, a)?, empty_flag(1, b)?) {
         (true, _) => Ok(b.to_vec()),
         (false, true) => Ok(a.to_vec()),
         (false, false) => {
@@ -135,7 +135,7 @@ pub fn join_sums(a: &[Fr], b: &[Fr]) -> Result<Vec<Fr>, CombineError> {
 pub fn finalize(chain: &[Fr], sum: &[Fr], pool: &PoolInstances) -> Result<Vec<Fr>, CombineError> {
     len(0, chain, CHAIN_LEN)?;
     len(1, sum, POOL_SUM_LEN)?;
-    if empty(1, sum)? {
+    if empty_flag(1, sum)? {
         return Err(CombineError::Mismatch {
             what: "the final needs at least one proven range (it binds the block root)".into(),
             left: "neutral".into(),
@@ -154,7 +154,7 @@ pub fn finalize(chain: &[Fr], sum: &[Fr], pool: &PoolInstances) -> Result<Vec<Fr
         &sum[s::TOTALS],
         &sum[s::A + 1],
     )?;
-    let old = if empty(0, chain)? {
+    let old = if empty_flag(0, chain)? {
         head
     } else {
         checks("pool of the chain", &chain[c::POOL..c::OLD], pool)?;

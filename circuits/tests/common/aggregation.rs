@@ -8,9 +8,9 @@ use shared::gadget_accepts;
 use stakeproof_beacon::beacon::BeaconState;
 use stakeproof_beacon::devnet::{self, DevnetSpec};
 use stakeproof_beacon::report::Pool;
-use stakeproof_circuits::aggregation::constraints::combine;
-use stakeproof_circuits::aggregation::layout::{NodeSpec, Statement};
-use stakeproof_circuits::aggregation::native::combine_native;
+use stakeproof_circuits::aggregation::constraints::combine_with;
+use stakeproof_circuits::aggregation::layout::{NodeSpec, NodeWitness, Statement};
+use stakeproof_circuits::aggregation::native::{combine_native, combine_native_with};
 use stakeproof_circuits::balance::native::balance_public;
 use stakeproof_circuits::balance::BalanceWitness;
 use stakeproof_circuits::pending::{pending_public, PendingWitness};
@@ -22,19 +22,34 @@ const K: usize = 12;
 
 /// Runs the in-circuit combination on `children` and checks it with MockProver against
 /// `expected` public outputs. Returns whether the circuit is satisfied.
-fn circuit_accepts(spec: &NodeSpec, children: &[Vec<Fr>], expected: &[Fr]) -> bool {
+#[allow(dead_code)]
+pub fn circuit_accepts(
+    spec: &NodeSpec,
+    children: &[Vec<Fr>],
+    expected: &[Fr],
+    w: &NodeWitness,
+) -> bool {
     gadget_accepts(K, children, expected, |ctx, range, cells| {
         let refs: Vec<&[_]> = cells.iter().map(|c| c.as_slice()).collect();
-        combine(ctx, range, spec, &refs)
+        combine_with(ctx, range, spec, &refs, w)
     })
 }
 
 /// Both twins agree: accept with the native output, or both reject.
 pub fn both(spec: &NodeSpec, children: &[Vec<Fr>]) -> Result<Vec<Fr>, String> {
-    match combine_native(spec, children) {
+    both_with(spec, children, &NodeWitness::default())
+}
+
+/// [`both`] with the node's witnesses (a pending wrap's neutral flag).
+pub fn both_with(
+    spec: &NodeSpec,
+    children: &[Vec<Fr>],
+    w: &NodeWitness,
+) -> Result<Vec<Fr>, String> {
+    match combine_native_with(spec, children, w) {
         Ok(out) => {
             assert!(
-                circuit_accepts(spec, children, &out),
+                circuit_accepts(spec, children, &out, w),
                 "native accepts {spec:?} but the circuit rejects"
             );
             Ok(out)
@@ -44,7 +59,7 @@ pub fn both(spec: &NodeSpec, children: &[Vec<Fr>]) -> Result<Vec<Fr>, String> {
             // outputs of the relation-free combination (what a cheating prover would expose).
             let out = loose_output(spec, children);
             assert!(
-                !circuit_accepts(spec, children, &out),
+                !circuit_accepts(spec, children, &out, w),
                 "native rejects ({e}) but the circuit accepts"
             );
             Err(e.to_string())
@@ -100,9 +115,9 @@ fn loose_output(spec: &NodeSpec, children: &[Vec<Fr>]) -> Vec<Fr> {
         }
         ([Summary], [a]) => a.clone(),
         ([Pending, Pending], [a, b]) => {
-            let mut o = vec![a[0], b[1]];
-            o.extend_from_slice(&a[2..9]);
-            o.extend([a[9] + b[9], a[10] + b[10]]);
+            let mut o = vec![Fr::zero(), a[1], b[2]];
+            o.extend_from_slice(&a[3..10]);
+            o.extend([a[10] + b[10], a[11] + b[11]]);
             o
         }
         _ => unreachable!(),
@@ -202,6 +217,21 @@ impl Fixture {
     /// The pending run of the leaf at `start` (wrapped, checked by both twins).
     pub fn pending_run(&self, start: u64, n: usize) -> Vec<Fr> {
         both(&pending_wrap_spec(n as u64), &[self.pending_leaf(start, n)]).unwrap()
+    }
+
+    /// The neutral run of a wrap over the leaf at `start` (checked by both twins).
+    #[allow(dead_code)]
+    pub fn neutral_pending_run(&self, start: u64, n: usize) -> Vec<Fr> {
+        let neutral = NodeWitness {
+            neutral: true,
+            pool: None,
+        };
+        both_with(
+            &pending_wrap_spec(n as u64),
+            &[self.pending_leaf(start, n)],
+            &neutral,
+        )
+        .unwrap()
     }
 
     pub fn balance(&self, start: u64, n_b: usize, n_r: usize) -> Vec<Fr> {

@@ -263,9 +263,10 @@ pub fn estimate(inputs: &Inputs, profile: &Profile) -> Result<Estimate, Estimate
             "pending deposits: a pre-Electra state has no queue, nothing to prove".to_string()
         } else {
             format!(
-                "pending deposits: {q} queue entries in {} leaves of {}, re-proven every report (the queue shifts as it is processed); the aggregation is the planned one (docs/ARCHITECTURE.md §10): today's prover has the leaf circuit and the run joins, not yet the final node that takes them",
+                "pending deposits: {q} queue entries in {} leaves of {}, re-proven every report (the queue shifts as it is processed), in a run tree of fixed depth {} (2^20 entries) padded with neutral runs, proven once; the final node that takes the queue's run is planned (docs/ARCHITECTURE.md §10): today's prover proves the leaves and the run tree",
                 q.div_ceil(s.pending_size).max(1),
-                s.pending_size
+                s.pending_size,
+                stakeproof_circuits::pending::aggregate::run_tree_depth(s.pending_size)
             )
         });
     }

@@ -8,6 +8,9 @@
 use serde::{Deserialize, Serialize};
 use stakeproof_circuits::balance::BalanceParams;
 use stakeproof_circuits::leaf_size::{sha_min_k, MIN_BALANCE_K};
+use stakeproof_circuits::pending::aggregate::{
+    run_tree_depth, RunTreeShape, RUN_TREE_LOG_CAPACITY,
+};
 use stakeproof_circuits::pending::PendingParams;
 use stakeproof_circuits::registry::RegistryParams;
 
@@ -19,9 +22,10 @@ pub const MAX_VALIDATORS: u64 = 1 << 40;
 pub const MAX_CHURN: u64 = 1 << 40;
 /// Depth of the validators data tree (`VALIDATOR_REGISTRY_LIMIT = 2^40`).
 pub const VALIDATORS_DEPTH: u32 = 40;
-/// Largest pending-deposit queue: `PENDING_DEPOSITS_LIMIT` (every built-in preset).
-pub const MAX_PENDING: u64 = 1 << PENDING_DEPTH;
-/// Depth of the queue's data tree.
+/// Largest pending-deposit queue a report proves: the run tree's capacity, 2^20 entries (the
+/// queue's own limit, `PENDING_DEPOSITS_LIMIT`, is 2^27).
+pub const MAX_PENDING: u64 = 1 << RUN_TREE_LOG_CAPACITY;
+/// Depth of the queue's data tree (`PENDING_DEPOSITS_LIMIT = 2^27`).
 pub const PENDING_DEPTH: u32 = 27;
 /// Depth of the new design's slot tree `D` and accounts tree `A` (2^24 slots).
 pub const SLOT_DEPTH: u32 = 24;
@@ -112,8 +116,10 @@ pub enum InputError {
         /// `N`.
         validators: u64,
     },
-    /// A queue longer than `PENDING_DEPOSITS_LIMIT`.
-    #[error("{0} pending deposits is above the queue's limit of 2^27 entries")]
+    /// A queue longer than the pending run tree holds.
+    #[error(
+        "{0} pending deposits is above the pending run tree's capacity of 2^20 entries (the queue's own limit is 2^27)"
+    )]
     PendingDeposits(u64),
     /// An intermediate count that does not fit in 64 bits.
     #[error("{0} overflows")]
@@ -393,32 +399,40 @@ pub fn compressions(kind: Kind, s: &Sizes, slot_depth: u32) -> u64 {
     }
 }
 
-/// The pending-deposit proofs of a report over a queue of `q` entries (none before Electra,
-/// or without `q`): `max(1, ⌈q/n_p⌉)` leaves (an empty queue is proven empty), their wraps and
-/// the joins of their runs. Returns the counts and the chain from a leaf to the queue's run;
-/// each design adds the node that joins that run with its balance side.
 /// Expected proofs per kind, and a dependency chain of (kind, proofs in sequence).
 type Part = (Vec<(Kind, f64)>, Vec<(Kind, u64)>);
 
-fn pending_part(i: &Inputs, s: &Sizes) -> Option<Part> {
+/// The pending-deposit proofs of a report over a queue of `q` entries (none before Electra,
+/// or without `q`): `max(1, ⌈q/n_p⌉)` leaves (an empty queue is proven empty), their wraps and
+/// the joins of the fixed-depth run tree (`20 − log2 n_p` levels, padded with neutral runs:
+/// `pending::aggregate`). Its neutral nodes and their padding leaf are the same proofs for
+/// every report of the pool, so only the `cold` report proves them. Returns the counts and the
+/// chain from a leaf to the queue's run; each design adds the node that joins that run with
+/// its balance side.
+fn pending_part(i: &Inputs, s: &Sizes, cold: bool) -> Option<Part> {
     let q = i.pending_deposits?;
     if s.state_depth < 6 {
         return None;
     }
     let leaves = q.div_ceil(s.pending_size).max(1);
-    // Runs join in pairs (`[Pending, Pending]`), whatever the profile's arity.
-    let joins = tree_nodes(leaves, 2);
-    let levels = tree_levels(leaves, 2).len() as u64;
+    let depth = run_tree_depth(s.pending_size);
+    // `validate` keeps q within the capacity; a profile's leaf size within 2^20.
+    let shape = RunTreeShape::new(leaves, depth)?;
+    let real_joins = (shape.real_nodes() - leaves) as f64;
+    let (pad_leaf, pad_wrap, pad_joins) = match (cold, shape.neutral) {
+        (true, n) if n > 0 => (1.0, 1.0, f64::from(n - 1)),
+        _ => (0.0, 0.0, 0.0),
+    };
     Some((
         vec![
-            (Kind::PendingLeaf, leaves as f64),
-            (Kind::PendingWrap, leaves as f64),
-            (Kind::PendingPair, joins as f64),
+            (Kind::PendingLeaf, leaves as f64 + pad_leaf),
+            (Kind::PendingWrap, leaves as f64 + pad_wrap),
+            (Kind::PendingPair, real_joins + pad_joins),
         ],
         vec![
             (Kind::PendingLeaf, 1),
             (Kind::PendingWrap, 1),
-            (Kind::PendingPair, levels),
+            (Kind::PendingPair, u64::from(depth)),
         ],
     ))
 }
@@ -562,9 +576,8 @@ pub fn today(i: &Inputs, s: &Sizes) -> Result<Reports, InputError> {
     let run_levels = tree_levels(sh.per_segment, arity);
     let summary_levels = tree_levels(sh.segments, arity);
     let seg = sh.segments as f64;
-    let pending = pending_part(i, s);
-
-    let plan = |reg_leaves: f64, run_pairs: f64, registry_changed: bool| {
+    let plan = |reg_leaves: f64, run_pairs: f64, registry_changed: bool, cold: bool| {
+        let pending = pending_part(i, s, cold);
         let mut p = Plan::default();
         p.count(Kind::RegistryLeaf, reg_leaves);
         p.count(Kind::RegistryWrap, reg_leaves);
@@ -622,7 +635,7 @@ pub fn today(i: &Inputs, s: &Sizes) -> Result<Reports, InputError> {
     };
 
     let run_nodes = tree_nodes(sh.per_segment, arity) as f64 * seg;
-    let cold = plan(sh.ranges as f64, run_nodes, true);
+    let cold = plan(sh.ranges as f64, run_nodes, true, true);
 
     // Later: a block of w ranges is untouched by s scattered changes with probability
     // (1 − w/R)^s; the appended validators fill the last A = ⌈a/n_r⌉ + 1 ranges (the boundary
@@ -653,7 +666,7 @@ pub fn today(i: &Inputs, s: &Sizes) -> Result<Reports, InputError> {
         })
         .sum();
     let changed = scattered > 0.0 || i.appended > 0;
-    let later = plan(reg_leaves, run_pairs, changed);
+    let later = plan(reg_leaves, run_pairs, changed, false);
     Ok(Reports { cold, later })
 }
 
@@ -697,9 +710,8 @@ pub fn new_design(i: &Inputs, s: &Sizes) -> Result<Reports, InputError> {
     let balance_levels = tree_levels(slots, arity).len() as u64;
     let pool_leaves = hits[0];
     let balance_joins: f64 = hits[1..].iter().sum();
-    let pending = pending_part(i, s);
-
-    let plan = |chain_leaves: &[(Kind, u64)]| {
+    let plan = |chain_leaves: &[(Kind, u64)], cold: bool| {
+        let pending = pending_part(i, s, cold);
         let mut p = Plan::default();
         let total: u64 = chain_leaves.iter().map(|(_, n)| n).sum();
         let levels = tree_levels(total, arity).len() as u64;
@@ -746,13 +758,19 @@ pub fn new_design(i: &Inputs, s: &Sizes) -> Result<Reports, InputError> {
         p
     };
 
-    let cold = plan(&[(Kind::AppendLeaf, i.validators.div_ceil(s.registry_size))]);
+    let cold = plan(
+        &[(Kind::AppendLeaf, i.validators.div_ceil(s.registry_size))],
+        true,
+    );
     let scattered = i.scattered()?;
-    let later = plan(&[
-        (Kind::DeltaLeaf, scattered.div_ceil(s.delta_updates)),
-        (Kind::AppendLeaf, i.appended.div_ceil(s.registry_size)),
-        (Kind::BoundaryLeaf, u64::from(i.appended > 0)),
-    ]);
+    let later = plan(
+        &[
+            (Kind::DeltaLeaf, scattered.div_ceil(s.delta_updates)),
+            (Kind::AppendLeaf, i.appended.div_ceil(s.registry_size)),
+            (Kind::BoundaryLeaf, u64::from(i.appended > 0)),
+        ],
+        false,
+    );
     Ok(Reports { cold, later })
 }
 

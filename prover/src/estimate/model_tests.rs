@@ -184,6 +184,8 @@ fn bounds_are_checked() {
     assert_eq!(big.slot_depth(), 40);
 }
 
+type Design = fn(&Inputs, &Sizes) -> Result<Reports, InputError>;
+
 #[test]
 fn pending_deposits_add_their_own_branch_every_report() {
     let s = sizes();
@@ -199,20 +201,37 @@ fn pending_deposits_add_their_own_branch_every_report() {
         pending_deposits: Some(q),
         ..Inputs::default()
     };
-    for design in [today, new_design] {
+    // The join of the queue's run with the balance side: today's final node itself, the new
+    // design's own pending join.
+    for (design, own_join) in [(today as Design, 0.0), (new_design, 1.0)] {
         let (a, b) = (
             design(&base, &s).unwrap(),
             design(&with(10_000), &s).unwrap(),
         );
-        for (x, y) in [(&a.cold, &b.cold), (&a.later, &b.later)] {
-            // ⌈10,000 / 256⌉ = 40 leaves, 40 wraps, 39 joins and the join with the balance side.
-            assert_eq!(y.of(Kind::PendingLeaf), 40.0);
-            assert_eq!(y.of(Kind::PendingWrap), 40.0);
-            assert_eq!(y.proofs() - x.proofs(), 40.0 + 40.0 + 39.0 + 1.0);
+        // ⌈10,000 / 256⌉ = 40 leaves, 40 wraps, and the joins of a run tree of depth 12
+        // (2^20 entries): 20 + 10 + 5 + 3 + 2 + 1 real joins below the top 6 levels' one each,
+        // 47 in all; then the join with the balance side.
+        let shape = RunTreeShape::new(40, 12).unwrap();
+        assert_eq!(shape.real_nodes() - 40, 47);
+        // Levels 2 (5 runs) and 3 (3 runs), then 5 to 11 (one run each), are padded: neutral
+        // nodes on levels 0..12, proven once with their padding leaf (cold only).
+        assert_eq!(shape.neutral, 12);
+        for (x, y, pad) in [(&a.cold, &b.cold, 1.0), (&a.later, &b.later, 0.0)] {
+            assert_eq!(y.of(Kind::PendingLeaf), 40.0 + pad);
+            assert_eq!(y.of(Kind::PendingWrap), 40.0 + pad);
+            assert_eq!(y.of(Kind::PendingPair), 47.0 + 11.0 * pad + own_join);
+            assert_eq!(
+                y.proofs() - x.proofs(),
+                40.0 + 40.0 + 47.0 + 1.0 + pad * (1.0 + 1.0 + 11.0)
+            );
             assert_eq!(x.of(Kind::PendingLeaf), 0.0);
         }
-        // Later reports re-prove the whole queue: it shifts as it is processed.
-        assert_eq!(b.cold.of(Kind::PendingLeaf), b.later.of(Kind::PendingLeaf));
+        // Later reports re-prove the whole queue: it shifts as it is processed (only the
+        // padding is reused).
+        assert_eq!(
+            b.cold.of(Kind::PendingLeaf),
+            b.later.of(Kind::PendingLeaf) + 1.0
+        );
         // An empty queue is still proven empty: one leaf.
         assert_eq!(
             design(&with(0), &s).unwrap().later.of(Kind::PendingLeaf),
@@ -234,8 +253,9 @@ fn pending_deposits_add_their_own_branch_every_report() {
     assert_eq!(p.of(Kind::Final), 1.0);
     assert_eq!(
         p.of(Kind::PendingPair),
-        0.0,
-        "one leaf: the final joins its run"
+        12.0 + 11.0,
+        "one leaf: its run joins a neutral run on each of 12 levels (11 neutral joins, cold), \
+         then the final joins it"
     );
     // Before Electra there is no queue.
     let deneb = Sizes {
@@ -249,8 +269,11 @@ fn pending_deposits_add_their_own_branch_every_report() {
             .of(Kind::PendingLeaf),
         0.0
     );
-    assert!(matches!(
-        with(1 << 28).validate(),
-        Err(InputError::PendingDeposits(_))
-    ));
+    for q in [1 << 28, (1 << 20) + 1] {
+        assert!(matches!(
+            with(q).validate(),
+            Err(InputError::PendingDeposits(_))
+        ));
+    }
+    assert!(with(1 << 20).validate().is_ok());
 }

@@ -13,9 +13,11 @@ use crate::{write_atomically, PipelineError};
 use sha2::{Digest, Sha256};
 use stakeproof_beacon::beacon::BeaconState;
 use stakeproof_beacon::report::Pool;
-use stakeproof_circuits::aggregation::circuit::{build_node, NodePinning, NodeShape};
-use stakeproof_circuits::aggregation::layout::{NodeSpec, Statement, ACC_LIMBS};
-use stakeproof_circuits::aggregation::native::combine_native;
+use stakeproof_circuits::aggregation::circuit::{
+    build_node, build_node_with, NodePinning, NodeShape,
+};
+use stakeproof_circuits::aggregation::layout::{NodeSpec, NodeWitness, Statement, ACC_LIMBS};
+use stakeproof_circuits::aggregation::native::combine_native_with;
 use stakeproof_circuits::balance::native::balance_public;
 use stakeproof_circuits::halo2_base::gates::circuit::CircuitBuilderStage;
 use stakeproof_circuits::halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
@@ -297,6 +299,16 @@ impl<'a> Tree<'a> {
         spec: NodeSpec,
         children: Vec<Proven>,
     ) -> Result<Proven, PipelineError> {
+        self.node_with(spec, children, &NodeWitness::default())
+    }
+
+    /// [`Self::node`] with the node's witnesses (a pending wrap's neutral flag).
+    pub(crate) fn node_with(
+        &mut self,
+        spec: NodeSpec,
+        children: Vec<Proven>,
+        w: &NodeWitness,
+    ) -> Result<Proven, PipelineError> {
         let output = spec.output()?;
         // The children must combine before any proving (a clear error, not a failed proof).
         let stripped: Vec<Vec<Fr>> = children
@@ -310,11 +322,15 @@ impl<'a> Tree<'a> {
                 c.snark.instances[0][off..].to_vec()
             })
             .collect();
-        let expected = combine_native(&spec, &stripped)?;
+        let expected = combine_native_with(&spec, &stripped, w)?;
         let i = self.keys_for(&spec, &children)?;
         let (name, vk_digest) = (self.keys[i].name.clone(), self.keys[i].vk_digest.clone());
         let kids: Vec<&str> = children.iter().map(|c| c.key.as_str()).collect();
         let mut parts = vec![name.as_str(), vk_digest.as_str()];
+        // The neutral flag is a witness: a neutral and a real wrap of one leaf differ.
+        if w.neutral {
+            parts.push("neutral");
+        }
         parts.extend(kids);
         let key = digest(&parts);
         let is_final = spec.finalize;
@@ -338,12 +354,13 @@ impl<'a> Tree<'a> {
                 let snarks: Vec<Snark> = children.iter().map(|c| c.snark.clone()).collect();
                 self.proving_key(i, &spec, &snarks)?;
                 let pinning = self.keys[i].pinning.clone();
-                let nc = build_node(
+                let nc = build_node_with(
                     CircuitBuilderStage::Prover,
                     &spec,
                     self.shape(is_final).0,
                     snarks,
                     NodeShape::Pinned(&pinning),
+                    w,
                 )?;
                 let instances = nc.instances();
                 crate::check_twin(
