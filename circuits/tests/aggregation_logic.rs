@@ -6,7 +6,10 @@
 #[path = "common/aggregation.rs"]
 mod common;
 
-use common::{both, covers_both, join_spec, pending_join_spec, seg_spec, Fixture};
+use common::{
+    both, covers_both, final_pending_spec, join_spec, pending_join_spec, queue_run, seg_spec,
+    Fixture,
+};
 use stakeproof_beacon::report::pending_deposits;
 use stakeproof_beacon::report::pool_totals;
 use stakeproof_circuits::pending::aggregate::run_at;
@@ -123,5 +126,43 @@ fn a_fixed_depth_run_tree_with_padding_combines_to_the_native_pending_sum() {
         );
         let shape = RunTreeShape::new(5, depth).unwrap();
         assert_eq!((shape.real, shape.neutral), (real, padded), "depth {depth}");
+    }
+}
+
+/// The final node `[Summary, Pending]`: the registry's final statement with the pool's pending
+/// count and sum appended, equal to the native report's; `describe` names them.
+#[test]
+fn the_final_node_appends_the_pools_pending_deposits() {
+    use stakeproof_circuits::aggregation::layout::{Statement, FINAL_LEN};
+    for queue in [0usize, 37] {
+        let f = Fixture::with_queue(8, queue, 5);
+        let summary = both(
+            &seg_spec(8, 8, false),
+            &[f.registry(0, 8, 1), f.balance(0, 8, 8)],
+        )
+        .unwrap();
+        let registry_only = both(
+            &seg_spec(8, 8, true),
+            &[f.registry(0, 8, 1), f.balance(0, 8, 8)],
+        )
+        .unwrap();
+        let run = queue_run(&f, 8);
+        let fin = both(&final_pending_spec(), &[summary, run]).unwrap();
+        assert_eq!(
+            final_pending_spec().output().unwrap(),
+            Statement::FinalPending
+        );
+        assert_eq!(fin.len(), FINAL_LEN + 2);
+        assert_eq!(fin[..FINAL_LEN], registry_only[..]);
+        let want = pending_deposits(&f.state, &f.pool);
+        assert_eq!(queue == 0, want.pending_deposit_count == 0);
+        assert_eq!(fin[FINAL_LEN], Fr::from(want.pending_deposit_count));
+        assert_eq!(
+            fin[FINAL_LEN + 1],
+            stakeproof_circuits::gadgets::fr_u128(want.pending_deposit_gwei)
+        );
+        let d = Statement::FinalPending.describe(&fin);
+        assert_eq!(d["pending_deposit_count"], want.pending_deposit_count);
+        assert_eq!(d["slot"], f.state.slot());
     }
 }

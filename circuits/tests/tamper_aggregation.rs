@@ -11,8 +11,8 @@
 mod common;
 
 use common::{
-    both, circuit_accepts, covers_both, join_spec, pending_join_spec, pending_wrap_spec, seg_spec,
-    Fixture,
+    both, circuit_accepts, covers_both, final_pending_spec, join_spec, pending_join_spec,
+    pending_wrap_spec, queue_run, seg_spec, Fixture,
 };
 use stakeproof_beacon::devnet::{self, DevnetSpec};
 use stakeproof_beacon::report::Pool;
@@ -285,4 +285,96 @@ fn pending_padding_hides_nothing_and_takes_no_range() {
     two[run_at::EMPTY] = Fr::from(2);
     let e = both(&pending_join_spec(), &[two, run(8)]).unwrap_err();
     assert!(e.contains("neutral flag"), "{e}");
+}
+
+/// The final node `[Summary, Pending]` refuses a queue's run of another block (a later slot, or
+/// the same slot), of another pool, one that misses the queue's tail or head, a neutral run,
+/// and a summary that misses the registry's tail.
+#[test]
+fn the_final_node_refuses_a_foreign_queue_run() {
+    let f = Fixture::with_queue(8, 20, 3);
+    let summary = both(
+        &seg_spec(8, 8, false),
+        &[f.registry(0, 8, 1), f.balance(0, 8, 8)],
+    )
+    .unwrap();
+    let run = queue_run(&f, 8);
+    assert!(both(&final_pending_spec(), &[summary.clone(), run.clone()]).is_ok());
+    let other_pool = Fixture {
+        state: f.state.clone(),
+        pool: Pool::Address([0x11; 20]),
+    };
+    let later = Fixture {
+        state: devnet::build(&DevnetSpec {
+            validators: 8,
+            pool_permille: 500,
+            seed: 3,
+            pending_deposits: 20,
+            slot: f.state.slot() + 64,
+            ..Default::default()
+        })
+        .unwrap(),
+        pool: f.pool.clone(),
+    };
+    let same_slot = Fixture::with_queue(8, 20, 4);
+    let head = both(
+        &pending_join_spec(),
+        &[f.pending_run(0, 8), f.pending_run(8, 8)],
+    )
+    .unwrap();
+    let tail = both(
+        &pending_join_spec(),
+        &[f.pending_run(8, 8), f.pending_run(16, 8)],
+    )
+    .unwrap();
+    // A registry of 12: the summary of [0, 8) misses its tail.
+    let longer = Fixture::with_queue(12, 20, 3);
+    let short_summary = both(
+        &seg_spec(8, 8, false),
+        &[longer.registry(0, 8, 1), longer.balance(0, 8, 8)],
+    )
+    .unwrap();
+    let table = [
+        (
+            "a later block's run",
+            "slot",
+            vec![summary.clone(), queue_run(&later, 8)],
+        ),
+        (
+            "another block at the same slot",
+            "block root",
+            vec![summary.clone(), queue_run(&same_slot, 8)],
+        ),
+        (
+            "another pool's run",
+            "pool",
+            vec![summary.clone(), queue_run(&other_pool, 8)],
+        ),
+        (
+            "a run without the tail",
+            "covers the queue",
+            vec![summary.clone(), head],
+        ),
+        (
+            "a run without the head",
+            "covers the queue",
+            vec![summary.clone(), tail],
+        ),
+        (
+            "a neutral run",
+            "covers the queue",
+            vec![summary.clone(), neutral_run()],
+        ),
+        (
+            "a summary without the registry's tail",
+            "reaches L",
+            vec![short_summary, queue_run(&longer, 8)],
+        ),
+    ];
+    for (what, mention, children) in table {
+        let e = both(&final_pending_spec(), &children)
+            .err()
+            .unwrap_or_else(|| panic!("{what}: accepted"));
+        assert!(e.contains(mention), "{what}: {e}");
+    }
 }

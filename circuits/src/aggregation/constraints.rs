@@ -170,6 +170,10 @@ pub fn combine_with(
             let pool = ctx.assign_witnesses(w.pool.unwrap_or_default());
             return cc::finalize(ctx, range.gate(), a, b, &pool);
         }
+        ([Summary, Pending], [a, b]) => {
+            let fin = finalize(ctx, range, a);
+            return pending::assert_finalize_with_queue(ctx, range, fin, a, b);
+        }
         _ => panic!("not a node: {spec:?}"),
     };
     if spec.finalize {

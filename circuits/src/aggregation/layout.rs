@@ -161,6 +161,9 @@ pub enum Statement {
     /// The pool's pending deposits over a covered range of the queue of one block
     /// ([`crate::pending::aggregate`]).
     Pending,
+    /// The final statement with the pool's pending deposits appended
+    /// ([`crate::pending::aggregate::finalize_with_queue`]).
+    FinalPending,
 }
 
 impl Statement {
@@ -193,6 +196,7 @@ impl Statement {
             Statement::FinalChain => chain_layout::FINAL_CHAIN_LEN,
             Statement::PendingLeaf { .. } => crate::pending::PENDING_INSTANCES,
             Statement::Pending => crate::pending::aggregate::RUN_LEN,
+            Statement::FinalPending => crate::pending::aggregate::FINAL_PENDING_LEN,
         }
     }
 
@@ -224,6 +228,7 @@ impl Statement {
             Statement::FinalChain => "finalchain".into(),
             Statement::PendingLeaf { n } => format!("pendleaf{n}"),
             Statement::Pending => "pend".into(),
+            Statement::FinalPending => "finalpend".into(),
         }
     }
 }
@@ -292,6 +297,7 @@ impl NodeSpec {
             [DeltaLeaf { .. }] | [Chain, Chain] => Chain,
             [PoolBalanceLeaf { .. }] | [PoolSum, PoolSum] => PoolSum,
             [Chain, PoolSum] if self.finalize => return Ok(FinalChain),
+            [Summary, Pending] if self.finalize => return Ok(FinalPending),
             [PendingLeaf { .. }] | [Pending, Pending] => Pending,
             _ => return Err(bad()),
         };
@@ -388,8 +394,15 @@ impl Statement {
                 pool(&mut f, s::POOL_EXACT);
                 names(&mut f, s::TOTALS, &TOTALS);
             }
-            Statement::Final => {
+            Statement::Final | Statement::FinalPending => {
                 use final_at as s;
+                if *self == Statement::FinalPending {
+                    names(
+                        &mut f,
+                        FINAL_LEN,
+                        &["pending_deposit_count", "pending_deposit_gwei"],
+                    );
+                }
                 f.insert("block_root".into(), root(s::BLOCK_ROOT));
                 names(&mut f, s::SLOT, &["slot"]);
                 pool(&mut f, s::POOL_EXACT);

@@ -183,11 +183,20 @@ pub fn combine_native_with(
             })?;
             return cn::finalize(a, b, &pool);
         }
+        ([Summary, Pending], [a, b]) => {
+            let fin = finalize_summary(a)?;
+            return crate::pending::aggregate::finalize_with_queue(&fin, a, b);
+        }
         _ => unreachable!("output() accepted the node"),
     };
     if !spec.finalize {
         return Ok(out);
     }
+    finalize_summary(&out)
+}
+
+/// The final statement of a summary that covers the whole registry (`start = 0`, `L ≤ end`).
+fn finalize_summary(out: &[Fr]) -> Result<Vec<Fr>, CombineError> {
     use summary_at as s;
     check("the final range starts at 0", &out[s::START], &Fr::zero())?;
     let (len, end) = (&out[s::REGISTRY_LENGTH], &out[s::END]);
@@ -198,5 +207,5 @@ pub fn combine_native_with(
             right: hex(end),
         });
     }
-    Ok(final_from_summary(&out))
+    Ok(final_from_summary(out))
 }

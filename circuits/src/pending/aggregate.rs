@@ -14,8 +14,13 @@
 //! wrap outputs zeros whatever leaf it verifies, and a join passes the other run through when
 //! one is neutral. Adjacency binds the real runs, so padding can neither hide a range nor add
 //! one, and coverage is checked on a real run.
+//!
+//! The final node `[Summary, Pending]` ([`finalize_with_queue`]) takes the registry's summary
+//! and the queue's run of the same block and pool, and appends the pool's pending count and sum
+//! to the final statement ([`FINAL_PENDING_LEN`] instances).
 
 use super::PENDING_INSTANCES;
+use crate::aggregation::layout::{summary_at, FINAL_LEN};
 use crate::aggregation::native::{hex, CombineError};
 use crate::chain::constraints::{behind_flag, eq_if, select_all};
 use crate::chain::layout::neutral;
@@ -197,6 +202,79 @@ pub fn assert_covers_queue(ctx: &mut Context<Fr>, range: &RangeChip<Fr>, run: &[
     gate.assert_is_const(ctx, &run[r::START], &Fr::zero());
     let end_plus_1 = gate.add(ctx, run[r::END], Constant(Fr::one()));
     range.check_less_than(ctx, run[r::QUEUE_LEN], end_plus_1, INDEX_BITS + 1);
+}
+
+/// Instances of the final statement with the pool's pending deposits: the final statement
+/// ([`crate::aggregation::layout::final_at`]) then `pending_deposit_count`,
+/// `pending_deposit_gwei`.
+pub const FINAL_PENDING_LEN: usize = FINAL_LEN + 2;
+
+/// Names of the values a summary and the queue's run must share, with their positions in each.
+const FINAL_SHARED: [(&str, usize, usize); 6] = [
+    ("slot", summary_at::SLOT, run_at::SLOT),
+    (
+        "block root (hi)",
+        summary_at::BLOCK_ROOT,
+        run_at::BLOCK_ROOT,
+    ),
+    (
+        "block root (lo)",
+        summary_at::BLOCK_ROOT + 1,
+        run_at::BLOCK_ROOT + 1,
+    ),
+    ("pool mode", summary_at::POOL_EXACT, run_at::POOL_MODE),
+    ("pool credentials (hi)", summary_at::POOL, run_at::POOL),
+    (
+        "pool credentials (lo)",
+        summary_at::POOL + 1,
+        run_at::POOL + 1,
+    ),
+];
+
+/// Native: the final statement with the pool's pending deposits, from `fin` (the final
+/// statement of `summary`, which the caller has checked covers the registry) and the queue's
+/// `run`: the run covers the queue, and shares the summary's slot, block root and pool; its
+/// count and sum are appended.
+pub fn finalize_with_queue(
+    fin: &[Fr],
+    summary: &[Fr],
+    run: &[Fr],
+) -> Result<Vec<Fr>, CombineError> {
+    if !covers_queue(run) {
+        return Err(mismatch(
+            "the pending run covers the queue (real, start 0, length ≤ end)".into(),
+            &run[run_at::QUEUE_LEN],
+            &run[run_at::END],
+        ));
+    }
+    for (name, s, r) in FINAL_SHARED {
+        if summary[s] != run[r] {
+            return Err(mismatch(
+                format!("{name} of the registry summary and the pending run"),
+                &summary[s],
+                &run[r],
+            ));
+        }
+    }
+    let mut out = fin.to_vec();
+    out.extend([run[run_at::COUNT], run[run_at::TOTAL]]);
+    Ok(out)
+}
+
+/// In circuit: [`finalize_with_queue`] (`fin` the cells of the summary's final statement).
+pub fn assert_finalize_with_queue(
+    ctx: &mut Context<Fr>,
+    range: &RangeChip<Fr>,
+    mut fin: Vec<Cell>,
+    summary: &[Cell],
+    run: &[Cell],
+) -> Vec<Cell> {
+    assert_covers_queue(ctx, range, run);
+    for (_, s, r) in FINAL_SHARED {
+        ctx.constrain_equal(&summary[s], &run[r]);
+    }
+    fin.extend([run[run_at::COUNT], run[run_at::TOTAL]]);
+    fin
 }
 
 /// log2 of the queue entries a run tree holds: 2^20 = 1,048,576 entries (33.5M ETH in 32-ETH

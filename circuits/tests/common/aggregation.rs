@@ -114,6 +114,13 @@ fn loose_output(spec: &NodeSpec, children: &[Vec<Fr>]) -> Vec<Fr> {
             o
         }
         ([Summary], [a]) => a.clone(),
+        ([Summary, Pending], [a, b]) => {
+            // The summary's final statement, then the run's count and sum.
+            let mut f = vec![a[5], a[6], a[4], a[7], a[8], a[9], a[2]];
+            f.extend_from_slice(&a[10..15]);
+            f.extend([b[10], b[11]]);
+            return f;
+        }
         ([Pending, Pending], [a, b]) => {
             let mut o = vec![Fr::zero(), a[1], b[2]];
             o.extend_from_slice(&a[3..10]);
@@ -261,6 +268,26 @@ pub fn pending_wrap_spec(n: u64) -> NodeSpec {
         children: vec![Statement::PendingLeaf { n }],
         finalize: false,
     }
+}
+
+/// The final node over the registry's summary and the queue's run.
+#[allow(dead_code)]
+pub fn final_pending_spec() -> NodeSpec {
+    NodeSpec {
+        children: vec![Statement::Summary, Statement::Pending],
+        finalize: true,
+    }
+}
+
+/// The whole queue's run of `f`, leaves of `n` joined left to right.
+#[allow(dead_code)]
+pub fn queue_run(f: &Fixture, n: u64) -> Vec<Fr> {
+    let len = f.state.pending_deposits_tree().unwrap().length;
+    let mut run = f.pending_run(0, n as usize);
+    for s in (n..len).step_by(n as usize) {
+        run = both(&pending_join_spec(), &[run, f.pending_run(s, n as usize)]).unwrap();
+    }
+    run
 }
 
 /// The join of two pending runs.
