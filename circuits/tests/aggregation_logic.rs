@@ -90,34 +90,33 @@ fn a_whole_queue_combines_to_the_native_pending_sum() {
     assert_eq!(run[run_at::COUNT], Fr::zero());
 }
 
-/// The queue's runs in a fixed-depth tree padded with neutral runs (what the prover builds so
-/// that the run's verifying key does not follow the queue's length): the top covers the queue
-/// with the native sums, whatever the depth, and the tree has the shape `RunTreeShape` counts.
+/// The queue's runs in a fixed-depth tree padded with neutral runs, built by the prover's own
+/// fold (`fold_run_tree`, each node checked by both twins): the top covers the queue with the
+/// native sums at any depth, and the fold makes the nodes `RunTreeShape` counts.
 #[test]
 fn a_fixed_depth_run_tree_with_padding_combines_to_the_native_pending_sum() {
+    use stakeproof_circuits::pending::aggregate::fold_run_tree;
     let f = Fixture::with_queue(8, 37, 5);
     let want = pending_deposits(&f.state, &f.pool);
     // The padding leaf: any leaf of the circuit (here another state's), its values unused.
-    let pad = Fixture::with_queue(8, 0, 9).neutral_pending_run(0, 8);
+    let pad = Fixture::with_queue(8, 0, 9);
     for depth in [3u32, 4] {
-        let mut level: Vec<Vec<Fr>> = (0..5).map(|i| f.pending_run(8 * i, 8)).collect();
-        let mut neutral = pad.clone();
-        let (mut real, mut padded) = (vec![level.len() as u64], 0u32);
-        for l in 1..=depth {
-            if level.len() % 2 == 1 {
-                level.push(neutral.clone());
-                padded = l;
-            }
-            level = level
-                .chunks(2)
-                .map(|p| both(&pending_join_spec(), p).unwrap())
-                .collect();
-            real.push(level.len() as u64);
-            neutral = both(&pending_join_spec(), &[neutral.clone(), neutral]).unwrap();
-            assert_eq!(neutral, pad, "a join of neutral runs is neutral");
-        }
-        let top = &level[0];
-        assert!(covers_both(top), "depth {depth}");
+        let wraps: Vec<Vec<Fr>> = (0..5).map(|i| f.pending_run(8 * i, 8)).collect();
+        let (mut neutral_wraps, mut joins) = (0u64, 0u64);
+        let top = fold_run_tree(
+            wraps,
+            depth,
+            || {
+                neutral_wraps += 1;
+                Ok::<_, String>(pad.neutral_pending_run(0, 8))
+            },
+            |a, b| {
+                joins += 1;
+                both(&pending_join_spec(), &[a, b])
+            },
+        )
+        .unwrap();
+        assert!(covers_both(&top), "depth {depth}");
         assert_eq!(top[run_at::END], Fr::from(40));
         assert_eq!(top[run_at::COUNT], Fr::from(want.pending_deposit_count));
         assert_eq!(
@@ -125,7 +124,8 @@ fn a_fixed_depth_run_tree_with_padding_combines_to_the_native_pending_sum() {
             stakeproof_circuits::gadgets::fr_u128(want.pending_deposit_gwei)
         );
         let shape = RunTreeShape::new(5, depth).unwrap();
-        assert_eq!((shape.real, shape.neutral), (real, padded), "depth {depth}");
+        assert_eq!(neutral_wraps, 1);
+        assert_eq!(joins, shape.real_nodes() - 5 + u64::from(shape.neutral - 1));
     }
 }
 

@@ -11,8 +11,8 @@
 mod common;
 
 use common::{
-    both, circuit_accepts, covers_both, final_pending_spec, join_spec, pending_join_spec,
-    pending_wrap_spec, queue_run, seg_spec, Fixture,
+    both, circuit_accepts, covers_both, final_pending_spec, foreign_queues, join_spec,
+    pending_join_spec, pending_wrap_spec, queue_run, seg_spec, Fixture, ForeignQueues,
 };
 use stakeproof_beacon::devnet::{self, DevnetSpec};
 use stakeproof_beacon::report::Pool;
@@ -162,24 +162,13 @@ fn foreign_children_are_rejected_by_both_twins() {
 fn foreign_pending_runs_are_rejected_by_both_twins() {
     let f = Fixture::with_queue(8, 37, 3);
     let run = |s| f.pending_run(s, 8);
-    let other_pool = Fixture {
-        state: f.state.clone(),
-        pool: Pool::Address([0x11; 20]),
-    };
-    let later = Fixture {
-        state: devnet::build(&DevnetSpec {
-            validators: 8,
-            pool_permille: 500,
-            seed: 3,
-            pending_deposits: 37,
-            slot: f.state.slot() + 64,
-            ..Default::default()
-        })
-        .unwrap(),
-        pool: f.pool.clone(),
-    };
-    // Another state at the same slot (other validators and queue of the same length).
-    let same_slot = Fixture::with_queue(8, 37, 4);
+    // Another pool; another block at a later slot, or at the same slot (other validators and
+    // a queue of the same length).
+    let ForeignQueues {
+        other_pool,
+        later,
+        same_slot,
+    } = foreign_queues(&f, 37, 3);
     // The same entries, but the queue one longer (another state).
     let longer = Fixture::with_queue(8, 38, 3);
     let table = [
@@ -222,7 +211,8 @@ fn foreign_pending_runs_are_rejected_by_both_twins() {
 /// Padding: a neutral wrap outputs zeros (it cannot keep a range's count, sum or position
 /// behind its flag, nor can a real wrap claim neutral), so a neutral run takes no range and
 /// adds nothing. A range replaced by padding leaves a gap the next join refuses; padding at the
-/// head or a neutral top does not cover the queue; a flag that is not a bit is refused.
+/// head or a neutral top does not cover the queue; a neutral run with values and a flag that
+/// is not a bit are refused.
 #[test]
 fn pending_padding_hides_nothing_and_takes_no_range() {
     let f = Fixture::with_queue(8, 37, 3);
@@ -280,6 +270,18 @@ fn pending_padding_hides_nothing_and_takes_no_range() {
     let empty = Fixture::with_queue(8, 0, 3);
     assert!(!covers_both(&empty.neutral_pending_run(0, 8)));
     assert!(covers_both(&empty.pending_run(0, 8)));
+    // A neutral run that carries values (no wrap makes one): refused by both twins, whether
+    // the prover claims the merged output or the other run passed through.
+    let mut carrying = neutral_run();
+    carrying[run_at::COUNT] = Fr::from(5u64);
+    let e = both(&pending_join_spec(), &[carrying.clone(), run(8)]).unwrap_err();
+    assert!(e.contains("neutral flag"), "{e}");
+    assert!(!circuit_accepts(
+        &pending_join_spec(),
+        &[carrying, run(8)],
+        &run(8),
+        &w(false)
+    ));
     // A flag that is not a bit.
     let mut two = run(0);
     two[run_at::EMPTY] = Fr::from(2);
@@ -300,23 +302,11 @@ fn the_final_node_refuses_a_foreign_queue_run() {
     .unwrap();
     let run = queue_run(&f, 8);
     assert!(both(&final_pending_spec(), &[summary.clone(), run.clone()]).is_ok());
-    let other_pool = Fixture {
-        state: f.state.clone(),
-        pool: Pool::Address([0x11; 20]),
-    };
-    let later = Fixture {
-        state: devnet::build(&DevnetSpec {
-            validators: 8,
-            pool_permille: 500,
-            seed: 3,
-            pending_deposits: 20,
-            slot: f.state.slot() + 64,
-            ..Default::default()
-        })
-        .unwrap(),
-        pool: f.pool.clone(),
-    };
-    let same_slot = Fixture::with_queue(8, 20, 4);
+    let ForeignQueues {
+        other_pool,
+        later,
+        same_slot,
+    } = foreign_queues(&f, 20, 3);
     let head = both(
         &pending_join_spec(),
         &[f.pending_run(0, 8), f.pending_run(8, 8)],

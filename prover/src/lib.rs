@@ -96,7 +96,7 @@ pub enum PipelineError {
     },
     /// A pending-deposit queue longer than the run tree holds.
     #[error(
-        "the pending-deposit queue holds {queue_len} entries: more than the run tree of depth {depth} holds in leaves of {size} (2^{depth}·{size}); prove with a larger depth or larger leaves"
+        "the pending-deposit queue holds {queue_len} entries: more than the run tree of depth {depth} holds in leaves of {size} (2^{depth}·{size}); a larger tree has another verifying key, so it needs a new verifier deployed (docs/ARCHITECTURE.md §10)"
     )]
     PendingCapacity {
         /// The queue's length.

@@ -10,7 +10,7 @@ use crate::keys::CircuitKeys;
 use crate::leaves::{prove_one, LeafOutcome, WorkDir};
 use crate::options::ProveOptions;
 use crate::srs::Srs;
-use crate::tree::prove::{leaf, Proven, Tree};
+use crate::tree::prove::{leaf, Tree};
 use crate::tree::NodeOutcome;
 use crate::PipelineError;
 use stakeproof_beacon::beacon::BeaconState;
@@ -18,7 +18,7 @@ use stakeproof_beacon::report::{pending_deposits, Pool};
 use stakeproof_circuits::aggregation::layout::{NodeSpec, NodeWitness, Statement, ACC_LIMBS};
 use stakeproof_circuits::aggregation::native::CombineError;
 use stakeproof_circuits::leaf_size::sha_min_k;
-use stakeproof_circuits::pending::aggregate::{covers_queue, RunTreeShape};
+use stakeproof_circuits::pending::aggregate::{covers_queue, fold_run_tree, RunTreeShape};
 use stakeproof_circuits::pending::{pending_public, PendingWitness};
 use stakeproof_circuits::Fr;
 
@@ -155,6 +155,8 @@ pub struct PendingRun {
     /// Every node in proving order: real wraps and joins, and the neutral nodes that pad the
     /// tree.
     pub nodes: Vec<NodeOutcome>,
+    /// The padding leaf the neutral wrap verifies (`None` for a full tree).
+    pub padding: Option<LeafOutcome>,
     /// The tree's shape.
     pub shape: RunTreeShape,
     /// The run's statement after the accumulator (`pending::aggregate::run_at`): real, `[0,
@@ -199,6 +201,9 @@ pub fn padding_witness(
 /// ([`stakeproof_circuits::pending::aggregate`]), so that the run's circuit, and the key of any
 /// node that takes it, does not follow the queue's length. `None` before Electra;
 /// [`PipelineError::PendingCapacity`] when the queue needs more than `2^depth` leaves.
+///
+/// `depth` is part of the run's verifying key, so a deployment fixes it with its leaf size:
+/// `pending::aggregate::run_tree_depth(n)` (2^20 entries); tests take small ones.
 pub fn prove_pending_run(
     state: &BeaconState,
     pool: &Pool,
@@ -244,8 +249,10 @@ pub fn prove_pending_run(
             });
         }
         let inst = pending_public(&w).to_instances();
-        prove_one(&opts.backend, &keys, &store, &w, w.start, inst.clone())?;
-        Some(leaf(&keys, &store, leaf_statement, inst)?)
+        opts.progress.stage("pending padding leaf", 1);
+        let outcome = prove_one(&opts.backend, &keys, &store, &w, w.start, inst.clone())?;
+        opts.progress.tick();
+        Some((outcome, leaf(&keys, &store, leaf_statement, inst)?))
     } else {
         None
     };
@@ -262,51 +269,32 @@ pub fn prove_pending_run(
         children: vec![Statement::Pending, Statement::Pending],
         finalize: false,
     };
-    let mut level = Vec::with_capacity(instances.len());
+    let mut wraps = Vec::with_capacity(instances.len());
     for inst in instances {
         let l = leaf(&keys, &store, leaf_statement, inst)?;
-        level.push(tree.node(wrap.clone(), vec![l])?);
+        wraps.push(tree.node(wrap.clone(), vec![l])?);
     }
-    // The neutral node of the current level (made when first needed).
-    let mut neutral: Option<Proven> = None;
-    for l in 0..depth {
-        if level.len() % 2 == 1 {
-            let pad = match neutral.take() {
-                Some(p) => p,
-                None => {
-                    // The neutral nodes of levels 0..=l, bottom-up.
-                    let pl = padding.clone().expect("a padded tree has a padding leaf");
-                    let mut p = tree.node_with(
-                        wrap.clone(),
-                        vec![pl],
-                        &NodeWitness {
-                            neutral: true,
-                            pool: None,
-                        },
-                    )?;
-                    for _ in 0..l {
-                        p = tree.node(join.clone(), vec![p.clone(), p])?;
-                    }
-                    p
-                }
-            };
-            level.push(pad.clone());
-            neutral = Some(pad);
-        }
-        let mut next = Vec::with_capacity(level.len() / 2);
-        let mut it = level.into_iter();
-        while let (Some(a), Some(b)) = (it.next(), it.next()) {
-            next.push(tree.node(join.clone(), vec![a, b])?);
-        }
-        level = next;
-        // The neutral node one level up, if the levels above still need padding.
-        if let Some(p) = neutral.take() {
-            if l + 1 < shape.neutral {
-                neutral = Some(tree.node(join.clone(), vec![p.clone(), p])?);
-            }
-        }
-    }
-    let run = level.pop().expect("one top");
+    let neutral = NodeWitness {
+        neutral: true,
+        pool: None,
+    };
+    // Both closures prove through the one tree, one at a time.
+    let tree = std::cell::RefCell::new(tree);
+    let run = fold_run_tree(
+        wraps,
+        depth,
+        || {
+            let pl = padding
+                .as_ref()
+                .expect("a padded tree has a padding leaf")
+                .1
+                .clone();
+            tree.borrow_mut()
+                .node_with(wrap.clone(), vec![pl], &neutral)
+        },
+        |a, b| tree.borrow_mut().node(join.clone(), vec![a, b]),
+    )?;
+    let tree = tree.into_inner();
     let statement = run.snark.instances[0][ACC_LIMBS..].to_vec();
     if !covers_queue(&statement) {
         // Unreachable: the leaves cover `max(1, ⌈len/n⌉)·n ≥ len` entries from 0.
@@ -320,6 +308,7 @@ pub fn prove_pending_run(
     Ok(Some(PendingRun {
         leaves,
         nodes: tree.outcomes,
+        padding: padding.map(|p| p.0),
         shape,
         statement,
         key: run.key,

@@ -158,7 +158,7 @@ pub enum Statement {
         /// Entries per leaf.
         n: u64,
     },
-    /// The pool's pending deposits over a covered range of the queue of one block
+    /// The pool's pending deposits over a covered range of the queue of one block, or neutral
     /// ([`crate::pending::aggregate`]).
     Pending,
     /// The final statement with the pool's pending deposits appended
@@ -227,7 +227,9 @@ impl Statement {
             Statement::PoolSum => "poolsum".into(),
             Statement::FinalChain => "finalchain".into(),
             Statement::PendingLeaf { n } => format!("pendleaf{n}"),
-            Statement::Pending => "pend".into(),
+            // `pend` was the unpadded 11-instance run: a new name, so its cached keys are
+            // never picked up.
+            Statement::Pending => "pendrun".into(),
             Statement::FinalPending => "finalpend".into(),
         }
     }

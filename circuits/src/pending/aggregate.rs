@@ -143,8 +143,8 @@ pub fn join_native(a: &[Fr], b: &[Fr]) -> Result<Vec<Fr>, CombineError> {
     Ok(out)
 }
 
-/// In circuit: [`join_native`]; the relations between the runs are enforced when both are
-/// real.
+/// In circuit: [`join_native`]; a neutral run must be zeros, and the relations between the
+/// runs are enforced when both are real.
 pub fn join(
     ctx: &mut Context<Fr>,
     gate: &impl GateInstructions<Fr>,
@@ -158,6 +158,11 @@ pub fn join(
     gate.assert_bit(ctx, eb);
     let ra = gate.not(ctx, ea);
     let rb = gate.not(ctx, eb);
+    // A neutral run is all zeros after its flag, as the native twin checks (every neutral run
+    // comes from a wrap that zeroes its values, so this holds by construction too).
+    let zeros = vec![ctx.load_zero(); RUN_LEN - 1];
+    eq_if(ctx, gate, ea, &a[1..], &zeros);
+    eq_if(ctx, gate, eb, &b[1..], &zeros);
     let both = gate.mul(ctx, ra, rb);
     eq_if(
         ctx,
@@ -329,9 +334,96 @@ impl RunTreeShape {
     }
 }
 
+/// Builds the fixed-depth run tree over `wraps` (the real leaves' runs, left-aligned) with
+/// `depth` join levels: each level's runs joined in pairs, a level with an odd count padded
+/// with that level's neutral run, made when first needed (`neutral_wrap`, then `join` of two
+/// neutral runs up to the level) and carried up only while a level above needs it; the same
+/// nodes [`RunTreeShape`] counts. Generic over what a run is (a native statement, a proof), so
+/// the prover and its native twin build one tree. `wraps` must fit: `RunTreeShape::new` is
+/// `Some` for its length (the prover checks it first); otherwise this panics.
+pub fn fold_run_tree<T: Clone, E>(
+    wraps: Vec<T>,
+    depth: u32,
+    mut neutral_wrap: impl FnMut() -> Result<T, E>,
+    mut join: impl FnMut(T, T) -> Result<T, E>,
+) -> Result<T, E> {
+    let shape = RunTreeShape::new(wraps.len() as u64, depth).expect("the runs fit the tree");
+    let mut level = wraps;
+    // The neutral node of the current level, once made.
+    let mut neutral: Option<T> = None;
+    for l in 0..depth {
+        if level.len() % 2 == 1 {
+            let pad = match neutral.take() {
+                Some(p) => p,
+                None => {
+                    // The neutral nodes of levels 0..=l, bottom-up.
+                    let mut p = neutral_wrap()?;
+                    for _ in 0..l {
+                        p = join(p.clone(), p)?;
+                    }
+                    p
+                }
+            };
+            level.push(pad.clone());
+            neutral = Some(pad);
+        }
+        let mut next = Vec::with_capacity(level.len() / 2);
+        let mut it = level.into_iter();
+        while let (Some(a), Some(b)) = (it.next(), it.next()) {
+            next.push(join(a, b)?);
+        }
+        level = next;
+        // The neutral node one level up, if a level above still needs padding.
+        if let Some(p) = neutral.take() {
+            if l + 1 < shape.neutral {
+                neutral = Some(join(p.clone(), p)?);
+            }
+        }
+    }
+    Ok(level.pop().expect("one top"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::RunTreeShape;
+
+    /// The fold makes exactly the nodes the shape counts, for every fill of small trees: runs
+    /// as intervals `(start, end)` or neutral, joins checked for adjacency.
+    #[test]
+    fn the_fold_makes_the_nodes_the_shape_counts() {
+        type Run = Option<(u64, u64)>;
+        for depth in 0..=5u32 {
+            for leaves in 1..=(1u64 << depth) {
+                let (mut wraps_made, mut joins) = (0u64, 0u64);
+                let runs: Vec<Run> = (0..leaves).map(|i| Some((i, i + 1))).collect();
+                let top = super::fold_run_tree(
+                    runs,
+                    depth,
+                    || {
+                        wraps_made += 1;
+                        Ok::<Run, String>(None)
+                    },
+                    |a, b| {
+                        joins += 1;
+                        match (a, b) {
+                            (None, x) | (x, None) => Ok(x),
+                            (Some((s, e)), Some((s2, e2))) if e == s2 => Ok(Some((s, e2))),
+                            (a, b) => Err(format!("{a:?} {b:?} not adjacent")),
+                        }
+                    },
+                )
+                .unwrap();
+                assert_eq!(top, Some((0, leaves)), "depth {depth}, {leaves} leaves");
+                let shape = RunTreeShape::new(leaves, depth).unwrap();
+                assert_eq!(wraps_made, u64::from(shape.neutral > 0));
+                assert_eq!(
+                    joins,
+                    shape.real_nodes() - leaves + u64::from(shape.neutral.saturating_sub(1)),
+                    "depth {depth}, {leaves} leaves"
+                );
+            }
+        }
+    }
 
     #[test]
     fn run_tree_shapes() {

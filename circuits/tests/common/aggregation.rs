@@ -270,6 +270,39 @@ pub fn pending_wrap_spec(n: u64) -> NodeSpec {
     }
 }
 
+/// Fixtures foreign to `f` (8 validators, a queue of `queue`, built with `seed`): the same
+/// state for another pool, a later state (64 slots on) with the same validators and queue, and
+/// another state at the same slot (`seed + 1`).
+#[allow(dead_code)]
+pub struct ForeignQueues {
+    pub other_pool: Fixture,
+    pub later: Fixture,
+    pub same_slot: Fixture,
+}
+
+#[allow(dead_code)]
+pub fn foreign_queues(f: &Fixture, queue: usize, seed: u64) -> ForeignQueues {
+    ForeignQueues {
+        other_pool: Fixture {
+            state: f.state.clone(),
+            pool: Pool::Address([0x11; 20]),
+        },
+        later: Fixture {
+            state: devnet::build(&DevnetSpec {
+                validators: 8,
+                pool_permille: 500,
+                seed,
+                pending_deposits: queue,
+                slot: f.state.slot() + 64,
+                ..Default::default()
+            })
+            .unwrap(),
+            pool: f.pool.clone(),
+        },
+        same_slot: Fixture::with_queue(8, queue, seed + 1),
+    }
+}
+
 /// The final node over the registry's summary and the queue's run.
 #[allow(dead_code)]
 pub fn final_pending_spec() -> NodeSpec {

@@ -416,8 +416,8 @@ fn pending_part(i: &Inputs, s: &Sizes, cold: bool) -> Option<Part> {
     }
     let leaves = q.div_ceil(s.pending_size).max(1);
     let depth = run_tree_depth(s.pending_size);
-    // `validate` keeps q within the capacity; a profile's leaf size within 2^20.
-    let shape = RunTreeShape::new(leaves, depth)?;
+    // `validate` keeps q within the capacity, and a profile's leaf size is at most 2^20.
+    let shape = RunTreeShape::new(leaves, depth).expect("the queue fits the run tree");
     let real_joins = (shape.real_nodes() - leaves) as f64;
     let (pad_leaf, pad_wrap, pad_joins) = match (cold, shape.neutral) {
         (true, n) if n > 0 => (1.0, 1.0, f64::from(n - 1)),

@@ -209,12 +209,12 @@ fn pending_deposits_add_their_own_branch_every_report() {
             design(&with(10_000), &s).unwrap(),
         );
         // ⌈10,000 / 256⌉ = 40 leaves, 40 wraps, and the joins of a run tree of depth 12
-        // (2^20 entries): 20 + 10 + 5 + 3 + 2 + 1 real joins below the top 6 levels' one each,
-        // 47 in all; then the join with the balance side.
+        // (2^20 entries): 20 + 10 + 5 + 3 + 2 + 1 real joins on levels 1 to 6, then one on each
+        // of levels 7 to 12, 47 in all; then the join with the balance side.
         let shape = RunTreeShape::new(40, 12).unwrap();
         assert_eq!(shape.real_nodes() - 40, 47);
-        // Levels 2 (5 runs) and 3 (3 runs), then 5 to 11 (one run each), are padded: neutral
-        // nodes on levels 0..12, proven once with their padding leaf (cold only).
+        // Levels 3 (5 runs), 4 (3 runs) and 6 to 11 (one run each) are padded: neutral nodes on
+        // levels 0..12, proven once with their padding leaf (cold only).
         assert_eq!(shape.neutral, 12);
         for (x, y, pad) in [(&a.cold, &b.cold, 1.0), (&a.later, &b.later, 0.0)] {
             assert_eq!(y.of(Kind::PendingLeaf), 40.0 + pad);
