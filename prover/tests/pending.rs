@@ -119,9 +119,8 @@ fn a_queue_beyond_the_run_tree_is_refused_before_proving() {
 /// Real aggregation of the queue's leaves in a padded tree: a queue of one entry, its leaf
 /// wrapped at k = 20, the padding leaf wrapped as a neutral run (the same wrap circuit and
 /// key), and the two joined into the top of a tree of depth 1, which covers the queue and
-/// equals the native combination; a second run reuses every proof. 1,681 s, peak RSS 11.4 GiB
-/// on 2 vCPU (2026-12-03, a build running beside it: the setup, two node keys, two leaf and
-/// three node proofs):
+/// equals the native combination; a second run reuses every proof. 1,436 s, peak RSS 11.8 GiB
+/// on 2 vCPU (2026-12-03: the setup, two node keys, two leaf and three node proofs):
 /// `cargo test -p stakeproof-prover --test pending -- --ignored --nocapture`.
 #[test]
 #[ignore = "three aggregation proofs at k = 20: about 26 minutes, 12 GB"]
