@@ -103,9 +103,10 @@ fn a_fixed_depth_run_tree_with_padding_combines_to_the_native_pending_sum() {
     for depth in [3u32, 4] {
         let wraps: Vec<Vec<Fr>> = (0..5).map(|i| f.pending_run(8 * i, 8)).collect();
         let (mut neutral_wraps, mut joins) = (0u64, 0u64);
+        let shape = RunTreeShape::new(5, depth).unwrap();
         let top = fold_run_tree(
             wraps,
-            depth,
+            &shape,
             || {
                 neutral_wraps += 1;
                 Ok::<_, String>(pad.neutral_pending_run(0, 8))
@@ -123,7 +124,6 @@ fn a_fixed_depth_run_tree_with_padding_combines_to_the_native_pending_sum() {
             top[run_at::TOTAL],
             stakeproof_circuits::gadgets::fr_u128(want.pending_deposit_gwei)
         );
-        let shape = RunTreeShape::new(5, depth).unwrap();
         assert_eq!(neutral_wraps, 1);
         assert_eq!(joins, shape.real_nodes() - 5 + u64::from(shape.neutral - 1));
     }

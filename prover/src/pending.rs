@@ -213,17 +213,17 @@ pub fn prove_pending_run(
     n: usize,
     depth: u32,
 ) -> Result<Option<PendingRun>, PipelineError> {
-    if let Some(queue) = state.pending_deposits_tree() {
-        // Refused before any proving.
-        let leaves = queue.length.div_ceil(n as u64).max(1);
-        if RunTreeShape::new(leaves, depth).is_none() {
-            return Err(PipelineError::PendingCapacity {
-                queue_len: queue.length,
-                size: n,
-                depth,
-            });
-        }
-    }
+    let Some(queue) = state.pending_deposits_tree() else {
+        return Ok(None);
+    };
+    // The tree's shape, and a queue beyond it refused, before any proving.
+    let shape = RunTreeShape::new(queue.length.div_ceil(n as u64).max(1), depth).ok_or(
+        PipelineError::PendingCapacity {
+            queue_len: queue.length,
+            size: n,
+            depth,
+        },
+    )?;
     let Some(ProvenPending {
         leaves,
         instances,
@@ -232,7 +232,6 @@ pub fn prove_pending_run(
     else {
         return Ok(None);
     };
-    let shape = RunTreeShape::new(instances.len() as u64, depth).expect("checked above");
     let store = work.proofs();
     let leaf_statement = Statement::PendingLeaf { n: n as u64 };
     // The padding leaf, proven (or reused) when the tree has neutral nodes.
@@ -282,7 +281,7 @@ pub fn prove_pending_run(
     let tree = std::cell::RefCell::new(tree);
     let run = fold_run_tree(
         wraps,
-        depth,
+        &shape,
         || {
             let pl = padding
                 .as_ref()

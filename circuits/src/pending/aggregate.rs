@@ -332,6 +332,11 @@ impl RunTreeShape {
     pub fn real_nodes(&self) -> u64 {
         self.real.iter().sum()
     }
+
+    /// Join levels.
+    pub fn depth(&self) -> u32 {
+        (self.real.len() - 1) as u32
+    }
 }
 
 /// Builds the fixed-depth run tree over `wraps` (the real leaves' runs, left-aligned) with
@@ -339,15 +344,21 @@ impl RunTreeShape {
 /// with that level's neutral run, made when first needed (`neutral_wrap`, then `join` of two
 /// neutral runs up to the level) and carried up only while a level above needs it; the same
 /// nodes [`RunTreeShape`] counts. Generic over what a run is (a native statement, a proof), so
-/// the prover and its native twin build one tree. `wraps` must fit: `RunTreeShape::new` is
-/// `Some` for its length (the prover checks it first); otherwise this panics.
+/// the prover and its native twin build one tree. `shape` is the tree's, made by
+/// [`RunTreeShape::new`] for `wraps.len()` leaves (the prover makes it before proving, to refuse
+/// a queue that does not fit); a `shape` of another leaf count is a caller's bug and panics.
 pub fn fold_run_tree<T: Clone, E>(
     wraps: Vec<T>,
-    depth: u32,
+    shape: &RunTreeShape,
     mut neutral_wrap: impl FnMut() -> Result<T, E>,
     mut join: impl FnMut(T, T) -> Result<T, E>,
 ) -> Result<T, E> {
-    let shape = RunTreeShape::new(wraps.len() as u64, depth).expect("the runs fit the tree");
+    assert_eq!(
+        Some(wraps.len() as u64),
+        shape.real.first().copied(),
+        "the shape is the one of these leaves"
+    );
+    let depth = shape.depth();
     let mut level = wraps;
     // The neutral node of the current level, once made.
     let mut neutral: Option<T> = None;
@@ -396,9 +407,10 @@ mod tests {
             for leaves in 1..=(1u64 << depth) {
                 let (mut wraps_made, mut joins) = (0u64, 0u64);
                 let runs: Vec<Run> = (0..leaves).map(|i| Some((i, i + 1))).collect();
+                let shape = RunTreeShape::new(leaves, depth).unwrap();
                 let top = super::fold_run_tree(
                     runs,
-                    depth,
+                    &shape,
                     || {
                         wraps_made += 1;
                         Ok::<Run, String>(None)
