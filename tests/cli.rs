@@ -204,6 +204,52 @@ fn report_from_a_state_file_matches_the_demo() {
         fin["total_balance_gwei"].to_string(),
         d["report"]["total_balance_gwei"].to_string()
     );
+    // With the pool's pending deposits: the final node takes the registry's summary and the
+    // queue's run (here an empty queue, proven by one leaf, in a run tree of 2 levels: its
+    // wrap, two joins and the two neutral nodes that pad them), and states the count and sum.
+    let out = stakeproof()
+        .args([
+            "tree",
+            "--json",
+            "--registry-size",
+            "64",
+            "--balance-size",
+            "128",
+        ])
+        .args(["--pending-size", "4", "--pending-depth", "2"])
+        .args(["--withdrawal-address", POOL, "--state"])
+        .arg(&state)
+        .assert()
+        .success();
+    let t: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(t["pending"]["depth"], 2);
+    let (with, nodes) = (&t["tree"], t["tree"]["nodes"].as_array().unwrap());
+    assert_eq!(nodes.len(), 3 * 5 + 3);
+    assert_eq!(with["pending_leaves"].as_array().unwrap().len(), 1);
+    assert_eq!(with["pending_nodes"].as_array().unwrap().len(), 5);
+    let last = nodes.last().unwrap();
+    assert_eq!(last["children"][1]["kind"], "pending_run");
+    assert_eq!(last["fields"]["pending_deposit_count"], 0);
+    assert_eq!(
+        last["fields"]["validator_count"],
+        d["report"]["validator_count"]
+    );
+    // A pending size that is not a power of two is a usage error naming the flag's rule.
+    stakeproof()
+        .args([
+            "tree",
+            "--pending-size",
+            "3",
+            "--withdrawal-address",
+            POOL,
+            "--state",
+        ])
+        .arg(&state)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "pending size 3 is not a power of two",
+        ));
     // Human output names every node and its children.
     stakeproof()
         .args(["tree", "--registry-size", "64", "--balance-size", "128"])

@@ -2,7 +2,8 @@
 //! decoded), the final circuit's verifying key and parameters, and the setup it needs; and its
 //! native verification (`stakeproof verify FILE`). One format for both designs: a proof of the
 //! registry chain ([`crate::chain`]) carries two more public inputs, the registry anchors, and
-//! says so in its `chain` field.
+//! says so in its `chain` field; a proof with the pool's pending deposits carries two more, the
+//! count and the sum, and says so in its `pending` field.
 
 use crate::chain::ChainSizes;
 use crate::keys::NodeKeys;
@@ -92,6 +93,44 @@ pub struct FinalArtifact {
     /// are unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain: Option<ChainInfo>,
+    /// Present for a proof with the pool's pending deposits (`[Summary, Pending]`, public
+    /// inputs 24 and 25 after the twelve statement values). Absent otherwise, whose files are
+    /// unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<PendingTotals>,
+}
+
+/// What a proof with the pool's pending deposits adds to the final statement: the count and
+/// sum of the `pending_deposits` entries with the pool's credentials (`beacon::report::
+/// pending_deposits`), proven over the whole queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PendingTotals {
+    /// Entries of the pool.
+    pub pending_deposit_count: u64,
+    /// Their amounts (gwei).
+    pub pending_deposit_gwei: u128,
+}
+
+impl PendingTotals {
+    /// The two public inputs, in order.
+    pub fn to_instances(&self) -> [Fr; 2] {
+        [
+            Fr::from(self.pending_deposit_count),
+            stakeproof_circuits::gadgets::fr_u128(self.pending_deposit_gwei),
+        ]
+    }
+
+    /// Decodes the two public inputs; `None` if either is out of range.
+    pub fn from_instances(x: &[Fr]) -> Option<Self> {
+        use stakeproof_circuits::gadgets::{u128_from_fr, u64_from_fr};
+        match x {
+            [count, gwei] => Some(PendingTotals {
+                pending_deposit_count: u64_from_fr(count)?,
+                pending_deposit_gwei: u128_from_fr(gwei)?,
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// What a chain proof adds to the final artifact.
@@ -108,6 +147,20 @@ pub struct ChainInfo {
     pub sizes: ChainSizes,
 }
 
+/// Public inputs of a final proof: the accumulator and the statement, plus two for the chain
+/// design's anchors or for the pending deposits (not both: the chain design does not take the
+/// queue yet).
+pub fn final_instances(chain: bool, pending: bool) -> usize {
+    ACC_LIMBS
+        + if chain {
+            FINAL_CHAIN_LEN
+        } else if pending {
+            stakeproof_circuits::pending::aggregate::FINAL_PENDING_LEN
+        } else {
+            FINAL_LEN
+        }
+}
+
 /// Parses [`fr_word`]; `None` for anything but 32 bytes of hex below the field modulus.
 pub fn word_fr(s: &str) -> Option<Fr> {
     fr_from_hex(s).ok()
@@ -115,7 +168,8 @@ pub fn word_fr(s: &str) -> Option<Fr> {
 
 impl FinalArtifact {
     /// Assembles the artifact of a final proof; `chain` (the cold flag and the sizes) for a
-    /// proof of the chain design, whose two anchors are read from `instances`.
+    /// proof of the chain design, whose two anchors are read from `instances`; `pending` for a
+    /// proof with the pool's pending deposits, read from `instances` too.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         state: &BeaconState,
@@ -123,6 +177,7 @@ impl FinalArtifact {
         srs: &Srs,
         leaves: &LeafConfig,
         chain: Option<(bool, ChainSizes)>,
+        pending: bool,
         instances: &[Fr],
         proof: &[u8],
         seconds: f64,
@@ -131,18 +186,26 @@ impl FinalArtifact {
             path: "(new)".into(),
             reason: "final instances do not decode".into(),
         };
-        let len = ACC_LIMBS
-            + if chain.is_some() {
-                FINAL_CHAIN_LEN
-            } else {
-                FINAL_LEN
-            };
-        if instances.len() != len {
+        if chain.is_some() && pending {
+            return Err(PipelineError::Artifact {
+                path: "(new)".into(),
+                reason: "the chain design does not take the pending deposits yet".into(),
+            });
+        }
+        if instances.len() != final_instances(chain.is_some(), pending) {
             return Err(bad());
         }
         let statement =
             FinalStatement::from_instances(&instances[ACC_LIMBS..ACC_LIMBS + FINAL_LEN])
                 .ok_or_else(bad)?;
+        let pending = if pending {
+            Some(
+                PendingTotals::from_instances(&instances[ACC_LIMBS + FINAL_LEN..])
+                    .ok_or_else(bad)?,
+            )
+        } else {
+            None
+        };
         let chain = chain.map(|(cold, sizes)| ChainInfo {
             anchor_old: fr_word(&instances[ACC_LIMBS + FINAL_LEN]),
             anchor_new: fr_word(&instances[ACC_LIMBS + FINAL_LEN + 1]),
@@ -175,6 +238,7 @@ impl FinalArtifact {
             },
             prover_seconds: seconds,
             chain,
+            pending,
         })
     }
 
@@ -226,14 +290,10 @@ impl FinalArtifact {
         self.instances.iter().map(|s| word_fr(s)).collect()
     }
 
-    /// Number of public inputs of the artifact's design: 24 (today), 26 (chain).
+    /// Number of public inputs of the artifact's design: 24 (today), 26 (chain, or with the
+    /// pending deposits).
     pub fn expected_instances(&self) -> usize {
-        ACC_LIMBS
-            + if self.chain.is_some() {
-                FINAL_CHAIN_LEN
-            } else {
-                FINAL_LEN
-            }
+        final_instances(self.chain.is_some(), self.pending.is_some())
     }
 
     /// Checks the decoded statement (and, for a chain proof, its anchors) against the public
@@ -241,7 +301,11 @@ impl FinalArtifact {
     pub fn check_statement(&self, inst: &[Fr]) -> Result<(), String> {
         let want = self.expected_instances();
         if inst.len() != want {
-            let design = if self.chain.is_some() { "chain's " } else { "" };
+            let design = match (&self.chain, &self.pending) {
+                (Some(_), _) => "chain's ",
+                (None, Some(_)) => "pending ",
+                (None, None) => "",
+            };
             return Err(format!(
                 "{} public inputs, the {design}final statement has {want}",
                 inst.len()
@@ -256,6 +320,11 @@ impl FinalArtifact {
                 || word_fr(&c.anchor_new) != Some(st[FINAL_LEN + 1])
             {
                 return Err("the decoded anchors do not match the public inputs".into());
+            }
+        }
+        if let Some(p) = &self.pending {
+            if p.to_instances()[..] != st[FINAL_LEN..] {
+                return Err("the decoded pending deposits do not match the public inputs".into());
             }
         }
         Ok(())
@@ -323,5 +392,34 @@ impl FinalArtifact {
             .map_err(|e| e.to_string())?;
         let proof = self.proof_bytes().ok_or("the proof is not hex")?;
         verify_final(&params, &vk, &proof, &inst).map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pending_totals_round_trip_and_refuse_out_of_range_values() {
+        let t = PendingTotals {
+            pending_deposit_count: 3,
+            pending_deposit_gwei: 96_000_000_000 + (1u128 << 70),
+        };
+        assert_eq!(PendingTotals::from_instances(&t.to_instances()), Some(t));
+        // A count beyond u64, a sum beyond u128, or the wrong number of values.
+        let big = Fr::from(u64::MAX) + Fr::one();
+        assert_eq!(PendingTotals::from_instances(&[big, Fr::one()]), None);
+        assert_eq!(
+            PendingTotals::from_instances(&[Fr::one(), -Fr::one()]),
+            None
+        );
+        assert_eq!(PendingTotals::from_instances(&[Fr::one()]), None);
+    }
+
+    #[test]
+    fn a_final_proof_has_two_more_inputs_with_anchors_or_pending_deposits() {
+        assert_eq!(final_instances(false, false), 24);
+        assert_eq!(final_instances(true, false), 26);
+        assert_eq!(final_instances(false, true), 26);
     }
 }

@@ -77,6 +77,56 @@ pub struct LeafConfig {
     pub balance_k: u32,
     /// Upper bound on concurrent proofs (also capped by memory).
     pub max_parallel: usize,
+    /// The pending-deposit queue's proof, when the report carries it (Electra on): its leaf
+    /// size and run tree. `None`: the final statement has no pending values (and artifacts
+    /// made without it read as before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<PendingConfig>,
+}
+
+/// How a report proves the pool's pending deposits: entries per `pending-{size}` leaf and the
+/// run tree's join levels, which together fix the run's key and so the final verifier's.
+/// Capacity `size · 2^depth` entries; a longer queue is refused before proving.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PendingConfig {
+    /// Queue entries per leaf (a power of two, at most 2^20).
+    pub size: usize,
+    /// Join levels of the run tree.
+    pub depth: u32,
+}
+
+/// log2 of the queue's own limit, `PENDING_DEPOSITS_LIMIT` (2^27): no run tree holds more.
+const LOG_QUEUE_LIMIT: u32 = 27;
+
+impl PendingConfig {
+    /// Leaves of `size` entries under a tree of `depth` levels, or of the production depth
+    /// (`pending::aggregate::run_tree_depth`: 2^20 entries in all) without one. A size that is
+    /// not a power of two up to 2^20, or a capacity beyond the queue's limit (2^27), is refused.
+    pub fn new(size: usize, depth: Option<u32>) -> Result<Self, PipelineError> {
+        check_range_size("pending", size, 1)?;
+        let log_size = size.trailing_zeros();
+        if log_size > stakeproof_circuits::pending::aggregate::RUN_TREE_LOG_CAPACITY {
+            return Err(PipelineError::BadSize(format!(
+                "pending range size {size} is above the run tree's capacity, 2^20 entries"
+            )));
+        }
+        let depth = depth.unwrap_or_else(|| {
+            stakeproof_circuits::pending::aggregate::run_tree_depth(size as u64)
+        });
+        if log_size + depth > LOG_QUEUE_LIMIT {
+            return Err(PipelineError::BadSize(format!(
+                "a run tree of {depth} levels over pending ranges of {size} holds 2^{} entries, \
+                 above the queue's limit of 2^{LOG_QUEUE_LIMIT}",
+                log_size + depth
+            )));
+        }
+        Ok(PendingConfig { size, depth })
+    }
+
+    /// Entries the tree holds: `size · 2^depth`.
+    pub fn capacity(&self) -> u64 {
+        (self.size as u64) << self.depth
+    }
 }
 
 /// Largest `k` of a leaf circuit this prover builds: a registry range of 8,192 validators or a
@@ -145,6 +195,7 @@ impl LeafConfig {
             balance_size,
             balance_k: balance.k(),
             max_parallel: rayon::current_num_threads(),
+            pending: None,
         })
     }
 
@@ -154,7 +205,11 @@ impl LeafConfig {
     pub fn validate(&self) -> Result<(), PipelineError> {
         Self::for_sizes(self.registry_size, self.balance_size)?;
         check_k("registry", self.registry_size, self.registry_k)?;
-        check_k("balance", self.balance_size, self.balance_k)
+        check_k("balance", self.balance_size, self.balance_k)?;
+        if let Some(p) = self.pending {
+            PendingConfig::new(p.size, Some(p.depth))?;
+        }
+        Ok(())
     }
 
     /// Balance ranges of `registry_len` validators (at least one), and registry ranges under
@@ -194,4 +249,25 @@ pub struct Silent;
 impl Progress for Silent {
     fn stage(&self, _: &str, _: usize) {}
     fn tick(&self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pending_configuration_is_checked_and_defaults_to_the_production_capacity() {
+        let p = PendingConfig::new(64, None).unwrap();
+        assert_eq!((p.depth, p.capacity()), (14, 1 << 20));
+        assert_eq!(PendingConfig::new(4, Some(0)).unwrap().capacity(), 4);
+        assert_eq!(PendingConfig::new(1, Some(27)).unwrap().capacity(), 1 << 27);
+        for (size, depth) in [(3, None), (0, None), (1 << 21, None), (2, Some(27))] {
+            let e = PendingConfig::new(size, depth).unwrap_err().to_string();
+            assert!(e.contains("pending"), "{size} {depth:?}: {e}");
+        }
+        // A configuration read from a file is checked as the flags are.
+        let mut cfg = LeafConfig::small();
+        cfg.pending = Some(PendingConfig { size: 2, depth: 27 });
+        assert!(cfg.validate().is_err());
+    }
 }

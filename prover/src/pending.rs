@@ -3,14 +3,15 @@
 //! length 0), reused from the artifact store when already proven; their sums checked against
 //! the native report; then ([`prove_pending_run`]) each leaf wrapped and the runs joined into
 //! one proof of the whole queue, in a fixed-depth tree padded with neutral runs so that its
-//! verifying key does not follow the queue's length. Taking that run into the final statement
-//! is the next step (`docs/ARCHITECTURE.md` §10).
+//! verifying key does not follow the queue's length. With a pending configuration
+//! (`LeafConfig::pending`) the report's tree ([`crate::tree::prove`]) proves that run first and
+//! its final node takes it beside the registry's summary (`docs/ARCHITECTURE.md` §10).
 
 use crate::keys::CircuitKeys;
 use crate::leaves::{prove_one, LeafOutcome, WorkDir};
 use crate::options::ProveOptions;
 use crate::srs::Srs;
-use crate::tree::prove::{leaf, Tree};
+use crate::tree::prove::{leaf, Proven, Tree};
 use crate::tree::NodeOutcome;
 use crate::PipelineError;
 use stakeproof_beacon::beacon::BeaconState;
@@ -213,6 +214,23 @@ pub fn prove_pending_run(
     n: usize,
     depth: u32,
 ) -> Result<Option<PendingRun>, PipelineError> {
+    let mut tree = Tree::new(srs, work, opts)?;
+    Ok(run_in(&mut tree, state, pool, srs, work, opts, n, depth)?.map(|(run, _)| run))
+}
+
+/// [`prove_pending_run`] through `tree` (the report's, whose keys and setup it shares): the
+/// run and its proof, the child of the report's final node.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_in(
+    tree: &mut Tree,
+    state: &BeaconState,
+    pool: &Pool,
+    srs: &Srs,
+    work: &WorkDir,
+    opts: &ProveOptions,
+    n: usize,
+    depth: u32,
+) -> Result<Option<(PendingRun, Proven)>, PipelineError> {
     let Some(queue) = state.pending_deposits_tree() else {
         return Ok(None);
     };
@@ -259,7 +277,7 @@ pub fn prove_pending_run(
         "pending aggregation",
         (shape.real_nodes() + u64::from(shape.neutral)) as usize,
     );
-    let mut tree = Tree::new(srs, work, opts)?;
+    let first_node = tree.outcomes.len();
     let wrap = NodeSpec {
         children: vec![leaf_statement],
         finalize: false,
@@ -304,12 +322,13 @@ pub fn prove_pending_run(
         }
         .into());
     }
-    Ok(Some(PendingRun {
+    let pending = PendingRun {
         leaves,
-        nodes: tree.outcomes,
+        nodes: tree.outcomes[first_node..].to_vec(),
         padding: padding.map(|p| p.0),
         shape,
         statement,
-        key: run.key,
-    }))
+        key: run.key.clone(),
+    };
+    Ok(Some((pending, run)))
 }

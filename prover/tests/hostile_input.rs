@@ -169,6 +169,7 @@ fn artifact(params: &str) -> FinalArtifact {
         },
         prover_seconds: 0.0,
         chain: None,
+        pending: None,
     }
 }
 

@@ -134,7 +134,7 @@ pub(crate) fn demo(a: DemoArgs) -> Result<()> {
             eprintln!(
                 "proving the report: {} leaf proofs, then {} aggregation proofs at k={node_k} and the final one at k={final_k} (each up to ~20 GiB and minutes on 2 cores; the first run also makes the setup and the keys, about half an hour in all; later runs reuse every proof in {})",
                 2 * segments,
-                stakeproof_prover::tree::node_count(segments, 1) - 1,
+                stakeproof_prover::tree::node_count(segments, 1, false) - 1,
                 work.root.display()
             );
         }

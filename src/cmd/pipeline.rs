@@ -74,6 +74,42 @@ pub(crate) struct LeafArgs {
     /// At most this many leaf proofs at once (also capped by available memory).
     #[arg(long, value_parser = parse_max_parallel)]
     max_parallel: Option<usize>,
+    #[command(flatten)]
+    pub(crate) pending: PendingArgs,
+}
+
+/// The pool's pending deposits in the report (Electra on).
+#[derive(Args, Clone, Copy, Debug, Default)]
+pub(crate) struct PendingArgs {
+    /// Prove the pool's pending deposits (Electra's `pending_deposits` queue) into the final
+    /// statement, in leaves of this many queue entries (a power of two, at most 2^20). The final
+    /// proof then has two more public inputs, its count and sum: another verifier.
+    #[arg(long, value_parser = parse_pending_size)]
+    pending_size: Option<usize>,
+    /// Join levels of the queue's run tree, part of the final key: it holds pending-size ·
+    /// 2^depth entries, and a longer queue is refused before proving [default: 20 − log2
+    /// pending-size, 2^20 entries].
+    #[arg(long, requires = "pending_size", value_parser = clap::value_parser!(u32).range(0..=27))]
+    pending_depth: Option<u32>,
+}
+
+impl PendingArgs {
+    /// Sets the pending configuration of `lc` from the flags (unchanged without them).
+    pub(crate) fn apply(&self, lc: &mut stakeproof_prover::leaves::LeafConfig) -> Result<()> {
+        if let Some(n) = self.pending_size {
+            lc.pending = Some(stakeproof_prover::options::PendingConfig::new(
+                n,
+                self.pending_depth,
+            )?);
+        }
+        Ok(())
+    }
+}
+
+/// Parses `--pending-size`: a power of two from 1 to 2^20.
+fn parse_pending_size(s: &str) -> std::result::Result<usize, String> {
+    let n = parse_count(s)?;
+    check_leaf_size(n, 1, "pending size")
 }
 
 impl LeafArgs {
@@ -83,6 +119,7 @@ impl LeafArgs {
         if let Some(m) = self.max_parallel.or(cfg.max_parallel) {
             lc.max_parallel = m.max(1);
         }
+        self.pending.apply(&mut lc)?;
         Ok(lc)
     }
 

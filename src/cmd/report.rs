@@ -75,6 +75,8 @@ pub(crate) struct TreeArgs {
     json: bool,
     #[command(flatten)]
     chain: ChainArgs,
+    #[command(flatten)]
+    pending: super::pipeline::PendingArgs,
 }
 
 /// A proof design.
@@ -249,7 +251,8 @@ pub(crate) fn native_tree(a: TreeArgs, cfg: &Config) -> Result<()> {
     if a.chain.cold {
         bail!("--cold needs --design chain");
     }
-    let lc = leaf_config(a.registry_size, a.balance_size, cfg)?;
+    let mut lc = leaf_config(a.registry_size, a.balance_size, cfg)?;
+    a.pending.apply(&mut lc)?;
     let pool = a.pool.pool(cfg)?;
     let (state, tree) = load_state(&a.source.resolve(cfg)?)?;
     if tree.is_none() {
@@ -265,6 +268,7 @@ pub(crate) fn native_tree(a: TreeArgs, cfg: &Config) -> Result<()> {
             "pool": pool.to_string(),
             "registry_size": lc.registry_size,
             "balance_size": lc.balance_size,
+            "pending": lc.pending,
             "tree": t,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
@@ -274,6 +278,7 @@ pub(crate) fn native_tree(a: TreeArgs, cfg: &Config) -> Result<()> {
         Child::RegistryLeaf(i) => format!("registry leaf {i}"),
         Child::BalanceLeaf(j) => format!("balance leaf {j}"),
         Child::Node(i) => format!("node {i}"),
+        Child::PendingRun => "the queue's run".to_string(),
     };
     let brief = |n: &NativeNode| -> String {
         let f = &n.fields;
@@ -282,7 +287,14 @@ pub(crate) fn native_tree(a: TreeArgs, cfg: &Config) -> Result<()> {
                 .map(|v| v.to_string().trim_matches('"').to_string())
         };
         let mut parts = Vec::new();
-        for k in ["start", "end", "fill", "registry_length", "slot"] {
+        for k in [
+            "start",
+            "end",
+            "fill",
+            "registry_length",
+            "queue_length",
+            "slot",
+        ] {
             if let Some(v) = g(k) {
                 parts.push(format!("{k} {v}"));
             }
@@ -291,6 +303,8 @@ pub(crate) fn native_tree(a: TreeArgs, cfg: &Config) -> Result<()> {
             parts.push(format!("{} ranges", r.len()));
         }
         for (k, label) in [
+            ("pending_deposit_count", "pending count"),
+            ("pending_deposit_gwei", "pending gwei"),
             ("validator_count", "validators"),
             ("total_balance_gwei", "gwei"),
             ("active_count", "active"),
@@ -328,6 +342,12 @@ pub(crate) fn native_tree(a: TreeArgs, cfg: &Config) -> Result<()> {
     }
     for n in &t.balance_leaves {
         println!("  balance leaf  {:>4}: {}", n.index, brief(n));
+    }
+    for n in &t.pending_leaves {
+        println!("  pending leaf  {:>4}: {}", n.index, brief(n));
+    }
+    for n in &t.pending_nodes {
+        println!("  queue node {:>4} {}: {}", n.index, n.circuit, brief(n));
     }
     for n in &t.nodes {
         let kids: Vec<String> = n.children.iter().map(name).collect();

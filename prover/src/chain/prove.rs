@@ -692,6 +692,7 @@ pub fn prove_chain(
         srs,
         &opts.leaves,
         Some((plan.cold, plan.sizes)),
+        false,
         &fin.snark.instances[0],
         &fin.snark.proof,
         t0.elapsed().as_secs_f64(),

@@ -183,6 +183,13 @@ pub fn plan_jobs(
     gpus: u32,
 ) -> Result<JobPlan, PipelineError> {
     cfg.validate()?;
+    if cfg.pending.is_some() {
+        return Err(PipelineError::BadSize(
+            "a job plan does not take the pending-deposit queue yet: plan without \
+             --pending-size, or prove the report on one machine"
+                .into(),
+        ));
+    }
     let (segments, ranges) = cfg.range_counts(registry_len)?;
     let m = (cfg.balance_size / cfg.registry_size) as u64;
     let nodes = match tree {
@@ -241,7 +248,10 @@ pub fn plan_jobs(
     if let Some(t) = tree {
         let leaves = jobs.len();
         let mut statements = statements_of(&jobs, cfg)?;
-        for (n, p) in plan(segments as usize, m as usize).into_iter().enumerate() {
+        for (n, p) in plan(segments as usize, m as usize, false)
+            .into_iter()
+            .enumerate()
+        {
             let children: Vec<usize> = p
                 .children
                 .iter()
@@ -249,6 +259,7 @@ pub fn plan_jobs(
                     Child::RegistryLeaf(i) => i,
                     Child::BalanceLeaf(j) => ranges as usize + j,
                     Child::Node(i) => leaves + i,
+                    Child::PendingRun => unreachable!("planned without the queue"),
                 })
                 .collect();
             let spec = NodeSpec {
@@ -303,7 +314,7 @@ mod tests {
             let p = plan_jobs(&c, len, Some(&t), 0).unwrap();
             let (segments, ranges) = c.range_counts(len).unwrap();
             let m = b / r;
-            let nodes = crate::tree::node_count(segments as usize, m);
+            let nodes = crate::tree::node_count(segments as usize, m, false);
             assert_eq!(p.jobs.len() as u64, ranges + segments + nodes as u64);
             let mut seen = std::collections::HashSet::new();
             let mut parents = std::collections::HashMap::new();

@@ -237,6 +237,7 @@ pub fn run_job(
             ctx.srs,
             &ctx.opts.leaves,
             None,
+            false,
             instances,
             proof,
             t0.elapsed().as_secs_f64(),

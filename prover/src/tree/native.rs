@@ -6,9 +6,12 @@ use crate::leaves::LeafConfig;
 use crate::PipelineError;
 use stakeproof_beacon::beacon::BeaconState;
 use stakeproof_beacon::report::Pool;
+use stakeproof_circuits::aggregation::layout::NodeWitness;
 use stakeproof_circuits::aggregation::layout::{NodeSpec, Statement};
-use stakeproof_circuits::aggregation::native::combine_native;
+use stakeproof_circuits::aggregation::native::{combine_native, combine_native_with};
 use stakeproof_circuits::balance::native::balance_public;
+use stakeproof_circuits::pending::aggregate::{covers_queue, fold_run_tree, RunTreeShape};
+use stakeproof_circuits::pending::pending_public;
 use stakeproof_circuits::registry::native::registry_public;
 use stakeproof_circuits::Fr;
 
@@ -40,6 +43,104 @@ pub struct NativeTree {
     pub balance_leaves: Vec<NativeNode>,
     /// Aggregation nodes in proving order; the last is the final statement.
     pub nodes: Vec<NativeNode>,
+    /// Pending-deposit leaves, by range (with a pending configuration and a queue).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pending_leaves: Vec<NativeNode>,
+    /// The queue's run tree in proving order (wraps, neutral nodes, joins); the last is the
+    /// run the final node takes ([`Child::PendingRun`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pending_nodes: Vec<NativeNode>,
+}
+
+/// A leaf of the native tree.
+fn leaf_node(index: usize, circuit: &str, statement: Statement, instances: Vec<Fr>) -> NativeNode {
+    NativeNode {
+        index,
+        circuit: circuit.into(),
+        children: Vec::new(),
+        statement,
+        fields: statement.describe(&instances),
+        instances,
+    }
+}
+
+/// The queue's leaves and run tree, natively: the twin of `crate::pending::run_in` (the same
+/// witnesses, padding leaf and [`fold_run_tree`]); empty before Electra.
+fn native_pending(
+    state: &BeaconState,
+    pool: &Pool,
+    p: crate::options::PendingConfig,
+) -> Result<(Vec<NativeNode>, Vec<NativeNode>), PipelineError> {
+    let Some(ws) = crate::pending::pending_witnesses(state, pool, p.size)? else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let queue_len = ws.first().map_or(0, |w| w.queue_len);
+    let shape =
+        RunTreeShape::new(ws.len() as u64, p.depth).ok_or(PipelineError::PendingCapacity {
+            queue_len,
+            size: p.size,
+            depth: p.depth,
+        })?;
+    let leaf_st = Statement::PendingLeaf { n: p.size as u64 };
+    let leaves: Vec<NativeNode> = ws
+        .iter()
+        .enumerate()
+        .map(|(i, w)| leaf_node(i, "pending-leaf", leaf_st, pending_public(w).to_instances()))
+        .collect();
+    let wrap = NodeSpec {
+        children: vec![leaf_st],
+        finalize: false,
+    };
+    let join = NodeSpec {
+        children: vec![Statement::Pending, Statement::Pending],
+        finalize: false,
+    };
+    let nodes = std::cell::RefCell::new(Vec::new());
+    let record = |spec: &NodeSpec, instances: Vec<Fr>| {
+        let mut n = nodes.borrow_mut();
+        let index = n.len();
+        n.push(NativeNode {
+            index,
+            circuit: spec.tag(),
+            children: Vec::new(),
+            statement: Statement::Pending,
+            fields: Statement::Pending.describe(&instances),
+            instances: instances.clone(),
+        });
+        instances
+    };
+    let wraps = leaves
+        .iter()
+        .map(|l| {
+            Ok(record(
+                &wrap,
+                combine_native(&wrap, std::slice::from_ref(&l.instances))?,
+            ))
+        })
+        .collect::<Result<Vec<_>, PipelineError>>()?;
+    let top = fold_run_tree(
+        wraps,
+        &shape,
+        || {
+            let pad = crate::pending::padding_witness(state, pool, p.size)?;
+            let neutral = NodeWitness {
+                neutral: true,
+                pool: None,
+            };
+            let inst =
+                combine_native_with(&wrap, &[pending_public(&pad).to_instances()], &neutral)?;
+            Ok::<_, PipelineError>(record(&wrap, inst))
+        },
+        |a, b| Ok(record(&join, combine_native(&join, &[a, b])?)),
+    )?;
+    if !covers_queue(&top) {
+        return Err(PipelineError::PendingCapacity {
+            queue_len,
+            size: p.size,
+            depth: p.depth,
+        });
+    }
+    Ok((leaves, nodes.into_inner()))
 }
 
 /// Computes the whole proof tree of `state` for `pool` natively, with no key or proof: every
@@ -53,14 +154,11 @@ pub fn native_tree(
     let n_r = cfg.registry_size as u64;
     let n_b = cfg.balance_size as u64;
     let m = (n_b / n_r) as usize;
-    let leaf_node = |index, circuit: &str, statement, instances: Vec<Fr>| NativeNode {
-        index,
-        circuit: circuit.into(),
-        children: Vec::new(),
-        statement,
-        fields: statement.describe(&instances),
-        instances,
+    let (pending_leaves, pending_nodes) = match cfg.pending {
+        Some(p) => native_pending(state, pool, p)?,
+        None => (Vec::new(), Vec::new()),
     };
+    let run = pending_nodes.last();
     let registry_leaves: Vec<NativeNode> = registry
         .iter()
         .enumerate()
@@ -78,7 +176,10 @@ pub fn native_tree(
         })
         .collect();
     let mut nodes: Vec<NativeNode> = Vec::new();
-    for (index, p) in plan(balance_leaves.len(), m).into_iter().enumerate() {
+    for (index, p) in plan(balance_leaves.len(), m, run.is_some())
+        .into_iter()
+        .enumerate()
+    {
         let kids: Vec<&NativeNode> = p
             .children
             .iter()
@@ -86,6 +187,7 @@ pub fn native_tree(
                 Child::RegistryLeaf(i) => registry_leaves.get(i),
                 Child::BalanceLeaf(j) => balance_leaves.get(j),
                 Child::Node(i) => nodes.get(i),
+                Child::PendingRun => run,
             })
             .collect::<Option<_>>()
             .ok_or_else(|| PipelineError::MissingLeaf(format!("a child of node {index}")))?;
@@ -111,6 +213,8 @@ pub fn native_tree(
         registry_leaves,
         balance_leaves,
         nodes,
+        pending_leaves,
+        pending_nodes,
     })
 }
 
@@ -158,7 +262,7 @@ mod tests {
             let segments = len.div_ceil(n_b);
             assert_eq!(t.balance_leaves.len(), segments);
             assert_eq!(t.registry_leaves.len(), segments * n_b / n_r);
-            assert_eq!(t.nodes.len(), node_count(segments, n_b / n_r));
+            assert_eq!(t.nodes.len(), node_count(segments, n_b / n_r, false));
             let fin = t.nodes.last().unwrap();
             assert_eq!(fin.statement, Statement::Final);
             let native = pool_report(&st, &pool).unwrap();
@@ -183,6 +287,102 @@ mod tests {
                 let fill = (len as u64).saturating_sub(a).min(n_r as u64);
                 assert_eq!(leaf.fields["fill"], fill);
             }
+        }
+    }
+
+    /// With a pending configuration the final node takes the registry's summary and the
+    /// queue's run: its statement is the plain tree's with the native pending count and sum
+    /// appended, for empty, partial, full and padded run trees, and without a queue (before
+    /// Electra) the tree is the plain one.
+    #[test]
+    fn native_tree_with_the_queue_appends_the_native_pending_deposits() {
+        use crate::options::PendingConfig;
+        use stakeproof_beacon::report::pending_deposits;
+        use stakeproof_circuits::pending::aggregate::RunTreeShape;
+        for (fork, validators, queue, size, depth) in [
+            (Fork::Electra, 16, 0, 4, 2),
+            (Fork::Electra, 16, 5, 2, 3),
+            (Fork::Electra, 33, 7, 1, 3),
+            (Fork::Electra, 17, 8, 8, 0),
+            (Fork::Electra, 40, 9, 4, 2),
+            (Fork::Deneb, 16, 0, 4, 2),
+        ] {
+            let spec = DevnetSpec {
+                fork,
+                validators,
+                pending_deposits: queue,
+                pool_permille: 400,
+                seed: validators as u64,
+                ..Default::default()
+            };
+            let st = devnet::build(&spec).unwrap();
+            let pool = Pool::Address(spec.pool);
+            let plain = LeafConfig::for_sizes(4, 16).unwrap();
+            let cfg = LeafConfig {
+                pending: Some(PendingConfig::new(size, Some(depth)).unwrap()),
+                ..plain
+            };
+            let without = native_tree(&st, &pool, &plain).unwrap();
+            let with = native_tree(&st, &pool, &cfg).unwrap();
+            let (fin, base) = (with.nodes.last().unwrap(), without.nodes.last().unwrap());
+            let case = format!("{fork:?} q={queue} n={size} d={depth}");
+            if fork == Fork::Deneb {
+                assert_eq!(fin.instances, base.instances, "{case}");
+                assert!(with.pending_leaves.is_empty() && with.pending_nodes.is_empty());
+                continue;
+            }
+            assert_eq!(fin.statement, Statement::FinalPending, "{case}");
+            assert_eq!(fin.children.last(), Some(&Child::PendingRun), "{case}");
+            assert_eq!(with.nodes.len(), without.nodes.len() + 1, "{case}");
+            assert_eq!(
+                fin.instances[..base.instances.len()],
+                base.instances[..],
+                "{case}"
+            );
+            let want = pending_deposits(&st, &pool);
+            assert_eq!(
+                fin.fields["pending_deposit_count"],
+                want.pending_deposit_count
+            );
+            assert_eq!(
+                fin.fields["pending_deposit_gwei"],
+                u64::try_from(want.pending_deposit_gwei).unwrap(),
+                "{case}"
+            );
+            let leaves = queue.div_ceil(size).max(1);
+            assert_eq!(with.pending_leaves.len(), leaves, "{case}");
+            let shape = RunTreeShape::new(leaves as u64, depth).unwrap();
+            assert_eq!(
+                with.pending_nodes.len() as u64,
+                shape.real_nodes() + u64::from(shape.neutral),
+                "{case}"
+            );
+        }
+    }
+
+    #[test]
+    fn native_tree_refuses_a_queue_beyond_its_run_tree() {
+        use crate::options::PendingConfig;
+        let spec = DevnetSpec {
+            validators: 8,
+            pending_deposits: 9,
+            ..Default::default()
+        };
+        let st = devnet::build(&spec).unwrap();
+        let cfg = LeafConfig {
+            pending: Some(PendingConfig::new(1, Some(3)).unwrap()),
+            ..LeafConfig::for_sizes(4, 16).unwrap()
+        };
+        match native_tree(&st, &Pool::Address(spec.pool), &cfg) {
+            Err(PipelineError::PendingCapacity {
+                queue_len: 9,
+                size: 1,
+                depth: 3,
+            }) => {}
+            other => panic!(
+                "expected PendingCapacity, got {:?}",
+                other.map(|t| t.nodes.len())
+            ),
         }
     }
 

@@ -12,6 +12,9 @@ pub enum Child {
     BalanceLeaf(usize),
     /// An earlier node of the plan, by position.
     Node(usize),
+    /// The pending-deposit queue's run: the top of its own fixed-depth tree
+    /// (`crate::pending::prove_pending_run`), proven before the plan's nodes.
+    PendingRun,
 }
 
 /// One aggregation node of a report's proof tree.
@@ -27,8 +30,9 @@ pub struct PlannedNode {
 /// proving order (children before parents): per segment, the `m` registry wraps joined
 /// pairwise into a run, the balance wrap, the run and that wrap joined into the segment's
 /// summary; then summaries joined pairwise, left to right, an odd one moving up unchanged.
-/// The last node is the final one.
-pub fn plan(segments: usize, m: usize) -> Vec<PlannedNode> {
+/// The last node is the final one: the last summary node, or with `pending` a node of its own
+/// that takes the registry's summary and the queue's run (`[Summary, Pending]`).
+pub fn plan(segments: usize, m: usize, pending: bool) -> Vec<PlannedNode> {
     assert!(
         segments >= 1 && m >= 1,
         "a tree has at least one segment of one range"
@@ -55,10 +59,14 @@ pub fn plan(segments: usize, m: usize) -> Vec<PlannedNode> {
                 .collect();
         }
         let bwrap = push(&mut nodes, vec![Child::BalanceLeaf(j)], false);
-        summaries.push(push(&mut nodes, vec![runs[0], bwrap], segments == 1));
+        summaries.push(push(
+            &mut nodes,
+            vec![runs[0], bwrap],
+            segments == 1 && !pending,
+        ));
     }
     while summaries.len() > 1 {
-        let finalize = summaries.len() == 2;
+        let finalize = summaries.len() == 2 && !pending;
         summaries = summaries
             .chunks(2)
             .map(|pair| match pair {
@@ -68,16 +76,20 @@ pub fn plan(segments: usize, m: usize) -> Vec<PlannedNode> {
             })
             .collect();
     }
+    if pending {
+        push(&mut nodes, vec![summaries[0], Child::PendingRun], true);
+    }
     nodes
 }
 
 /// Number of node proofs for `segments` segments of `m` registry ranges each (saturating at
-/// `usize::MAX`).
-pub fn node_count(segments: usize, m: usize) -> usize {
+/// `usize::MAX`), plus the final node of a `pending` plan (the queue's run tree apart).
+pub fn node_count(segments: usize, m: usize, pending: bool) -> usize {
     // Per segment: m + 1 wraps, m − 1 run joins, 1 segment node; then segments − 1 joins.
     segments
         .saturating_mul(m.saturating_mul(2).saturating_add(1))
         .saturating_add(segments.saturating_sub(1))
+        .saturating_add(usize::from(pending))
 }
 
 #[cfg(test)]
@@ -86,11 +98,19 @@ mod tests {
 
     #[test]
     fn plan_uses_every_leaf_once_and_every_node_once_up_to_one_final() {
-        for m in [1, 2, 4, 8] {
-            for segments in 1..=9 {
-                let p = plan(segments, m);
-                assert_eq!(p.len(), node_count(segments, m), "s={segments} m={m}");
+        for (m, segments, pending) in (1..=9)
+            .flat_map(|s| [1, 2, 4, 8].map(|m| (m, s)))
+            .flat_map(|(m, s)| [(m, s, false), (m, s, true)])
+        {
+            {
+                let p = plan(segments, m, pending);
+                assert_eq!(
+                    p.len(),
+                    node_count(segments, m, pending),
+                    "s={segments} m={m}"
+                );
                 let (mut reg, mut bal) = (vec![0; segments * m], vec![0; segments]);
+                let mut runs = 0;
                 let mut parents = vec![0; p.len()];
                 for (i, n) in p.iter().enumerate() {
                     assert!((1..=2).contains(&n.children.len()));
@@ -103,9 +123,15 @@ mod tests {
                                 assert!(j < i, "children come first");
                                 parents[j] += 1;
                             }
+                            Child::PendingRun => {
+                                assert!(n.finalize, "the queue's run goes to the final node");
+                                assert_eq!(n.children.len(), 2);
+                                runs += 1;
+                            }
                         }
                     }
                 }
+                assert_eq!(runs, usize::from(pending));
                 assert!(reg.iter().chain(&bal).all(|&c| c == 1));
                 let (last, rest) = parents.split_last().unwrap();
                 assert_eq!(*last, 0);

@@ -429,13 +429,18 @@ pub struct ReportProof {
     pub path: PathBuf,
     /// The leaf stage.
     pub leaves: crate::leaves::LeafReport,
-    /// Every node, bottom-up.
+    /// Every node, bottom-up (the queue's run tree first, when there is one).
     pub nodes: Vec<NodeOutcome>,
+    /// The queue's run, when the report carries the pool's pending deposits.
+    pub pending: Option<crate::pending::PendingRun>,
 }
 
-/// Proves `state` for `pool` to the final proof: the leaf stage ([`crate::leaves::prove`]),
-/// then every node of the [`plan`] at `opts.tree`'s sizes through `opts.backend`, reusing
-/// every stored proof; writes the final artifact to `work` as `proof-slot-{slot}.json`.
+/// Proves `state` for `pool` to the final proof: the leaf stage ([`crate::leaves::prove`]);
+/// with `opts.leaves.pending` and a state that has the queue (Electra on), the queue's run
+/// ([`crate::pending::prove_pending_run`]); then every node of the [`plan`] at `opts.tree`'s
+/// sizes through `opts.backend`, reusing every stored proof, the final node taking the run
+/// beside the registry's summary; writes the final artifact to `work` as
+/// `proof-slot-{slot}.json`.
 pub fn prove(
     state: &BeaconState,
     pool: &Pool,
@@ -451,9 +456,19 @@ pub fn prove(
     let m = (n_b / n_r) as usize;
     let store = work.proofs();
     let segments = leaves.balance.len();
-    let plan = plan(segments, m);
-    progress.stage("aggregation", plan.len());
     let mut tree = Tree::new(srs, work, opts)?;
+    let (pending, mut run) = match cfg.pending {
+        Some(p) => {
+            match crate::pending::run_in(&mut tree, state, pool, srs, work, opts, p.size, p.depth)?
+            {
+                Some((pending, run)) => (Some(pending), Some(run)),
+                None => (None, None),
+            }
+        }
+        None => (None, None),
+    };
+    let plan = plan(segments, m, run.is_some());
+    progress.stage("aggregation", plan.len());
     // Each node is the child of exactly one later node: taken out when its parent is proven.
     let mut done: Vec<Option<Proven>> = Vec::with_capacity(plan.len());
     for p in &plan {
@@ -486,6 +501,7 @@ pub fn prove(
                         )
                     }
                     Child::Node(i) => Ok(done[i].take().expect("a node has one parent")),
+                    Child::PendingRun => Ok(run.take().expect("the plan takes the run once")),
                 })
                 .collect::<Result<Vec<_>, _>>()?;
         let spec = NodeSpec {
@@ -510,6 +526,7 @@ pub fn prove(
         srs,
         cfg,
         None,
+        pending.is_some(),
         &fin.snark.instances[0],
         &fin.snark.proof,
         t0.elapsed().as_secs_f64(),
@@ -522,5 +539,6 @@ pub fn prove(
         path,
         leaves: leaves.report,
         nodes: tree.outcomes,
+        pending,
     })
 }
