@@ -25,9 +25,25 @@ pragma solidity ^0.8.24;
 ///   24       anchorOld: the registry anchor the report's registry chain starts from; 0 means
 ///            the chain was proven cold, from the empty registry (a full registry proof)
 ///   25       anchorNew: the anchor (a Poseidon hash) of this report's registry
-/// Each verifier schedule entry says which design its verifier checks (`anchored`): reports of
-/// an unanchored verifier go through `submitReport`, those of an anchored ("chain") verifier
-/// through `submitChainReport`, each refusing the other kind (the kind is the owner's word, never
+/// A final proof with the pool's pending deposits (`stakeproof prove --pending-size`) also has
+/// 26 public inputs: the same 24, then
+///   24       pendingDepositCount: entries of the state's `pending_deposits` queue (Electra on)
+///            whose withdrawal credentials are the pool's (an address pool's in either its
+///            0x01 or 0x02 form; a set's members)
+///   25       pendingDepositGwei: the sum of their amounts
+/// Rule and limits of the pending values: a top-up to a pool validator made with other
+/// credentials is not counted; a deposit for a new key whose signature turns out invalid is
+/// counted until the queue processes it (and then dropped by the chain); a deposit with the
+/// pool's credentials for a key that is already a validator outside the pool is counted,
+/// though the chain credits that validator. That last one costs its maker nothing but time, so
+/// the pending values are not bounded here (a bound would let anyone who queues such a deposit
+/// block every report until the queue processes it): the balance bound (`maxChangeBpsPerDay`)
+/// stays on the balance alone, and a consumer must cap the pending sum by what it knows it
+/// deposited and has not yet seen on the beacon chain.
+/// Each verifier schedule entry says which design its verifier checks (`anchored`, `pending`):
+/// reports of a plain verifier go through `submitReport`, those of an anchored ("chain")
+/// verifier through `submitChainReport`, those of a pending-deposits verifier through
+/// `submitPendingReport`, each refusing the other kinds (the kind is the owner's word, never
 /// inferred from a call: see `submitReport` and `submitChainReport` for the attacks this stops).
 /// Anchor rule: a chain report is accepted only if `anchorOld` is 0 or the `anchorNew` of a
 /// report this oracle accepted under the same verifier; its `anchorNew` then becomes known for
@@ -74,11 +90,20 @@ contract BeaconBalanceOracle {
 
     /// @notice A verifier, the first slot whose reports it checks, and whether it is a "chain"
     /// verifier (`anchored`: 26 public inputs, the last two registry anchors; its reports go
-    /// only through `submitChainReport`, the others' only through `submitReport`).
+    /// only through `submitChainReport`) or a pending-deposits verifier (`pending`: 26 public
+    /// inputs, the last two the pool's pending count and sum; its reports go only through
+    /// `submitPendingReport`); the others' go only through `submitReport`. Never both.
     struct VerifierEntry {
         uint64 activationSlot;
         address verifier;
         bool anchored;
+        bool pending;
+    }
+
+    /// @notice The pool's pending deposits proven with a report (one storage word).
+    struct PendingDeposits {
+        uint64 count;
+        uint128 amountGwei;
     }
 
     /// @notice The EIP-4788 beacon-roots contract on Ethereum mainnet and testnets.
@@ -94,6 +119,8 @@ contract BeaconBalanceOracle {
     uint256 public constant NUM_PUBLIC_INPUTS = 24;
     /// @notice Number of public inputs of an anchored ("chain") verifier.
     uint256 public constant NUM_CHAIN_PUBLIC_INPUTS = 26;
+    /// @notice Number of public inputs of a pending-deposits verifier.
+    uint256 public constant NUM_PENDING_PUBLIC_INPUTS = 26;
     /// @notice The BN254 scalar field modulus: anchors are field elements below it.
     uint256 public constant SCALAR_FIELD_MODULUS =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
@@ -105,6 +132,10 @@ contract BeaconBalanceOracle {
     uint256 public constant MAX_BOUND_BPS_PER_DAY = 10_000_000;
 
     uint256 private constant LOW_128 = (1 << 128) - 1;
+    /// @dev What a submission carries beside the 24 inputs (and which entry point was called).
+    uint8 private constant KIND_PLAIN = 0;
+    uint8 private constant KIND_CHAIN = 1;
+    uint8 private constant KIND_PENDING = 2;
 
     /// @notice Whether the deployment's pool credentials are matched exactly (listed in the
     /// contract's developer notes). The pool of a slot is `poolFor(slot)`.
@@ -155,6 +186,9 @@ contract BeaconBalanceOracle {
     /// contract, when it creates a validator contract); zero: nobody. Named by the owner.
     address public poolAdmin;
     PoolEntry[] private _pools;
+    /// @dev The pending deposits of reports made under a pending-deposits verifier, by slot
+    /// (zero for the others). Declared last, so the older variables keep their storage slots.
+    mapping(uint64 => PendingDeposits) private _pendingDeposits;
 
     /// @notice A report was proven and stored.
     event ReportSubmitted(
@@ -168,8 +202,10 @@ contract BeaconBalanceOracle {
     );
     /// @notice A chain report under `verifier` was accepted and its registry anchor recorded.
     event AnchorRecorded(address indexed verifier, uint256 anchor, uint64 slot);
+    /// @notice A report with the pool's pending deposits was accepted; they are stored with it.
+    event PendingDepositsRecorded(uint64 indexed slot, uint64 count, uint128 amountGwei);
     /// @notice `verifier` checks the reports of slots from `activationSlot` on (its kind:
-    /// `verifierAt(i).anchored`).
+    /// `verifierAt(i).anchored` and `.pending`).
     event VerifierScheduled(address indexed verifier, uint64 activationSlot);
     /// @notice The pending schedule entry of `verifier` from `activationSlot` was withdrawn:
     /// those slots go back to the verifier before it.
@@ -217,6 +253,11 @@ contract BeaconBalanceOracle {
     /// @notice `submitChainReport` was called for a slot whose verifier is unanchored (use
     /// `submitReport`).
     error VerifierTakesNoAnchors(address verifier);
+    /// @notice `submitReport` or `submitChainReport` was called for a slot whose verifier takes
+    /// the pending deposits (use `submitPendingReport`).
+    error VerifierNeedsPendingDeposits(address verifier);
+    /// @notice `submitPendingReport` was called for a slot whose verifier does not take them.
+    error VerifierTakesNoPendingDeposits(address verifier);
     /// @notice `anchorOld` is neither 0 nor the anchor of a report accepted under the verifier.
     error UnknownAnchor(uint256 anchorOld);
     /// @notice Seconds per slot of 0 or above MAX_SECONDS_PER_SLOT, or a genesis in the future.
@@ -287,7 +328,7 @@ contract BeaconBalanceOracle {
         beaconRoots = beaconRoots_ == address(0) ? DEFAULT_BEACON_ROOTS : beaconRoots_;
         // At most MAX_BOUND_BPS_PER_DAY (checked above): fits 64 bits.
         maxChangeBpsPerDay = uint64(maxChangeBpsPerDay_);
-        _verifiers.push(VerifierEntry({activationSlot: 0, verifier: initialVerifier, anchored: false}));
+        _verifiers.push(VerifierEntry({activationSlot: 0, verifier: initialVerifier, anchored: false, pending: false}));
         _pools.push(PoolEntry({fromSlot: 0, mode: poolExact_ ? 1 : 0, credentials: poolCredentials_}));
         emit OwnershipTransferred(address(0), owner_);
         emit VerifierScheduled(initialVerifier, 0);
@@ -310,7 +351,7 @@ contract BeaconBalanceOracle {
         uint256[12] calldata accumulator,
         bytes calldata proof
     ) external {
-        _submit(r, timestamp, _accumulatorInputs(NUM_PUBLIC_INPUTS, accumulator), proof);
+        _submit(r, timestamp, _accumulatorInputs(NUM_PUBLIC_INPUTS, accumulator), KIND_PLAIN, proof);
     }
 
     /// @notice Submits a report of the chain proof design with its proof, for a slot whose
@@ -330,12 +371,35 @@ contract BeaconBalanceOracle {
         uint256[12] calldata accumulator,
         bytes calldata proof
     ) external {
-        _submit(r, timestamp, _chainInputs(anchorOld, anchorNew, accumulator), proof);
+        _submit(r, timestamp, _chainInputs(anchorOld, anchorNew, accumulator), KIND_CHAIN, proof);
     }
 
-    /// @dev The common part of both submissions. `inputs` holds the accumulator limbs (and, for
-    /// a chain report, the anchors at 24 and 25); its length says which entry point called.
-    function _submit(Report calldata r, uint256 timestamp, uint256[] memory inputs, bytes calldata proof) private {
+    /// @notice Submits a report with the pool's pending deposits and its proof, for a slot whose
+    /// verifier takes them (26 public inputs): as `submitReport`, with `pendingDepositCount`
+    /// and `pendingDepositGwei` as public inputs 24 and 25 (rule and limits in the contract's
+    /// developer notes). They are stored with the report (`pendingDepositsAt`); the bound is on
+    /// the balance alone (see the developer notes for why). Reverts `VerifierTakesNoPendingDeposits` when
+    /// the slot's verifier does not take them (a 24-input verifier would read the two words as
+    /// the start of the proof), and `submitReport`/`submitChainReport` revert
+    /// `VerifierNeedsPendingDeposits` for a slot whose verifier does (the two words would be
+    /// the submitter's choice).
+    function submitPendingReport(
+        Report calldata r,
+        uint256 timestamp,
+        uint64 pendingDepositCount,
+        uint128 pendingDepositGwei,
+        uint256[12] calldata accumulator,
+        bytes calldata proof
+    ) external {
+        _submit(r, timestamp, _pendingInputs(pendingDepositCount, pendingDepositGwei, accumulator), KIND_PENDING, proof);
+    }
+
+    /// @dev The common part of the submissions. `inputs` holds the accumulator limbs (and, for
+    /// a chain or pending report, its two values at 24 and 25); `kind` says which entry point
+    /// called.
+    function _submit(Report calldata r, uint256 timestamp, uint256[] memory inputs, uint8 kind, bytes calldata proof)
+        private
+    {
         if (paused) revert OraclePaused();
         if (timestamp > block.timestamp || block.timestamp - timestamp >= HISTORY_BUFFER_LENGTH * SECONDS_PER_SLOT) {
             revert TimestampOutOfWindow(timestamp, block.timestamp);
@@ -353,13 +417,8 @@ contract BeaconBalanceOracle {
             _checkBound(latest, _reports[latest].totalBalanceGwei, r);
         }
 
-        VerifierEntry storage entry = _entryFor(slot);
-        address verifier = entry.verifier;
-        bool chain = inputs.length == NUM_CHAIN_PUBLIC_INPUTS;
-        if (entry.anchored != chain) {
-            if (chain) revert VerifierTakesNoAnchors(verifier);
-            revert VerifierNeedsAnchors(verifier);
-        }
+        address verifier = _verifierOfKind(slot, kind);
+        bool chain = kind == KIND_CHAIN;
         if (chain) {
             uint256 anchorOld = inputs[24];
             if (anchorOld != 0 && !_knownAnchors[verifier][anchorOld]) revert UnknownAnchor(anchorOld);
@@ -385,6 +444,30 @@ contract BeaconBalanceOracle {
             latestAnchor = anchorNew;
             emit AnchorRecorded(verifier, anchorNew, slot);
         }
+        if (kind == KIND_PENDING) _recordPending(slot, inputs);
+    }
+
+    /// @dev The verifier of `slot`, if its kind is `kind` (the entry point's); otherwise the
+    /// revert that names what the verifier needs or refuses.
+    function _verifierOfKind(uint64 slot, uint8 kind) private view returns (address verifier) {
+        VerifierEntry storage entry = _entryFor(slot);
+        verifier = entry.verifier;
+        uint8 want = entry.anchored ? KIND_CHAIN : (entry.pending ? KIND_PENDING : KIND_PLAIN);
+        if (kind != want) {
+            if (want == KIND_CHAIN) revert VerifierNeedsAnchors(verifier);
+            if (want == KIND_PENDING) revert VerifierNeedsPendingDeposits(verifier);
+            if (kind == KIND_CHAIN) revert VerifierTakesNoAnchors(verifier);
+            revert VerifierTakesNoPendingDeposits(verifier);
+        }
+    }
+
+    /// @dev Stores the pending values of an accepted pending report (inputs 24 and 25,
+    /// range-checked by `submitPendingReport`'s argument types).
+    function _recordPending(uint64 slot, uint256[] memory inputs) private {
+        uint64 count = uint64(inputs[24]);
+        uint128 amountGwei = uint128(inputs[25]);
+        _pendingDeposits[slot] = PendingDeposits({count: count, amountGwei: amountGwei});
+        emit PendingDepositsRecorded(slot, count, amountGwei);
     }
 
     /// @notice The verifier's public inputs for a report, a block root and accumulator limbs,
@@ -413,6 +496,22 @@ contract BeaconBalanceOracle {
         uint256[] memory inputs = _chainInputs(anchorOld, anchorNew, accumulator);
         _statementInputs(inputs, r, blockRoot);
         for (uint256 i = 0; i < NUM_CHAIN_PUBLIC_INPUTS; ++i) {
+            out[i] = inputs[i];
+        }
+    }
+
+    /// @notice The verifier's public inputs for a report with pending deposits, exactly as
+    /// `submitPendingReport` passes them: those of `publicInputs`, then the count and the sum.
+    function pendingPublicInputs(
+        Report calldata r,
+        bytes32 blockRoot,
+        uint64 pendingDepositCount,
+        uint128 pendingDepositGwei,
+        uint256[12] calldata accumulator
+    ) external view returns (uint256[NUM_PENDING_PUBLIC_INPUTS] memory out) {
+        uint256[] memory inputs = _pendingInputs(pendingDepositCount, pendingDepositGwei, accumulator);
+        _statementInputs(inputs, r, blockRoot);
+        for (uint256 i = 0; i < NUM_PENDING_PUBLIC_INPUTS; ++i) {
             out[i] = inputs[i];
         }
     }
@@ -448,6 +547,17 @@ contract BeaconBalanceOracle {
         inputs[25] = anchorNew;
     }
 
+    /// @dev The 26 pending inputs with the limbs, the count and the sum.
+    function _pendingInputs(uint64 count, uint128 amountGwei, uint256[12] calldata accumulator)
+        private
+        pure
+        returns (uint256[] memory inputs)
+    {
+        inputs = _accumulatorInputs(NUM_PENDING_PUBLIC_INPUTS, accumulator);
+        inputs[24] = count;
+        inputs[25] = amountGwei;
+    }
+
     /// @dev Writes the statement inputs [12..24) of `r` under `root`.
     function _statementInputs(uint256[] memory inputs, Report calldata r, bytes32 root) private view {
         inputs[12] = uint256(root) >> 128;
@@ -472,7 +582,8 @@ contract BeaconBalanceOracle {
         root = abi.decode(ret, (bytes32));
     }
 
-    /// @dev The bound applies from the second report on, relative to a nonzero previous total.
+    /// @dev The bound applies from the second report on, relative to a nonzero previous total
+    /// (the balance alone: pending deposits are not bounded, see the developer notes).
     function _checkBound(uint64 prevSlot, uint256 before, Report calldata r) private view {
         if (before == 0) return;
         uint256 elapsed = uint256(r.slot - prevSlot) * SECONDS_PER_SLOT;
@@ -521,7 +632,7 @@ contract BeaconBalanceOracle {
     /// 0 included, while there is no report); scheduled entries not yet used whose activation
     /// is at or after `activationSlot` are replaced. Its reports go through `submitReport`.
     function scheduleVerifier(address verifier, uint64 activationSlot) external onlyOwner {
-        _schedule(verifier, activationSlot, false);
+        _schedule(verifier, activationSlot, KIND_PLAIN);
     }
 
     /// @notice As `scheduleVerifier`, for an anchored verifier of the chain design (26
@@ -529,7 +640,13 @@ contract BeaconBalanceOracle {
     /// chain design schedules its chain verifier at slot 0 before the first report (replacing
     /// the constructor's unanchored entry).
     function scheduleChainVerifier(address verifier, uint64 activationSlot) external onlyOwner {
-        _schedule(verifier, activationSlot, true);
+        _schedule(verifier, activationSlot, KIND_CHAIN);
+    }
+
+    /// @notice As `scheduleVerifier`, for a verifier of reports with the pool's pending
+    /// deposits (26 inputs): its reports go through `submitPendingReport`.
+    function schedulePendingVerifier(address verifier, uint64 activationSlot) external onlyOwner {
+        _schedule(verifier, activationSlot, KIND_PENDING);
     }
 
     /// @notice The first slot a verifier scheduled now may start at under the timelock: the
@@ -559,7 +676,7 @@ contract BeaconBalanceOracle {
         emit VerifierCancelled(verifier, activationSlot);
     }
 
-    function _schedule(address verifier, uint64 activationSlot, bool anchored) private {
+    function _schedule(address verifier, uint64 activationSlot, uint8 kind) private {
         if (verifier.code.length == 0) revert NoCode(verifier);
         (bool any, uint64 latest) = _latestSlot();
         if (any && activationSlot <= latest) revert ActivationNotInFuture(activationSlot, latest);
@@ -572,7 +689,14 @@ contract BeaconBalanceOracle {
         while (_verifiers.length > 0 && _verifiers[_verifiers.length - 1].activationSlot >= activationSlot) {
             _verifiers.pop();
         }
-        _verifiers.push(VerifierEntry({activationSlot: activationSlot, verifier: verifier, anchored: anchored}));
+        _verifiers.push(
+            VerifierEntry({
+                activationSlot: activationSlot,
+                verifier: verifier,
+                anchored: kind == KIND_CHAIN,
+                pending: kind == KIND_PENDING
+            })
+        );
         emit VerifierScheduled(verifier, activationSlot);
     }
 
@@ -679,6 +803,24 @@ contract BeaconBalanceOracle {
     function reportAt(uint64 slot) external view returns (Report memory) {
         if (!_isReported(slot)) revert NoReport();
         return _load(slot);
+    }
+
+    /// @notice The pool's pending deposits proven with the report of exactly `slot` (reverts
+    /// NoReport if none; zero for a report made under a verifier without them, or of a state
+    /// before Electra).
+    function pendingDepositsAt(uint64 slot) external view returns (uint64 count, uint128 amountGwei) {
+        if (!_isReported(slot)) revert NoReport();
+        PendingDeposits storage p = _pendingDeposits[slot];
+        return (p.count, p.amountGwei);
+    }
+
+    /// @notice The latest report's slot and its pending deposits (reverts NoReport if none).
+    function latestPendingDeposits() external view returns (uint64 slot, uint64 count, uint128 amountGwei) {
+        uint256 n = _reportSlots.length;
+        if (n == 0) revert NoReport();
+        slot = _reportSlots[n - 1];
+        PendingDeposits storage p = _pendingDeposits[slot];
+        return (slot, p.count, p.amountGwei);
     }
 
     /// @notice The latest report (reverts NoReport if none).

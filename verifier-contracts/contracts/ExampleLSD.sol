@@ -10,7 +10,13 @@ import "./BeaconBalanceOracle.sol";
 /// @dev An example, not a product: the ETH of deposits stays in this contract (the "EL buffer")
 /// rather than being sent to the deposit contract, there is no tracking of in-flight deposits
 /// (sent but not yet visible on the beacon chain), no withdrawal queue and no fees. It shows the
-/// accounting: totalPooledEther = clBalanceGwei * 1e9 + address(this).balance.
+/// accounting: totalPooledEther = (clBalanceGwei + pendingDepositGwei) * 1e9 +
+/// address(this).balance, where pendingDepositGwei is the pool's ETH still in the beacon chain's
+/// deposit queue (proven by a pending-deposits verifier; 0 otherwise), so that the rate does not
+/// dip while deposits wait there. A product must not take that sum as is: anyone can queue a
+/// deposit with the pool's credentials for a validator of their own, which counts until the
+/// queue credits it to that validator (the oracle's developer notes). It should pool
+/// min(pendingDepositGwei, its own deposits sent and not yet seen in a report).
 contract ExampleLSD {
     /// @notice The oracle whose reports set the beacon-chain balance.
     BeaconBalanceOracle public immutable oracle;
@@ -28,6 +34,9 @@ contract ExampleLSD {
     uint256 public totalShares;
     /// @notice The pool's beacon-chain balance from the last synced report, in gwei.
     uint256 public clBalanceGwei;
+    /// @notice The pool's deposits in the beacon chain's pending queue from the last synced
+    /// report, in gwei (0 for a report without them; see the oracle's rule and limits).
+    uint256 public pendingDepositGwei;
     /// @notice Slot of the last synced report (0 before the first sync).
     uint64 public lastSyncedSlot;
 
@@ -58,7 +67,7 @@ contract ExampleLSD {
 
     /// @notice All ether of the pool: beacon-chain balance plus this contract's balance (wei).
     function totalPooledEther() public view returns (uint256) {
-        return clBalanceGwei * 1 gwei + address(this).balance;
+        return (clBalanceGwei + pendingDepositGwei) * 1 gwei + address(this).balance;
     }
 
     /// @notice Wei per 1e18 shares (1e18 before the first deposit).
@@ -107,12 +116,14 @@ contract ExampleLSD {
         emit TransferShares(msg.sender, to, shares);
     }
 
-    /// @notice Applies the oracle's latest report: the beacon-chain balance becomes its total.
-    /// Anyone may call it.
+    /// @notice Applies the oracle's latest report: the beacon-chain balance becomes its total,
+    /// and the pending deposits its pending sum. Anyone may call it.
     function sync() external {
         BeaconBalanceOracle.Report memory r = oracle.latestReport();
         if (lastSyncedSlot != 0 && r.slot <= lastSyncedSlot) revert NothingToSync(r.slot);
+        (,, uint128 pending) = oracle.latestPendingDeposits();
         clBalanceGwei = r.totalBalanceGwei;
+        pendingDepositGwei = pending;
         lastSyncedSlot = r.slot;
         emit Synced(r.slot, r.totalBalanceGwei, totalPooledEther(), totalShares);
     }

@@ -28,6 +28,10 @@ pub const NUM_PUBLIC_INPUTS: usize = NUM_ACCUMULATOR_LIMBS + NUM_STATEMENT_INPUT
 /// the registry anchors `anchorOld` and `anchorNew` ([`inputs_at::ANCHOR_OLD`],
 /// [`inputs_at::ANCHOR_NEW`]).
 pub const NUM_CHAIN_PUBLIC_INPUTS: usize = NUM_PUBLIC_INPUTS + 2;
+/// Number of public inputs of a report verifier with the pool's pending deposits:
+/// [`NUM_PUBLIC_INPUTS`], then `pendingDepositCount` and `pendingDepositGwei`
+/// ([`inputs_at::PENDING_COUNT`], [`inputs_at::PENDING_GWEI`]).
+pub const NUM_PENDING_PUBLIC_INPUTS: usize = NUM_PUBLIC_INPUTS + 2;
 
 /// The BN254 scalar field modulus: public inputs, anchors included, are below it (the oracle
 /// rejects anchors that are not, `AnchorNotFieldElement`).
@@ -59,6 +63,10 @@ pub mod inputs_at {
     pub const ANCHOR_OLD: usize = ACC + 12;
     /// Chain design only: the anchor of the report's registry.
     pub const ANCHOR_NEW: usize = ACC + 13;
+    /// With pending deposits only: the pool's pending count.
+    pub const PENDING_COUNT: usize = ACC + 12;
+    /// With pending deposits only: their sum (gwei).
+    pub const PENDING_GWEI: usize = ACC + 13;
 }
 
 /// Solidity signature of `BeaconBalanceOracle.submitReport` (from its binding).
@@ -66,6 +74,9 @@ pub const SUBMIT_REPORT_SIGNATURE: &str = Oracle::submitReportCall::SIGNATURE;
 
 /// Solidity signature of `BeaconBalanceOracle.submitChainReport` (from its binding).
 pub const SUBMIT_CHAIN_REPORT_SIGNATURE: &str = Oracle::submitChainReportCall::SIGNATURE;
+
+/// Solidity signature of `BeaconBalanceOracle.submitPendingReport` (from its binding).
+pub const SUBMIT_PENDING_REPORT_SIGNATURE: &str = Oracle::submitPendingReportCall::SIGNATURE;
 
 /// A pool report, mirroring the oracle's `struct Report`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -232,6 +243,37 @@ pub fn submit_chain_report(
     .abi_encode()
 }
 
+/// Calldata of `BeaconBalanceOracle.submitPendingReport(report, timestamp, pendingDepositCount,
+/// pendingDepositGwei, accumulator, proof)`: a report with the pool's pending deposits, for a
+/// slot whose verifier takes them (`schedulePendingVerifier`).
+pub fn submit_pending_report(
+    report: &Report,
+    timestamp: u64,
+    pending: (u64, u128),
+    accumulator: &[U256; NUM_ACCUMULATOR_LIMBS],
+    proof: &[u8],
+) -> Vec<u8> {
+    Oracle::submitPendingReportCall {
+        r: report.to_sol(),
+        timestamp: U256::from(timestamp),
+        pendingDepositCount: pending.0,
+        pendingDepositGwei: pending.1,
+        accumulator: *accumulator,
+        proof: proof.to_vec().into(),
+    }
+    .abi_encode()
+}
+
+/// Calldata of `BeaconBalanceOracle.schedulePendingVerifier(verifier, activationSlot)` (owner
+/// only): a verifier of reports with the pool's pending deposits (26 inputs).
+pub fn schedule_pending_verifier(verifier: Address, activation_slot: u64) -> Vec<u8> {
+    Oracle::schedulePendingVerifierCall {
+        verifier,
+        activationSlot: activation_slot,
+    }
+    .abi_encode()
+}
+
 /// Calldata of `BeaconBalanceOracle.scheduleVerifier(verifier, activationSlot)` (owner only):
 /// an unanchored (24-input) verifier.
 pub fn schedule_verifier(verifier: Address, activation_slot: u64) -> Vec<u8> {
@@ -344,6 +386,30 @@ pub fn chain_public_inputs(
     inputs
 }
 
+/// The public inputs of a report with the pool's pending deposits, exactly as
+/// `BeaconBalanceOracle.pendingPublicInputs` builds them: those of [`public_inputs`], then 24
+/// the count and 25 the sum (gwei).
+pub fn pending_public_inputs(
+    report: &Report,
+    block_root: B256,
+    pool_exact: bool,
+    pool_credentials: B256,
+    pending: (u64, u128),
+    accumulator: &[U256; NUM_ACCUMULATOR_LIMBS],
+) -> [U256; NUM_PENDING_PUBLIC_INPUTS] {
+    let mut inputs = [U256::ZERO; NUM_PENDING_PUBLIC_INPUTS];
+    inputs[..NUM_PUBLIC_INPUTS].copy_from_slice(&public_inputs(
+        report,
+        block_root,
+        pool_exact,
+        pool_credentials,
+        accumulator,
+    ));
+    inputs[inputs_at::PENDING_COUNT] = U256::from(pending.0);
+    inputs[inputs_at::PENDING_GWEI] = U256::from(pending.1);
+    inputs
+}
+
 /// Calldata of a snark-verifier EVM verifier: each public input as a 32-byte big-endian word,
 /// then the proof bytes.
 pub fn verifier_calldata(inputs: &[U256], proof: &[u8]) -> Vec<u8> {
@@ -378,6 +444,10 @@ mod tests {
         assert_eq!(
             SUBMIT_CHAIN_REPORT_SIGNATURE,
             "submitChainReport((uint64,uint64,uint64,uint128,uint64,uint64,uint64),uint256,uint256,uint256,uint256[12],bytes)"
+        );
+        assert_eq!(
+            SUBMIT_PENDING_REPORT_SIGNATURE,
+            "submitPendingReport((uint64,uint64,uint64,uint128,uint64,uint64,uint64),uint256,uint64,uint128,uint256[12],bytes)"
         );
     }
 

@@ -209,6 +209,18 @@ impl Deployment {
         Ok(this)
     }
 
+    /// [`Deployment::new`] for reports with the pool's pending deposits: `verifier` (26 inputs)
+    /// is scheduled with `schedulePendingVerifier` at slot 0 before any report.
+    pub fn new_pending(verifier: VerifierCode, config: OracleConfig) -> Result<Self, DeployError> {
+        let mut this = Self::new(verifier, config)?;
+        this.schedule_pending_verifier(this.verifier, 0)
+            .map_err(|source| DeployError::Tx {
+                what: "pending verifier schedule",
+                source,
+            })?;
+        Ok(this)
+    }
+
     /// Deploys another verifier (e.g. to schedule it) and returns its address.
     pub fn deploy_verifier(&mut self, verifier: VerifierCode) -> Result<Address, DeployError> {
         match verifier {
@@ -274,6 +286,20 @@ impl Deployment {
         self.chain.call(SUBMITTER, self.oracle, data, U256::ZERO)
     }
 
+    /// Submits a report with the pool's pending deposits (`submitPendingReport`) from
+    /// [`SUBMITTER`].
+    pub fn submit_pending(
+        &mut self,
+        report: &Report,
+        timestamp: u64,
+        pending: (u64, u128),
+        accumulator: &[U256; NUM_ACCUMULATOR_LIMBS],
+        proof: &[u8],
+    ) -> Result<Receipt, TxError> {
+        let data = calldata::submit_pending_report(report, timestamp, pending, accumulator, proof);
+        self.chain.call(SUBMITTER, self.oracle, data, U256::ZERO)
+    }
+
     /// Calls a verifier directly with public inputs and a proof (to measure it).
     pub fn call_verifier(
         &mut self,
@@ -324,6 +350,19 @@ impl Deployment {
         activation_slot: u64,
     ) -> Result<Receipt, TxError> {
         self.owner_send(calldata::schedule_chain_verifier(verifier, activation_slot))
+    }
+
+    /// `schedulePendingVerifier(verifier, activationSlot)` as the owner (a verifier of reports
+    /// with the pool's pending deposits).
+    pub fn schedule_pending_verifier(
+        &mut self,
+        verifier: Address,
+        activation_slot: u64,
+    ) -> Result<Receipt, TxError> {
+        self.owner_send(calldata::schedule_pending_verifier(
+            verifier,
+            activation_slot,
+        ))
     }
 
     /// `cancelVerifier(activationSlot)` as the owner: withdraws the pending last entry.
@@ -403,6 +442,28 @@ impl Deployment {
             Address::from_word(B256::from(w[1])),
             w[2] != U256::ZERO,
         ))
+    }
+
+    /// `verifierAt(i).pending`: whether the `i`-th schedule entry takes pending deposits.
+    pub fn verifier_takes_pending(&mut self, i: u64) -> Result<bool, TxError> {
+        let w = self.view_words(self.oracle, "verifierAt(uint256)", &[U256::from(i).into()])?;
+        match w.get(3) {
+            Some(v) => Ok(*v != U256::ZERO),
+            None => Err(TxError::Evm("bad verifierAt output".into())),
+        }
+    }
+
+    /// `pendingDepositsAt(slot)`: the pending count and sum stored with the report of `slot`.
+    pub fn pending_deposits_at(&mut self, slot: u64) -> Result<(u64, u128), TxError> {
+        let w = self.view_words(
+            self.oracle,
+            "pendingDepositsAt(uint64)",
+            &[U256::from(slot).into()],
+        )?;
+        match w[..] {
+            [count, gwei, ..] => Ok((count.saturating_to(), gwei.saturating_to())),
+            _ => Err(TxError::Evm("bad pendingDepositsAt output".into())),
+        }
     }
 
     /// `isKnownAnchor(verifier, anchor)`: whether a chain report accepted under `verifier`
@@ -514,6 +575,26 @@ impl Deployment {
             anchor_old,
             anchor_new,
             accumulator,
+        )
+    }
+
+    /// The oracle's own `pendingPublicInputs(report, blockRoot, count, gwei, accumulator)`.
+    pub fn oracle_pending_public_inputs(
+        &mut self,
+        report: &Report,
+        block_root: B256,
+        pending: (u64, u128),
+        accumulator: &[U256; NUM_ACCUMULATOR_LIMBS],
+    ) -> Result<Vec<U256>, TxError> {
+        let mut tokens: Vec<Token> = report.to_words().into_iter().map(Token::Word).collect();
+        tokens.push(b256_word(block_root).into());
+        tokens.push(U256::from(pending.0).into());
+        tokens.push(U256::from(pending.1).into());
+        tokens.extend(accumulator.iter().copied().map(Token::Word));
+        self.view_words(
+            self.oracle,
+            "pendingPublicInputs((uint64,uint64,uint64,uint128,uint64,uint64,uint64),bytes32,uint64,uint128,uint256[12])",
+            &tokens,
         )
     }
 

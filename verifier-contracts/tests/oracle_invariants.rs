@@ -1409,8 +1409,8 @@ fn seeded_contract_bugs_break_the_invariants() {
         Mutant {
             name: "the schedule is ignored (initial verifier always)",
             edits: &[(
-                "address verifier = entry.verifier;",
-                "address verifier = _verifiers[0].verifier;",
+                "verifier = entry.verifier;",
+                "verifier = _verifiers[0].verifier;",
             )],
             strict: false,
             caught_by: "is scheduled for it",
