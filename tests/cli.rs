@@ -250,6 +250,30 @@ fn report_from_a_state_file_matches_the_demo() {
         .stderr(predicate::str::contains(
             "pending size 3 is not a power of two",
         ));
+    // A run tree beyond the queue's own limit, a job plan or the chain design with the queue:
+    // usage errors before anything is proven.
+    for (args, says) in [
+        (
+            &["prove", "--pending-size", "2", "--pending-depth", "27"][..],
+            "above the queue's limit of 2^27",
+        ),
+        (
+            &["plan", "--pending-size", "4"][..],
+            "a job plan does not take the pending-deposit queue yet",
+        ),
+        (
+            &["prove", "--design", "chain", "--pending-size", "4"][..],
+            "the chain design does not take the pending-deposit queue yet",
+        ),
+    ] {
+        stakeproof()
+            .args(args)
+            .args(["--unsafe-srs", "--withdrawal-address", POOL, "--state"])
+            .arg(&state)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says));
+    }
     // Human output names every node and its children.
     stakeproof()
         .args(["tree", "--registry-size", "64", "--balance-size", "128"])

@@ -299,6 +299,10 @@ impl FinalArtifact {
     /// Checks the decoded statement (and, for a chain proof, its anchors) against the public
     /// inputs `inst` (all of them, the accumulator limbs first).
     pub fn check_statement(&self, inst: &[Fr]) -> Result<(), String> {
+        if self.chain.is_some() && self.pending.is_some() {
+            // Both would read the same two words: no final circuit states both.
+            return Err("the artifact claims both registry anchors and pending deposits".into());
+        }
         let want = self.expected_instances();
         if inst.len() != want {
             let design = match (&self.chain, &self.pending) {

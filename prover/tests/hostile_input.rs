@@ -216,6 +216,49 @@ fn chain_anchors_are_checked_against_the_public_inputs_before_the_setup() {
     assert_eq!(back.chain, a.chain);
     let today = serde_json::to_value(artifact(PARAMS)).unwrap();
     assert!(today.get("chain").is_none());
+    // The same two words cannot be both anchors and pending deposits.
+    a.pending = Some(stakeproof_prover::final_artifact::PendingTotals {
+        pending_deposit_count: 0,
+        pending_deposit_gwei: 7,
+    });
+    let e = a
+        .check_statement(&a.instance_values().unwrap())
+        .unwrap_err();
+    assert!(
+        e.contains("both registry anchors and pending deposits"),
+        "{e}"
+    );
+}
+
+#[test]
+fn pending_deposits_are_checked_against_the_public_inputs_before_the_setup() {
+    use stakeproof_prover::final_artifact::{fr_word, PendingTotals};
+    const PARAMS: &str =
+        r#"{"degree":20,"num_advice":4,"num_lookup_advice":1,"num_fixed":1,"lookup_bits":8}"#;
+    let mut a = artifact(PARAMS);
+    a.pending = Some(PendingTotals {
+        pending_deposit_count: 2,
+        pending_deposit_gwei: 64_000_000_000,
+    });
+    let e = a
+        .check_statement(&a.instance_values().unwrap())
+        .unwrap_err();
+    assert!(
+        e.contains("24 public inputs, the pending final statement has 26"),
+        "{e}"
+    );
+    a.instances.push(fr_word(&Fr::from(2u64)));
+    a.instances.push(fr_word(&Fr::from(64_000_000_001u64)));
+    let e = a
+        .check_statement(&a.instance_values().unwrap())
+        .unwrap_err();
+    assert!(e.contains("pending deposits do not match"), "{e}");
+    a.instances[ACC_LIMBS + FINAL_LEN + 1] = fr_word(&Fr::from(64_000_000_000u64));
+    a.check_statement(&a.instance_values().unwrap()).unwrap();
+    let back: FinalArtifact = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+    assert_eq!(back.pending, a.pending);
+    let today = serde_json::to_value(artifact(PARAMS)).unwrap();
+    assert!(today.get("pending").is_none());
 }
 
 #[test]

@@ -8,7 +8,8 @@ use sha2::Digest;
 use stakeproof::beacon::hexfmt;
 use stakeproof_circuits::aggregation::layout::FINAL_LEN;
 use stakeproof_contracts::calldata::{
-    submit_chain_report, submit_report, SUBMIT_CHAIN_REPORT_SIGNATURE, SUBMIT_REPORT_SIGNATURE,
+    submit_chain_report, submit_pending_report, submit_report, SUBMIT_CHAIN_REPORT_SIGNATURE,
+    SUBMIT_PENDING_REPORT_SIGNATURE, SUBMIT_REPORT_SIGNATURE,
 };
 use stakeproof_contracts::calldata::{Report, NUM_ACCUMULATOR_LIMBS};
 use stakeproof_contracts::{verifier, U256};
@@ -34,10 +35,11 @@ fn bytes32(s: &str, what: &str) -> Result<[u8; 32]> {
     hexfmt::parse_fixed::<32>(s).with_context(|| format!("{what} is not hex of 32 bytes"))
 }
 
-/// The pieces of `submitReport` (or, for a proof of the chain design, `submitChainReport`)
-/// from an artifact, after checking that the artifact is self-consistent (24 or 26 field
-/// elements, the statement and anchors equal to its public inputs, a hex proof) — what can be
-/// checked without the setup.
+/// The pieces of `submitReport` (or, for a proof of the chain design, `submitChainReport`; for
+/// a proof with the pool's pending deposits, `submitPendingReport`) from an artifact, after
+/// checking that the artifact is self-consistent (24 or 26 field elements, the statement,
+/// anchors and pending values equal to its public inputs, a hex proof) — what can be checked
+/// without the setup.
 pub(crate) struct Submission {
     /// The report.
     pub(crate) report: Report,
@@ -52,28 +54,38 @@ pub(crate) struct Submission {
     pub(crate) pool_credentials: [u8; 32],
     /// The registry anchors (old, new) of a proof of the chain design.
     pub(crate) anchors: Option<(U256, U256)>,
+    /// The pool's pending deposits (count, gwei) of a proof with them.
+    pub(crate) pending: Option<(u64, u128)>,
 }
 
 impl Submission {
     /// The oracle function the calldata calls.
     pub(crate) fn function(&self) -> &'static str {
-        if self.anchors.is_some() {
-            SUBMIT_CHAIN_REPORT_SIGNATURE
-        } else {
-            SUBMIT_REPORT_SIGNATURE
+        match (self.anchors, self.pending) {
+            (Some(_), _) => SUBMIT_CHAIN_REPORT_SIGNATURE,
+            (None, Some(_)) => SUBMIT_PENDING_REPORT_SIGNATURE,
+            (None, None) => SUBMIT_REPORT_SIGNATURE,
         }
     }
 
-    /// The calldata of `submitReport(report, timestamp, accumulator, proof)`, or of
-    /// `submitChainReport(report, timestamp, anchorOld, anchorNew, accumulator, proof)`.
+    /// The KZG accumulator limbs, as the oracle takes them.
+    pub(crate) fn accumulator(&self) -> [U256; NUM_ACCUMULATOR_LIMBS] {
+        std::array::from_fn(|i| verifier::fr_to_u256(&self.inputs[i]))
+    }
+
+    /// The calldata of `submitReport(report, timestamp, accumulator, proof)`, of
+    /// `submitChainReport(report, timestamp, anchorOld, anchorNew, accumulator, proof)`, or of
+    /// `submitPendingReport(report, timestamp, count, gwei, accumulator, proof)`.
     pub(crate) fn calldata(&self, timestamp: u64) -> Vec<u8> {
-        let accumulator: [_; NUM_ACCUMULATOR_LIMBS] =
-            std::array::from_fn(|i| verifier::fr_to_u256(&self.inputs[i]));
-        match self.anchors {
-            None => submit_report(&self.report, timestamp, &accumulator, &self.proof),
-            Some((old, new)) => {
+        let accumulator = self.accumulator();
+        match (self.anchors, self.pending) {
+            (Some((old, new)), _) => {
                 submit_chain_report(&self.report, timestamp, old, new, &accumulator, &self.proof)
             }
+            (None, Some(p)) => {
+                submit_pending_report(&self.report, timestamp, p, &accumulator, &self.proof)
+            }
+            (None, None) => submit_report(&self.report, timestamp, &accumulator, &self.proof),
         }
     }
 }
@@ -116,6 +128,9 @@ pub(crate) fn submission(art: &FinalArtifact) -> Result<Submission> {
         block_root: bytes32(&art.statement.block_root, "block root")?,
         pool_credentials,
         anchors,
+        pending: art
+            .pending
+            .map(|p| (p.pending_deposit_count, p.pending_deposit_gwei)),
     })
 }
 

@@ -194,6 +194,7 @@ pub(crate) fn verify(a: VerifyArgs, cfg: &Config) -> Result<()> {
             "fork": art.fork,
             "epoch": art.epoch,
             "chain": art.chain,
+            "pending": art.pending,
             "circuit": art.circuit.name,
             "k": art.circuit.params.degree,
             "vk_digest": art.circuit.vk_digest,
@@ -242,6 +243,12 @@ fn print_statement(art: &FinalArtifact) {
         "active / exited / slashed   {} / {} / {}",
         s.active_count, s.exited_count, s.slashed_count
     );
+    if let Some(p) = &art.pending {
+        println!(
+            "pending deposits    {} ({} gwei, in the beacon chain's deposit queue)",
+            p.pending_deposit_count, p.pending_deposit_gwei
+        );
+    }
     if let Some(c) = &art.chain {
         println!(
             "registry chain      {} -> {} ({})",
@@ -381,6 +388,7 @@ pub(crate) fn calldata(a: CalldataArgs) -> Result<()> {
             "timestamp": a.timestamp,
             "block_root": art.statement.block_root,
             "chain": art.chain,
+            "pending": art.pending,
             "accumulator": art.instances[..NUM_ACCUMULATOR_LIMBS],
             "proof_bytes": sub.proof.len(),
             "unsafe_srs": art.setup.unsafe_local,

@@ -49,10 +49,12 @@ pub(crate) fn demo_on_chain(art: &FinalArtifact, srs: &Srs) -> Result<Option<ser
         s.pool_set,
         sub.pool_credentials.into(),
     );
-    // A chain proof's verifier is scheduled as a chain verifier (its reports carry anchors).
-    let mut d = match sub.anchors {
-        None => Deployment::new(code, config)?,
-        Some(_) => Deployment::new_chain(code, config)?,
+    // A chain proof's verifier is scheduled as a chain verifier (its reports carry anchors),
+    // a proof with pending deposits' as a pending verifier.
+    let mut d = match (sub.anchors, sub.pending) {
+        (Some(_), _) => Deployment::new_chain(code, config)?,
+        (None, Some(_)) => Deployment::new_pending(code, config)?,
+        (None, None) => Deployment::new(code, config)?,
     };
     // A credential-set pool: the oracle's pool admin (here the owner) names the set's root
     // from slot 0 on, before any report.
@@ -75,9 +77,12 @@ pub(crate) fn demo_on_chain(art: &FinalArtifact, srs: &Srs) -> Result<Option<ser
     // A report the proof does not prove (another slot) is rejected first.
     let mut other = sub.report;
     other.slot += 1;
-    let submit = |d: &mut Deployment, r: &Report| match sub.anchors {
-        None => d.submit(r, DEMO_TIMESTAMP, &accumulator, &sub.proof),
-        Some((old, new)) => d.submit_chain(r, DEMO_TIMESTAMP, old, new, &accumulator, &sub.proof),
+    let submit = |d: &mut Deployment, r: &Report| match (sub.anchors, sub.pending) {
+        (Some((old, new)), _) => {
+            d.submit_chain(r, DEMO_TIMESTAMP, old, new, &accumulator, &sub.proof)
+        }
+        (None, Some(p)) => d.submit_pending(r, DEMO_TIMESTAMP, p, &accumulator, &sub.proof),
+        (None, None) => d.submit(r, DEMO_TIMESTAMP, &accumulator, &sub.proof),
     };
     let rejected = match submit(&mut d, &other) {
         Ok(_) => bail!("the oracle accepted a report the proof does not prove"),

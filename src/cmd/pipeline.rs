@@ -94,13 +94,18 @@ pub(crate) struct PendingArgs {
 }
 
 impl PendingArgs {
+    /// Whether `--pending-size` was given.
+    pub(crate) fn is_set(&self) -> bool {
+        self.pending_size.is_some()
+    }
+
     /// Sets the pending configuration of `lc` from the flags (unchanged without them).
     pub(crate) fn apply(&self, lc: &mut stakeproof_prover::leaves::LeafConfig) -> Result<()> {
         if let Some(n) = self.pending_size {
-            lc.pending = Some(stakeproof_prover::options::PendingConfig::new(
-                n,
-                self.pending_depth,
-            )?);
+            lc.pending = Some(
+                stakeproof_prover::options::PendingConfig::new(n, self.pending_depth)
+                    .map_err(|e| usage(&e.to_string()))?,
+            );
         }
         Ok(())
     }

@@ -184,6 +184,12 @@ fn make_plan(state: &BeaconState, setup: &JobSetup) -> Result<(JobPlan, String, 
 pub(crate) fn plan(a: PlanArgs, cfg: &Config) -> Result<()> {
     let s = a.settings;
     let lc = s.leaves.config(cfg)?;
+    if lc.pending.is_some() {
+        return Err(usage(
+            "--pending-size: a job plan does not take the pending-deposit queue yet; prove such \
+             a report on one machine with `stakeproof prove`",
+        ));
+    }
     let pool = s.pool.pool(cfg)?;
     let choice = s.srs.choice(cfg)?;
     let node_k = s.node_k(cfg);

@@ -108,6 +108,12 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
     let pool = s.pool.pool(cfg)?;
     let choice = s.srs.choice(cfg)?;
     let node_k = s.node_k(cfg);
+    if a.chain.design == Design::Chain && lc.pending.is_some() {
+        return Err(crate::exit::usage(
+            "--pending-size is a flag of --design today: the chain design does not take the \
+             pending-deposit queue yet",
+        ));
+    }
     let source = s.source.resolve(cfg)?;
     let (state, tree) = load_state(&source)?;
     let Some(tree) = tree else {
@@ -207,6 +213,15 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
             "proof_sha256": proof_digest(art),
             "proof_bytes": art.proof_bytes().map(|p| p.len()),
             "public_inputs": art.instances.len(),
+            "pending": art.pending,
+            "pending_run": out.pending.as_ref().map(|p| serde_json::json!({
+                "leaves": p.leaves.leaves,
+                "queue_length": p.leaves.queue_len,
+                "size": p.leaves.size,
+                "shape": {"real": p.shape.real, "neutral": p.shape.neutral},
+                "nodes": p.nodes.len(),
+                "padding_leaf": p.padding,
+            })),
             "unsafe_srs": srs.unsafe_local,
             "srs": srs.id,
             "leaf_config": lc,
@@ -265,6 +280,24 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
             summary["nodes_generated"],
             summary["nodes_reused"],
         );
+        if lc.pending.is_some() && summary["pending"].is_null() {
+            println!(
+                "pending deposits    none proven: the state ({}) is before Electra, it has no \
+                 queue, so the proof is the plain 24-input one",
+                state.fork()
+            );
+        }
+        if let Some(p) = summary["pending"].as_object() {
+            println!(
+                "pending deposits    {} ({} gwei), the queue's {} entries in {} leaves",
+                p["pending_deposit_count"],
+                p["pending_deposit_gwei"],
+                summary["pending_run"]["queue_length"],
+                summary["pending_run"]["leaves"]
+                    .as_array()
+                    .map_or(0, Vec::len),
+            );
+        }
         println!(
             "final proof: {} ({} bytes, vk {})",
             summary["artifact"].as_str().unwrap_or_default(),

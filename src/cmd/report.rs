@@ -246,6 +246,12 @@ fn chain_tree(a: TreeArgs, cfg: &Config) -> Result<()> {
 pub(crate) fn native_tree(a: TreeArgs, cfg: &Config) -> Result<()> {
     use stakeproof_prover::tree::{Child, NativeNode};
     if a.chain.design == Design::Chain {
+        if a.pending.is_set() {
+            return Err(crate::exit::usage(
+                "--pending-size is a flag of --design today: the chain design does not take the \
+                 pending-deposit queue yet",
+            ));
+        }
         return chain_tree(a, cfg);
     }
     if a.chain.cold {
@@ -394,7 +400,7 @@ pub(crate) fn print_report(r: &PoolReport, json: bool) -> Result<()> {
     println!("exited              {}", r.totals.exited_count);
     println!("slashed             {}", r.totals.slashed_count);
     println!(
-        "pending deposits    {} ({} gwei; native only, not yet proven)",
+        "pending deposits    {} ({} gwei; proven into a report with prove --pending-size)",
         r.pending.pending_deposit_count, r.pending.pending_deposit_gwei
     );
     println!("state root          {}", hexfmt::encode(r.state_root));

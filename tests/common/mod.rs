@@ -37,7 +37,7 @@ pub fn devnet_state(dir: &Path, n: usize) -> (PathBuf, Value) {
 /// The generated Solidity verifier of a final proof file's circuit, compiled with solc-js and
 /// deployed in revm with EIP-4788, the oracle (for the artifact's pool) and the example LSD. A
 /// chain proof's verifier is scheduled as the oracle's chain verifier (its reports carry
-/// anchors). A verifier above the EIP-170 limit is placed as runtime code.
+/// anchors), a proof with pending deposits' as its pending verifier. A verifier above the EIP-170 limit is placed as runtime code.
 pub fn deploy_final_verifier(
     art: &stakeproof_prover::final_artifact::FinalArtifact,
     srs: &stakeproof_prover::srs::Srs,
@@ -77,9 +77,10 @@ pub fn deploy_final_verifier(
         ..OracleConfig::for_address(stakeproof_contracts::Address::ZERO)
     }
     .with_pool(s.pool_exact, s.pool_set, B256::from(creds));
-    let mut d = match art.chain {
-        None => Deployment::new(code, config),
-        Some(_) => Deployment::new_chain(code, config),
+    let mut d = match (&art.chain, &art.pending) {
+        (Some(_), _) => Deployment::new_chain(code, config),
+        (None, Some(_)) => Deployment::new_pending(code, config),
+        (None, None) => Deployment::new(code, config),
     }
     .unwrap();
     // A credential-set pool: the owner, as pool admin, schedules its root from slot 0.
