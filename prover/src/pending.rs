@@ -214,8 +214,32 @@ pub fn prove_pending_run(
     n: usize,
     depth: u32,
 ) -> Result<Option<PendingRun>, PipelineError> {
+    // Refused before the tree's setup is even looked at.
+    if run_shape(state, n, depth)?.is_none() {
+        return Ok(None);
+    }
     let mut tree = Tree::new(srs, work, opts)?;
     Ok(run_in(&mut tree, state, pool, srs, work, opts, n, depth)?.map(|(run, _)| run))
+}
+
+/// The shape of `state`'s run tree in leaves of `n` entries under `depth` levels: `None` before
+/// Electra, [`PipelineError::PendingCapacity`] when the queue does not fit. Callers check it
+/// before proving anything.
+pub(crate) fn run_shape(
+    state: &BeaconState,
+    n: usize,
+    depth: u32,
+) -> Result<Option<RunTreeShape>, PipelineError> {
+    let Some(queue) = state.pending_deposits_tree() else {
+        return Ok(None);
+    };
+    RunTreeShape::new(queue.length.div_ceil(n as u64).max(1), depth)
+        .map(Some)
+        .ok_or(PipelineError::PendingCapacity {
+            queue_len: queue.length,
+            size: n,
+            depth,
+        })
 }
 
 /// [`prove_pending_run`] through `tree` (the report's, whose keys and setup it shares): the
@@ -231,17 +255,10 @@ pub(crate) fn run_in(
     n: usize,
     depth: u32,
 ) -> Result<Option<(PendingRun, Proven)>, PipelineError> {
-    let Some(queue) = state.pending_deposits_tree() else {
+    // The tree's shape, and a queue beyond it refused, before any proving.
+    let Some(shape) = run_shape(state, n, depth)? else {
         return Ok(None);
     };
-    // The tree's shape, and a queue beyond it refused, before any proving.
-    let shape = RunTreeShape::new(queue.length.div_ceil(n as u64).max(1), depth).ok_or(
-        PipelineError::PendingCapacity {
-            queue_len: queue.length,
-            size: n,
-            depth,
-        },
-    )?;
     let Some(ProvenPending {
         leaves,
         instances,

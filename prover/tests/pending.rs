@@ -116,6 +116,35 @@ fn a_queue_beyond_the_run_tree_is_refused_before_proving() {
     );
 }
 
+/// The report's tree refuses such a queue too, before any leaf (registry, balance or pending)
+/// is proven.
+#[test]
+fn a_report_with_a_queue_beyond_its_run_tree_is_refused_before_any_leaf() {
+    use stakeproof_prover::options::PendingConfig;
+    use stakeproof_prover::PipelineError;
+    let (st, pool, _dir, work, srs) = setup(3, 13);
+    let cfg = LeafConfig {
+        pending: Some(PendingConfig::new(1, Some(1)).unwrap()),
+        ..LeafConfig::small()
+    };
+    let opts = ProveOptions::new(cfg);
+    match stakeproof_prover::tree::prove(&st, &pool, &srs, &work, &opts) {
+        Err(PipelineError::PendingCapacity {
+            queue_len: 3,
+            size: 1,
+            depth: 1,
+        }) => {}
+        Err(e) => panic!("another error: {e}"),
+        Ok(_) => panic!("accepted"),
+    }
+    assert!(
+        std::fs::read_dir(work.proofs().dir)
+            .map(|d| d.count() == 0)
+            .unwrap_or(true),
+        "nothing proven"
+    );
+}
+
 /// Real aggregation of the queue's leaves in a padded tree: a queue of one entry, its leaf
 /// wrapped at k = 20, the padding leaf wrapped as a neutral run (the same wrap circuit and
 /// key), and the two joined into the top of a tree of depth 1, which covers the queue and

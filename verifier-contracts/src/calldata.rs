@@ -373,16 +373,24 @@ pub fn chain_public_inputs(
     anchor_new: U256,
     accumulator: &[U256; NUM_ACCUMULATOR_LIMBS],
 ) -> [U256; NUM_CHAIN_PUBLIC_INPUTS] {
-    let mut inputs = [U256::ZERO; NUM_CHAIN_PUBLIC_INPUTS];
-    inputs[..NUM_PUBLIC_INPUTS].copy_from_slice(&public_inputs(
+    let base = public_inputs(
         report,
         block_root,
         pool_exact,
         pool_credentials,
         accumulator,
-    ));
-    inputs[inputs_at::ANCHOR_OLD] = anchor_old;
-    inputs[inputs_at::ANCHOR_NEW] = anchor_new;
+    );
+    with_two(&base, anchor_old, anchor_new)
+}
+
+/// The 24 inputs of a report followed by the two a chain or pending verifier adds (at 24 and
+/// 25: [`inputs_at::ANCHOR_OLD`]/[`inputs_at::ANCHOR_NEW`] or
+/// [`inputs_at::PENDING_COUNT`]/[`inputs_at::PENDING_GWEI`]).
+fn with_two(base: &[U256; NUM_PUBLIC_INPUTS], a: U256, b: U256) -> [U256; NUM_PUBLIC_INPUTS + 2] {
+    let mut inputs = [U256::ZERO; NUM_PUBLIC_INPUTS + 2];
+    inputs[..NUM_PUBLIC_INPUTS].copy_from_slice(base);
+    inputs[NUM_PUBLIC_INPUTS] = a;
+    inputs[NUM_PUBLIC_INPUTS + 1] = b;
     inputs
 }
 
@@ -397,17 +405,14 @@ pub fn pending_public_inputs(
     pending: (u64, u128),
     accumulator: &[U256; NUM_ACCUMULATOR_LIMBS],
 ) -> [U256; NUM_PENDING_PUBLIC_INPUTS] {
-    let mut inputs = [U256::ZERO; NUM_PENDING_PUBLIC_INPUTS];
-    inputs[..NUM_PUBLIC_INPUTS].copy_from_slice(&public_inputs(
+    let base = public_inputs(
         report,
         block_root,
         pool_exact,
         pool_credentials,
         accumulator,
-    ));
-    inputs[inputs_at::PENDING_COUNT] = U256::from(pending.0);
-    inputs[inputs_at::PENDING_GWEI] = U256::from(pending.1);
-    inputs
+    );
+    with_two(&base, U256::from(pending.0), U256::from(pending.1))
 }
 
 /// Calldata of a snark-verifier EVM verifier: each public input as a 32-byte big-endian word,

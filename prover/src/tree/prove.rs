@@ -450,6 +450,10 @@ pub fn prove(
 ) -> Result<ReportProof, PipelineError> {
     let (cfg, progress) = (&opts.leaves, opts.progress);
     let t0 = Instant::now();
+    if let Some(p) = cfg.pending {
+        // A queue beyond the run tree is refused before any leaf is proven.
+        crate::pending::run_shape(state, p.size, p.depth)?;
+    }
     let leaves = crate::leaves::prove(state, pool, srs, work, opts)?;
     let n_r = cfg.registry_size as u64;
     let n_b = cfg.balance_size as u64;
