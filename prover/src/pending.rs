@@ -230,13 +230,14 @@ pub(crate) fn run_shape(
     n: usize,
     depth: u32,
 ) -> Result<Option<RunTreeShape>, PipelineError> {
-    let Some(queue) = state.pending_deposits_tree() else {
+    // The length only: the queue's tree (a hash of every entry) is built once, by the leaves.
+    let Some(queue_len) = state.pending_deposit_entries().map(|e| e.len() as u64) else {
         return Ok(None);
     };
-    RunTreeShape::new(queue.length.div_ceil(n as u64).max(1), depth)
+    RunTreeShape::new(queue_len.div_ceil(n as u64).max(1), depth)
         .map(Some)
         .ok_or(PipelineError::PendingCapacity {
-            queue_len: queue.length,
+            queue_len,
             size: n,
             depth,
         })
