@@ -250,16 +250,12 @@ fn report_from_a_state_file_matches_the_demo() {
         .stderr(predicate::str::contains(
             "pending size 3 is not a power of two",
         ));
-    // A run tree beyond the queue's own limit, a job plan or the chain design with the queue:
-    // usage errors before anything is proven.
+    // A run tree beyond the queue's own limit or the chain design with the queue: usage errors
+    // before anything is proven.
     for (args, says) in [
         (
             &["prove", "--pending-size", "2", "--pending-depth", "27"][..],
             "above the queue's limit of 2^27",
-        ),
-        (
-            &["plan", "--pending-size", "4"][..],
-            "a job plan does not take the pending-deposit queue yet",
         ),
         (
             &["prove", "--design", "chain", "--pending-size", "4"][..],

@@ -235,3 +235,234 @@ fn a_spec_of_another_plan_or_a_malformed_one_is_refused() {
     assert!(err.contains("unknown field `extra`"), "{err}");
     assert!(!work.join("proofs").exists(), "nothing was proven");
 }
+
+/// A devnet state of 24 validators whose queue holds 3 deposits, written to `dir`, with the
+/// pool's native pending totals.
+fn state_with_queue(dir: &Path) -> (PathBuf, stakeproof::beacon::report::PendingDeposits) {
+    use stakeproof::beacon::devnet::{build, DevnetSpec};
+    let spec = DevnetSpec {
+        validators: 24,
+        pool_permille: 600,
+        seed: 4,
+        pending_deposits: 3,
+        ..Default::default()
+    };
+    assert_eq!(hex::encode(spec.pool), POOL[2..], "the tests' pool");
+    let st = build(&spec).unwrap();
+    let path = dir.join("queue.ssz");
+    std::fs::write(&path, st.as_ssz()).unwrap();
+    let pool = stakeproof::beacon::report::Pool::Address(spec.pool);
+    (
+        path,
+        stakeproof::beacon::report::pending_deposits(&st, &pool),
+    )
+}
+
+#[test]
+fn a_plan_with_the_queue_runs_its_pending_jobs_and_checks_their_children() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (state, native) = state_with_queue(d);
+    assert!(
+        native.pending_deposit_count > 0,
+        "the queue holds pool deposits"
+    );
+    let pending = ["--pending-size", "2", "--pending-depth", "2"];
+    let small = ["--node-k", "14", "--final-k", "14"];
+    let p = plan(&state, &[&pending[..], &small[..]].concat());
+    let jobs = p["jobs"].as_array().unwrap();
+    let of = |kind: &str| {
+        jobs.iter()
+            .filter(|j| j["kind"] == kind)
+            .map(|j| j["id"].as_str().unwrap())
+            .collect::<Vec<_>>()
+    };
+    // 3 entries in leaves of 2: two leaves; a tree of 2 levels over them pads its second level
+    // with a neutral run (the padding leaf, its neutral wrap and their join).
+    assert_eq!(of("pending_leaf"), ["pending-0", "pending-1"]);
+    assert_eq!(of("pending_padding"), ["pending-padding"]);
+    assert_eq!(of("pending_node").len(), 2 + 1 + 1 + 2);
+    let neutral: Vec<_> = jobs.iter().filter(|j| j["neutral"] == true).collect();
+    assert_eq!(neutral.len(), 1);
+    assert_eq!(neutral[0]["children"], json!(["pending-padding"]));
+    // The final node takes the registry's summary and the queue's run, and the plan carries
+    // the totals the final proof will state.
+    let last = jobs.last().unwrap();
+    assert_eq!(last["statement"], "finalpend");
+    let run = jobs
+        .iter()
+        .find(|j| j["id"] == last["children"][1])
+        .unwrap();
+    assert_eq!(
+        (run["kind"].as_str(), run["level"].as_u64()),
+        (Some("pending_node"), Some(3))
+    );
+    assert_eq!(
+        p["pending"]["pending_deposit_count"],
+        native.pending_deposit_count
+    );
+    assert_eq!(
+        p["pending"]["pending_deposit_gwei"],
+        native.pending_deposit_gwei.to_string()
+    );
+    assert_eq!(p["setup"]["pending"], json!({"size": 2, "depth": 2}));
+    // The queue is part of the plan's identity.
+    assert_ne!(plan(&state, &small)["plan_id"], p["plan_id"]);
+
+    // A pending leaf job: proven, then reused; the padding leaf is of the same circuit.
+    let work = d.join("work");
+    let leaf = spec(d, &p, "pending-1", &work, &[]);
+    let first = run_job(&leaf);
+    assert_eq!(first["reused"], false);
+    assert_eq!(run_job(&leaf)["reused"], true);
+    let result_path = d.join("pending-1.result.json");
+    let result: Value = serde_json::from_slice(&std::fs::read(&result_path).unwrap()).unwrap();
+    let circuit = result["artifact"]["circuit"].as_str().unwrap().to_string();
+    assert!(circuit.starts_with("pending-2-"), "{circuit}");
+    let padding = run_job(&spec(d, &p, "pending-padding", &work, &[]));
+    assert_eq!(padding["circuit"], circuit.as_str());
+    assert_ne!(padding["key"], first["key"]);
+
+    // The wrap of pending-1 refuses a child that states other entries: exit 5, before any
+    // node key is made.
+    let wrap = jobs
+        .iter()
+        .find(|j| j["children"] == json!(["pending-1"]))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut other = result.clone();
+    other["artifact"]["instances"][3] = json!("02".repeat(32));
+    let bad_path = d.join("bad.json");
+    std::fs::write(&bad_path, serde_json::to_vec(&other).unwrap()).unwrap();
+    let err = job_fails(
+        &spec(d, &p, &wrap, &work, std::slice::from_ref(&bad_path)),
+        5,
+    );
+    assert!(
+        err.contains(&format!("job {wrap}: the result of its child pending-1"))
+            && err.contains("states other public inputs than the state's range"),
+        "{err}"
+    );
+    // The result of pending-0's job named as pending-1's: refused too.
+    let mut swapped = result.clone();
+    swapped["job"] = json!("pending-0");
+    std::fs::write(&bad_path, serde_json::to_vec(&swapped).unwrap()).unwrap();
+    let err = job_fails(&spec(d, &p, &wrap, &work, &[bad_path]), 5);
+    assert!(err.contains("child pending-1 was not given"), "{err}");
+    assert!(
+        !work.join("keys").read_dir().unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with("agg")),
+        "no node key was made"
+    );
+
+    // `prove --leaves-only` proves the queue's leaves too, under the keys the jobs stored
+    // them: pending-1 is reused, and the proven sums are the native ones.
+    let out = stakeproof()
+        .args(["prove", "--leaves-only", "--json", "--unsafe-srs"])
+        .args(["--withdrawal-address", POOL])
+        .args(&pending[..2])
+        .arg("--work-dir")
+        .arg(&work)
+        .arg("--state")
+        .arg(&state)
+        .assert()
+        .success();
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let pl = &v["pending_leaves"];
+    let reused: Vec<_> = pl["leaves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["reused"].as_bool().unwrap())
+        .collect();
+    assert_eq!(reused, [false, true]);
+    assert_eq!(pl["leaves"][1]["key"], first["key"]);
+    assert_eq!(pl["pending_deposit_count"], native.pending_deposit_count);
+    assert_eq!(
+        pl["pending_deposit_gwei"].to_string(),
+        native.pending_deposit_gwei.to_string()
+    );
+
+    // A queue beyond the run tree: refused when planning.
+    let out = stakeproof()
+        .args(["plan", "--unsafe-srs", "--withdrawal-address", POOL])
+        .args(["--pending-size", "1", "--pending-depth", "1", "--state"])
+        .arg(&state)
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr);
+    assert!(
+        err.contains("the pending-deposit queue holds 3 entries"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_credential_set_pool_travels_with_its_jobs_as_a_file_checked_against_its_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (state, _) = devnet_state(d, 24);
+    let set = d.join("pool.toml");
+    std::fs::write(
+        &set,
+        format!("addresses = [\"{POOL}\", \"0x9999999999999999999999999999999999999999\"]\n"),
+    )
+    .unwrap();
+    let out = stakeproof()
+        .args([
+            "plan",
+            "--json",
+            "--unsafe-srs",
+            "--leaves-only",
+            "--pool-file",
+        ])
+        .arg(&set)
+        .arg("--state")
+        .arg(&state)
+        .assert()
+        .success();
+    let p: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let root = stakeproof()
+        .args(["pool-root", "--json", "--pool-file"])
+        .arg(&set)
+        .assert()
+        .success();
+    let root: Value = serde_json::from_slice(&root.get_output().stdout).unwrap();
+    assert_eq!(
+        p["setup"]["pool"],
+        format!("set:{}", root["root"].as_str().unwrap())
+    );
+    assert_eq!(
+        p["setup"]["pool_file"],
+        json!(std::path::absolute(&set).unwrap())
+    );
+    // A leaf job proves the set's circuit.
+    let work = d.join("work");
+    let first = run_job(&spec(d, &p, "registry-0", &work, &[]));
+    assert!(
+        first["circuit"].as_str().unwrap().contains("-set"),
+        "{}",
+        first["circuit"]
+    );
+    // Another set under the plan's name, or no file at all: refused before any proving.
+    let other = d.join("other.toml");
+    std::fs::write(&other, format!("addresses = [\"{POOL}\"]\n")).unwrap();
+    let mut q = p.clone();
+    q["setup"]["pool_file"] = json!(other);
+    let err = job_fails(&spec(d, &q, "registry-1", &work, &[]), 1);
+    assert!(err.contains("not the plan's set:"), "{err}");
+    q["setup"]
+        .as_object_mut()
+        .unwrap()
+        .remove("pool_file")
+        .unwrap();
+    let err = job_fails(&spec(d, &q, "registry-1", &work, &[]), 1);
+    assert!(err.contains("names no pool_file"), "{err}");
+    let proofs = std::fs::read_dir(work.join("proofs")).unwrap().count();
+    assert_eq!(proofs, 1, "only registry-0 was proven");
+}

@@ -172,7 +172,8 @@ impl PoolTotals {
 /// whose withdrawal credentials belong to the pool (in either `0x01`/`0x02` form for an
 /// address). Top-ups to a pool validator made with other credentials are not counted; a
 /// deposit for a new key whose signature turns out invalid is counted until the queue
-/// processes it. Zero before Electra. Native only: not yet part of the proven statement.
+/// processes it. Zero before Electra. Proven when a report is made with its queue
+/// (`stakeproof prove --pending-size`), as two more public inputs of the final proof.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct PendingDeposits {
     /// Matching entries.

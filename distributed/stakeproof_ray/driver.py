@@ -118,11 +118,12 @@ def check_fits(jobs: list[dict[str, Any]]) -> None:
 
 
 def ship(setup: dict[str, Any]) -> tuple[dict[str, Any], list[ray.ObjectRef]]:
-    """Puts the files the setup names (state, network config, ceremony setup) into the object
+    """Puts the files the setup names (state, network config, ceremony setup, a credential
+    set's pool file) into the object
     store once, as numpy arrays: every task takes them as arguments, which Ray copies to each
     machine once and hands to its tasks zero-copy. Returns their descriptions and references."""
     shipped, refs = {}, []
-    for fieldname in ("state", "network_config", "srs"):
+    for fieldname in ("state", "network_config", "srs", "pool_file"):
         path = setup.get(fieldname)
         if not path:
             continue
@@ -226,7 +227,9 @@ def summarize(opts, plan, done, outs, seconds) -> dict[str, Any]:
     """The summary, in the form of ``stakeproof prove --json`` (leaves by side, nodes), with
     where each job ran, its seconds and whether it was retried or resumed."""
     leaves_only = plan["setup"]["node_k"] is None
-    entries = {"registry": [], "balance": [], "nodes": []}
+    entries = {"registry": [], "balance": [], "pending": [], "nodes": []}
+    leaf_side = {"registry_leaf": "registry", "balance_leaf": "balance",
+                 "pending_leaf": "pending", "pending_padding": "pending"}
     for j in plan["jobs"]:
         if j["id"] in outs:
             o = outs[j["id"]]
@@ -244,12 +247,13 @@ def summarize(opts, plan, done, outs, seconds) -> dict[str, Any]:
                 "attempts": 0, "retried": False, "resumed": True,
             }
         e["job"] = j["id"]
-        if j["kind"] == "node":
-            entries["nodes"].append(e)
+        if j["kind"] in leaf_side:
+            # The padding leaf of the queue's run tree has no range.
+            e["start"] = j.get("start")
+            entries[leaf_side[j["kind"]]].append(e)
         else:
-            e["start"] = j["start"]
-            entries["registry" if j["kind"] == "registry_leaf" else "balance"].append(e)
-    leaves = entries["registry"] + entries["balance"]
+            entries["nodes"].append(e)
+    leaves = entries["registry"] + entries["balance"] + entries["pending"]
     summary = {
         "stage": "leaves" if leaves_only else "final",
         "aggregated": not leaves_only,
@@ -262,6 +266,7 @@ def summarize(opts, plan, done, outs, seconds) -> dict[str, Any]:
         "pool": plan["pool"],
         "registry_length": plan["registry_length"],
         "totals": plan.get("totals"),
+        "pending_totals": plan.get("pending"),
         "jobs_total": len(plan["jobs"]),
         "depth": plan["depth"],
         "width": plan["width"],

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (CLUSTER_GIB, driver_cmd, leaf_keys_of, prove_leaves_json, run_driver,
-                      seed_worker)
+from conftest import (CLUSTER_GIB, POOL, driver_cmd, leaf_keys_of, prove_leaves_json,
+                      run_driver, seed_worker)
 
 LEAVES = 5  # 4 registry + 1 balance
 
@@ -62,6 +62,30 @@ def test_leaves_through_ray_are_the_single_machine_proofs(binary, state, leaf_ke
     code, again, err = run_driver(binary, state, work, worker, cluster, "--leaves-only")
     assert code == 0, err
     assert again["jobs_resumed"] == LEAVES and leaf_keys_of(again) == leaf_keys_of(summary)
+
+
+def test_the_queue_leaves_through_ray_are_the_single_machine_proofs(binary, state, leaf_keys,
+                                                                   cluster, tmp_path):
+    """With ``--pending-size`` the plan also has the pending-deposit queue's leaves (the test
+    state's queue is empty: one leaf proves its length 0), and the single-machine
+    ``prove --leaves-only`` finds them already proven."""
+    work, worker = tmp_path / "work", tmp_path / "worker"
+    seed_worker(leaf_keys, worker)
+    code, summary, err = run_driver(binary, state, work, worker, cluster, "--leaves-only",
+                                    "--pending-size", "4")
+    assert code == 0, err
+    assert summary["jobs_total"] == LEAVES + 1 and summary["proofs_generated"] == LEAVES + 1
+    [leaf] = summary["pending"]
+    assert leaf["circuit"].startswith("pending-4-") and leaf["start"] == 0, leaf
+    assert summary["pending_totals"] == {"queue_length": 0, "pending_deposit_count": 0,
+                                         "pending_deposit_gwei": "0"}
+    proc = subprocess.run([binary, "prove", "--leaves-only", "--json", "--unsafe-srs",
+                           "--state", str(state), "--withdrawal-address", POOL,
+                           "--pending-size", "4", "--work-dir", str(work)],
+                          capture_output=True, text=True, check=True)
+    single = json.loads(proc.stdout)
+    assert (single["proofs_generated"], single["proofs_reused"]) == (0, LEAVES + 1)
+    assert single["pending_leaves"]["leaves"][0]["key"] == leaf["key"]
 
 
 def test_a_worker_killed_mid_job_is_retried(binary, state, leaf_keys, cluster, tmp_path):

@@ -45,6 +45,39 @@ pub fn pending_k(witness: &PendingWitness) -> u32 {
     sha_min_k(witness.params().compressions())
 }
 
+/// What a job plan needs of `state`'s queue for `pool` at leaves of `n` entries: its length
+/// and the leaf circuit's `k`, from the state's layout without hashing the queue (`trees` are
+/// the state's); `None` before Electra.
+pub fn queue_for_plan(
+    state: &BeaconState,
+    trees: &stakeproof_beacon::beacon::StateTree,
+    pool: &Pool,
+    n: usize,
+) -> Option<crate::jobs::PendingQueue> {
+    let len = state.pending_deposit_entries()?.len() as u64;
+    let params = leaf_params(state, trees, pool, n);
+    Some(crate::jobs::PendingQueue {
+        len,
+        leaf_k: sha_min_k(params.compressions()),
+    })
+}
+
+/// The parameters of `state`'s pending-deposit leaf circuit for `pool` at `n` entries (what
+/// its witnesses would give, without building one; `trees` are the state's).
+pub fn leaf_params(
+    state: &BeaconState,
+    trees: &stakeproof_beacon::beacon::StateTree,
+    pool: &Pool,
+    n: usize,
+) -> stakeproof_circuits::pending::PendingParams {
+    stakeproof_circuits::pending::PendingParams {
+        log_n: n.trailing_zeros(),
+        list_depth: state.pending_deposits_depth() as u32,
+        state_depth: trees.fields.depth() as u32,
+        set_depth: stakeproof_circuits::pool::PoolSpec::from(pool).set_depth(),
+    }
+}
+
 /// The witnesses of every pending-deposit leaf of `state` for `pool`, ranges of `n` covering
 /// the queue (one range when it is empty); `None` before Electra.
 pub fn pending_witnesses(

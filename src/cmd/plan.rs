@@ -16,9 +16,12 @@ use sha2::{Digest, Sha256};
 use stakeproof::beacon::atomic;
 use stakeproof::beacon::beacon::{BeaconState, Fork, NetworkConfig};
 use stakeproof::beacon::hexfmt;
+use stakeproof::beacon::pool_set::CredentialKeys;
 use stakeproof::beacon::report::{pool_report_with, Pool};
+use stakeproof_circuits::pool_set::CredentialSet;
 use stakeproof_prover::jobs::{plan_jobs, run::JobContext, JobPlan, JobResult};
 use stakeproof_prover::leaves::{LeafConfig, WorkDir};
+use stakeproof_prover::options::PendingConfig;
 use stakeproof_prover::tree::{ProveOptions, TreeOptions};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -62,8 +65,12 @@ pub(crate) struct JobSetup {
     /// a worker needs no config file).
     pub network: NetworkSpec,
     /// The pool: 0x and 20 bytes (an address: 0x01 and 0x02 credentials) or 32 (exact
-    /// credentials).
+    /// credentials), or `set:0x` and the root of a credential set, whose file `pool_file` names.
     pub pool: String,
+    /// A credential set's pool file (TOML, or JSON for a .json name), shipped to the workers as
+    /// the state is; each job checks that it is the set whose root `pool` names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool_file: Option<PathBuf>,
     /// Validators per registry leaf.
     pub registry_size: usize,
     /// Balances per balance leaf.
@@ -72,6 +79,10 @@ pub(crate) struct JobSetup {
     pub node_k: Option<u32>,
     /// k of the final node.
     pub final_k: u32,
+    /// The pool's pending deposits, when the report carries them: entries per leaf and the run
+    /// tree's levels (absent: a report without them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<PendingConfig>,
     /// A ceremony setup file; absent: the UNSAFE local setup.
     pub srs: Option<PathBuf>,
     /// `cpu`, `cuda:N` or `auto`.
@@ -125,21 +136,55 @@ pub(crate) struct JobSpec {
     pub output: PathBuf,
 }
 
-/// The pool as the setup spells it; a credential set has no such spelling yet.
-fn pool_hex(p: &Pool) -> Result<String> {
+/// Prefix of a credential set's spelling in a setup: `set:0x` and its root.
+const SET_PREFIX: &str = "set:";
+
+/// The pool as the setup spells it: the hex of an address or of credentials, or `set:` and the
+/// root of a credential set (what its proofs state).
+fn pool_spelling(p: &Pool) -> String {
     match p {
-        Pool::Address(a) => Ok(hexfmt::encode(a)),
-        Pool::Credentials(c) => Ok(hexfmt::encode(c)),
-        Pool::Set(_) => Err(usage(
-            "plan: a credential-set pool (--pool-file) is proven by `stakeproof prove` on one machine for now: a job spec carries the pool as one hex value",
-        )),
+        Pool::Address(a) => hexfmt::encode(a),
+        Pool::Credentials(c) => hexfmt::encode(c),
+        Pool::Set(keys) => format!(
+            "{SET_PREFIX}{}",
+            hexfmt::encode(CredentialSet::cached(keys).root_bytes())
+        ),
+    }
+}
+
+/// The pool a setup names: the set its pool file holds, which must be the one whose root the
+/// plan was made with, else the address or credentials its hex spells.
+fn setup_pool(setup: &JobSetup) -> Result<Pool> {
+    match &setup.pool_file {
+        Some(path) => {
+            let keys = CredentialKeys::from_file(path)
+                .with_context(|| format!("job spec: the pool file {}", path.display()))?;
+            let pool = Pool::Set(std::sync::Arc::new(keys));
+            let spelled = pool_spelling(&pool);
+            if spelled != setup.pool {
+                bail!(
+                    "job spec: the pool file {} is the credential set {spelled}, not the plan's {}",
+                    path.display(),
+                    setup.pool
+                );
+            }
+            Ok(pool)
+        }
+        None if setup.pool.starts_with(SET_PREFIX) => bail!(
+            "job spec: the pool {} is a credential set, but the setup names no pool_file",
+            setup.pool
+        ),
+        None => setup
+            .pool
+            .parse()
+            .map_err(|e| anyhow::anyhow!("job spec: pool {:?}: {e}", setup.pool)),
     }
 }
 
 /// The id of a plan: a digest of what its proofs depend on (the block, the pool, the sizes,
 /// the backend's GPU request, the setup's kind, the circuits' version), not of any path.
 fn plan_id(state: &BeaconState, block_root: &[u8; 32], setup: &JobSetup) -> String {
-    let identity = serde_json::json!({
+    let mut identity = serde_json::json!({
         "version": PLAN_VERSION,
         "circuits_version": stakeproof_circuits::CIRCUITS_VERSION,
         "slot": state.slot(),
@@ -152,13 +197,26 @@ fn plan_id(state: &BeaconState, block_root: &[u8; 32], setup: &JobSetup) -> Stri
         "final_k": setup.final_k,
         "unsafe_srs": setup.srs.is_none(),
     });
+    // Only when set, so that the id of a plan without the queue is what it always was.
+    if let Some(p) = setup.pending {
+        identity["pending"] = serde_json::json!({ "size": p.size, "depth": p.depth });
+    }
     hex::encode(Sha256::digest(identity.to_string().as_bytes()))
 }
 
 /// The plan of `state` under `setup`: its jobs and id.
-fn make_plan(state: &BeaconState, setup: &JobSetup) -> Result<(JobPlan, String, LeafConfig)> {
+fn make_plan(
+    state: &BeaconState,
+    pool: &Pool,
+    setup: &JobSetup,
+) -> Result<(JobPlan, String, LeafConfig)> {
     let tree = state.tree()?;
-    let lc = LeafConfig::for_sizes(setup.registry_size, setup.balance_size)?;
+    let mut lc = LeafConfig::for_sizes(setup.registry_size, setup.balance_size)?;
+    // Checked again: a spec is a file.
+    lc.pending = match setup.pending {
+        Some(p) => Some(PendingConfig::new(p.size, Some(p.depth))?),
+        None => None,
+    };
     let tree_opts = setup.node_k.map(|node_k| TreeOptions {
         node_k,
         final_k: setup.final_k,
@@ -176,7 +234,16 @@ fn make_plan(state: &BeaconState, setup: &JobSetup) -> Result<(JobPlan, String, 
         stakeproof_gpu::BackendChoice::Cuda { .. }
     ));
     stakeproof_prover::leaves::check_provable(state)?;
-    let plan = plan_jobs(&lc, state.validator_count(), tree_opts.as_ref(), gpus)?;
+    let queue = lc
+        .pending
+        .and_then(|p| stakeproof_prover::pending::queue_for_plan(state, &tree, pool, p.size));
+    let plan = plan_jobs(
+        &lc,
+        state.validator_count(),
+        queue,
+        tree_opts.as_ref(),
+        gpus,
+    )?;
     Ok((plan, plan_id(state, &tree.block_root(), setup), lc))
 }
 
@@ -184,12 +251,6 @@ fn make_plan(state: &BeaconState, setup: &JobSetup) -> Result<(JobPlan, String, 
 pub(crate) fn plan(a: PlanArgs, cfg: &Config) -> Result<()> {
     let s = a.settings;
     let lc = s.leaves.config(cfg)?;
-    if lc.pending.is_some() {
-        return Err(usage(
-            "--pending-size: a job plan does not take the pending-deposit queue yet; prove such \
-             a report on one machine with `stakeproof prove`",
-        ));
-    }
     let pool = s.pool.pool(cfg)?;
     let choice = s.srs.choice(cfg)?;
     let node_k = s.node_k(cfg);
@@ -217,21 +278,36 @@ pub(crate) fn plan(a: PlanArgs, cfg: &Config) -> Result<()> {
             name: network.name.clone(),
             preset: state.preset().clone(),
         },
-        pool: pool_hex(&pool)?,
+        pool: pool_spelling(&pool),
+        pool_file: s.pool.pool_file().map(abs),
         registry_size: lc.registry_size,
         balance_size: lc.balance_size,
         node_k: (!s.leaves_only).then_some(node_k),
         final_k: s.final_k,
+        pending: lc.pending,
         srs: match choice {
             SrsChoice::File(p) => Some(abs(&p)),
             SrsChoice::Unsafe => None,
         },
         backend: s.backend.to_string(),
     };
-    let (plan, id, _) = make_plan(&state, &setup)?;
+    let (plan, id, _) = make_plan(&state, &pool, &setup)?;
     let tree = state.tree()?;
     let peak = plan.jobs.iter().map(|j| j.memory_bytes).max().unwrap_or(0);
-    let out = serde_json::json!({
+    // The queue's native totals, what the final proof will state, when the plan proves them.
+    let queued = plan
+        .jobs
+        .iter()
+        .any(|j| matches!(j.kind, stakeproof_prover::jobs::JobKind::PendingLeaf { .. }));
+    let pending = queued.then(|| {
+        let p = stakeproof::beacon::report::pending_deposits(&state, &pool);
+        serde_json::json!({
+            "queue_length": state.pending_deposit_entries().map_or(0, |e| e.len()),
+            "pending_deposit_count": p.pending_deposit_count,
+            "pending_deposit_gwei": p.pending_deposit_gwei.to_string(),
+        })
+    });
+    let mut out = serde_json::json!({
         "format": PLAN_FORMAT,
         "version": PLAN_VERSION,
         "plan_id": id,
@@ -249,6 +325,9 @@ pub(crate) fn plan(a: PlanArgs, cfg: &Config) -> Result<()> {
         "peak_memory_bytes": peak,
         "jobs": plan.jobs,
     });
+    if let Some(p) = pending {
+        out["pending"] = p;
+    }
     let text = serde_json::to_string_pretty(&out)?;
     if let Some(p) = &a.out {
         atomic::write_file(p, text.as_bytes())
@@ -317,10 +396,7 @@ pub(crate) fn job(a: JobArgs) -> Result<()> {
         .fork
         .parse()
         .map_err(|e| anyhow::anyhow!("job spec: fork {:?}: {e}", s.fork))?;
-    let pool: Pool = s
-        .pool
-        .parse()
-        .map_err(|e| anyhow::anyhow!("job spec: pool {:?}: {e}", s.pool))?;
+    let pool = setup_pool(s)?;
     // Children are read before the state: a missing or malformed one fails at once.
     let children: Vec<JobResult> = spec
         .children
@@ -328,7 +404,7 @@ pub(crate) fn job(a: JobArgs) -> Result<()> {
         .map(|p| read_json(p, "child result"))
         .collect::<Result<_>>()?;
     let state = decode_state_file(&s.state, fork, &s.network.config()?)?;
-    let (plan, id, lc) = make_plan(&state, s)?;
+    let (plan, id, lc) = make_plan(&state, &pool, s)?;
     if id != spec.plan_id {
         bail!(
             "job spec {}: its plan is {} but the state and settings it names make plan {id} \
@@ -340,7 +416,13 @@ pub(crate) fn job(a: JobArgs) -> Result<()> {
     let job = plan
         .job(&spec.job)
         .ok_or_else(|| anyhow::anyhow!("plan {id} has no job {:?}", spec.job))?;
-    let leaf_k = lc.registry_k.max(lc.balance_k);
+    // Every leaf circuit's k (the queue's leaves may need more than the registry's).
+    let leaf_k = plan
+        .jobs
+        .iter()
+        .filter(|j| !j.kind.is_node())
+        .map(|j| j.k)
+        .fold(lc.registry_k.max(lc.balance_k), u32::max);
     // A node job reads both aggregation setups (the node's and the final one) and its leaf
     // children's keys.
     let need_k = match (job.children.is_empty(), s.node_k) {

@@ -140,7 +140,12 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
     if a.chain.cold {
         bail!("--cold needs --design chain");
     }
-    let leaf_k = lc.registry_k.max(lc.balance_k);
+    // The queue's leaves may need a larger k than the registry's and balances'.
+    let pending_k = lc
+        .pending
+        .and_then(|p| stakeproof_prover::pending::queue_for_plan(&state, &tree, &pool, p.size))
+        .map_or(0, |q| q.leaf_k);
+    let leaf_k = lc.registry_k.max(lc.balance_k).max(pending_k);
     let (backend, backend_json) = select_backend(s.backend)?;
     let srs = load_srs(
         &choice,
@@ -165,9 +170,21 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
     };
     let summary = if s.leaves_only {
         let leaves = stakeproof_prover::leaves::prove(&state, &pool, &srs, &work, &opts)?.report;
+        // The queue's leaves too (re-proven every report: its indices shift), checked against
+        // the native report; none before Electra.
+        let pending = match lc.pending {
+            Some(p) => stakeproof_prover::pending::prove_pending(
+                &state, &pool, &srs, &work, &opts, p.size,
+            )?,
+            None => None,
+        };
         print_plain_outcomes(&bars, &leaves, &[]);
         drop(bars);
         let (proven, reused) = leaf_counts(&leaves);
+        let (p_proven, p_reused) = pending.as_ref().map_or((0, 0), |p| {
+            let reused = p.leaves.iter().filter(|l| l.reused).count();
+            (p.leaves.len() - reused, reused)
+        });
         serde_json::json!({
             "stage": "leaves",
             "aggregated": false,
@@ -181,13 +198,14 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
             "unsafe_srs": srs.unsafe_local,
             "srs": srs.id,
             "leaf_config": lc,
-            "proofs_generated": proven,
-            "proofs_reused": reused,
+            "proofs_generated": proven + p_proven,
+            "proofs_reused": reused + p_reused,
             "backend": backend_json,
             "backend_ops": backend_counts(&backend),
             "parallel": leaves.parallel,
             "registry": leaves.registry,
             "balance": leaves.balance,
+            "pending_leaves": pending,
             "elapsed_ms": t.elapsed().as_millis() as u64,
         })
     } else {
@@ -271,6 +289,15 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
         summary["proofs_reused"],
         summary["parallel"],
     );
+    if let Some(p) = summary["pending_leaves"].as_object() {
+        println!(
+            "pending deposits    {} ({} gwei), the queue's {} entries in {} leaf proofs",
+            p["pending_deposit_count"],
+            p["pending_deposit_gwei"],
+            p["queue_len"],
+            p["leaves"].as_array().map_or(0, Vec::len),
+        );
+    }
     if s.leaves_only {
         println!("(--leaves-only: no aggregation into the final proof)");
     } else {

@@ -89,6 +89,11 @@ pub(crate) struct PoolArgs {
 }
 
 impl PoolArgs {
+    /// The credential-set file, when the pool is one.
+    pub(crate) fn pool_file(&self) -> Option<&std::path::Path> {
+        self.pool_file.as_deref()
+    }
+
     /// The pool from the flags, else from the config file.
     pub(crate) fn pool(&self, cfg: &Config) -> Result<Pool> {
         if let Some(path) = &self.pool_file {

@@ -15,10 +15,11 @@ use crate::tree::prove::{Proven, Tree};
 use crate::PipelineError;
 use stakeproof_beacon::beacon::{BeaconState, StateTree};
 use stakeproof_beacon::report::Pool;
-use stakeproof_circuits::aggregation::layout::Statement;
+use stakeproof_circuits::aggregation::layout::{NodeWitness, Statement};
 use stakeproof_circuits::balance::native::balance_public;
 use stakeproof_circuits::balance::BalanceWitness;
 use stakeproof_circuits::halo2_proofs::SerdeFormat;
+use stakeproof_circuits::pending::{pending_public, PendingWitness};
 use stakeproof_circuits::registry::native::registry_public;
 use stakeproof_circuits::registry::RegistryWitness;
 use stakeproof_circuits::snark_verifier_sdk::halo2::aggregation::AggregationConfigParams;
@@ -86,6 +87,7 @@ pub struct JobContext<'a> {
 struct LeafKeys {
     registry: Option<CircuitKeys>,
     balance: Option<CircuitKeys>,
+    pending: Option<CircuitKeys>,
 }
 
 impl JobContext<'_> {
@@ -133,8 +135,70 @@ impl JobContext<'_> {
                     LeafLogic::Balance(Box::new(w)),
                 ))
             }
-            JobKind::Node { .. } => unreachable!("a node is not a leaf"),
+            JobKind::PendingLeaf { start, .. } => {
+                let (n, trees) = (self.pending_size()?, self.trees(tree)?);
+                let queue = self.state.pending_deposits_tree().ok_or(
+                    stakeproof_circuits::pending::PendingError::NoQueue {
+                        fork: self.state.fork(),
+                    },
+                )?;
+                let w = PendingWitness::from_state(self.state, trees, &queue, self.pool, start, n)?;
+                self.pending_leaf(w, cache)
+            }
+            JobKind::PendingPadding => {
+                let (n, trees) = (self.pending_size()?, self.trees(tree)?);
+                let w = crate::pending::padding_witness(self.state, self.pool, n)?;
+                // The neutral wrap verifies a proof of the queue's own leaf circuit.
+                let queue = crate::pending::leaf_params(self.state, trees, self.pool, n);
+                if w.params() != queue {
+                    return Err(PipelineError::Artifact {
+                        path: queue.name(),
+                        reason: format!(
+                            "the padding leaf is {}, the queue's leaves are {}",
+                            w.params().name(),
+                            queue.name()
+                        ),
+                    });
+                }
+                self.pending_leaf(w, cache)
+            }
+            JobKind::Node { .. } | JobKind::PendingNode { .. } => {
+                unreachable!("a node is not a leaf")
+            }
         }
+    }
+
+    /// The state's trees, made on first use.
+    fn trees<'t>(&self, tree: &'t mut Option<StateTree>) -> Result<&'t StateTree, PipelineError> {
+        if tree.is_none() {
+            *tree = Some(self.tree()?);
+        }
+        Ok(tree.as_ref().expect("set"))
+    }
+
+    /// Entries per pending-deposit leaf, which a plan with the queue's jobs has.
+    fn pending_size(&self) -> Result<usize, PipelineError> {
+        self.opts.leaves.pending.map(|p| p.size).ok_or_else(|| {
+            PipelineError::BadSize("a pending-deposit job of a plan without the queue".into())
+        })
+    }
+
+    /// A pending-deposit leaf's keys (made once) and native public inputs.
+    fn pending_leaf<'k>(
+        &self,
+        w: PendingWitness,
+        cache: &'k mut LeafKeys,
+    ) -> Result<(&'k CircuitKeys, Vec<Fr>, LeafLogic), PipelineError> {
+        let native = pending_public(&w).to_instances();
+        if cache.pending.is_none() {
+            let k = crate::pending::pending_k(&w);
+            cache.pending = Some(self.work.keys().get(self.srs, &w, k)?);
+        }
+        Ok((
+            cache.pending.as_ref().expect("set"),
+            native,
+            LeafLogic::Pending(Box::new(w)),
+        ))
     }
 }
 
@@ -142,6 +206,7 @@ impl JobContext<'_> {
 enum LeafLogic {
     Registry(Box<RegistryWitness>),
     Balance(Box<BalanceWitness>),
+    Pending(Box<PendingWitness>),
 }
 
 /// Runs job `job_id` of `ctx.plan` with its children's results (any order; a leaf has none),
@@ -175,16 +240,18 @@ pub fn run_job(
     };
     let (mut tree, mut cache) = (None, LeafKeys::default());
     let store = ctx.work.proofs();
-    let JobKind::Node { finalize, .. } = job.kind else {
+    if !job.kind.is_node() {
         let (keys, native, logic) = ctx.leaf(&job.kind, &mut tree, &mut cache)?;
         let backend = &ctx.opts.backend;
         let outcome = match &logic {
             LeafLogic::Registry(w) => prove_one(backend, keys, &store, &**w, w.start, native)?,
             LeafLogic::Balance(w) => prove_one(backend, keys, &store, &**w, w.start, native)?,
+            LeafLogic::Pending(w) => prove_one(backend, keys, &store, &**w, w.start, native)?,
         };
         let artifact = store.read(&outcome.key)?;
         return Ok(result(outcome.key, artifact, None, outcome.reused, None));
-    };
+    }
+    let finalize = job.kind.finalizes();
     let spec = node_spec(ctx.plan, &ctx.opts.leaves, index)?;
     let mut t = Tree::new(ctx.srs, ctx.work, ctx.opts)?;
     let mut kids = Vec::with_capacity(job.children.len());
@@ -205,15 +272,20 @@ pub fn run_job(
             )));
         }
         let cjob = ctx.plan.job(cid).expect("children are jobs of the plan");
-        kids.push(match cjob.kind {
-            JobKind::Node { .. } => node_child(&t, *statement, r).map_err(bad)?,
-            _ => {
-                let (keys, native, _) = ctx.leaf(&cjob.kind, &mut tree, &mut cache)?;
-                leaf_child(keys, *statement, native, r).map_err(bad)?
-            }
+        kids.push(if cjob.kind.is_node() {
+            node_child(&t, *statement, r).map_err(bad)?
+        } else {
+            let (keys, native, _) = ctx.leaf(&cjob.kind, &mut tree, &mut cache)?;
+            leaf_child(keys, *statement, native, r).map_err(bad)?
         });
     }
-    let proven = t.node(spec, kids)?;
+    // The final node of a report with its queue takes the queue's run.
+    let pending = spec.children.contains(&Statement::Pending) && finalize;
+    let witness = NodeWitness {
+        neutral: job.kind == JobKind::PendingNode { neutral: true },
+        pool: None,
+    };
+    let proven = t.node_with(spec, kids, &witness)?;
     let reused = t.outcomes.last().is_some_and(|o| o.reused);
     let nk = t
         .keys
@@ -237,7 +309,7 @@ pub fn run_job(
             ctx.srs,
             &ctx.opts.leaves,
             None,
-            false,
+            pending,
             instances,
             proof,
             t0.elapsed().as_secs_f64(),
