@@ -388,6 +388,25 @@ fn a_plan_with_the_queue_runs_its_pending_jobs_and_checks_their_children() {
         native.pending_deposit_gwei.to_string()
     );
 
+    // Without --pending-size the queue's deposits are not proven, and the summary says so.
+    let out = stakeproof()
+        .args(["prove", "--leaves-only", "--json", "--unsafe-srs"])
+        .args(["--withdrawal-address", POOL, "--work-dir"])
+        .arg(&work)
+        .arg("--state")
+        .arg(&state)
+        .assert()
+        .success();
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["pending_leaves"], Value::Null);
+    assert_eq!(
+        v["pending_unproven"],
+        json!({
+            "pending_deposit_count": native.pending_deposit_count,
+            "pending_deposit_gwei": native.pending_deposit_gwei.to_string(),
+        })
+    );
+
     // A queue beyond the run tree: refused when planning.
     let out = stakeproof()
         .args(["plan", "--unsafe-srs", "--withdrawal-address", POOL])
@@ -465,4 +484,71 @@ fn a_credential_set_pool_travels_with_its_jobs_as_a_file_checked_against_its_roo
     assert!(err.contains("names no pool_file"), "{err}");
     let proofs = std::fs::read_dir(work.join("proofs")).unwrap().count();
     assert_eq!(proofs, 1, "only registry-0 was proven");
+}
+
+/// An instance's value (the artifact's little-endian hex), when it fits 128 bits.
+fn small(v: &Value) -> u128 {
+    let b = hex::decode(v.as_str().unwrap().trim_start_matches("0x")).unwrap();
+    assert!(b[16..].iter().all(|&x| x == 0), "fits 128 bits");
+    u128::from_le_bytes(b[..16].try_into().unwrap())
+}
+
+/// The queue's run tree proven for real through `stakeproof job`, as a Ray worker runs it: a
+/// queue of 3 in one leaf of 4 under a tree of one level, so the leaf's wrap joins the neutral
+/// wrap of the padding leaf. The join's run covers the queue with the native count and sum.
+/// Three node proofs at k = 20: about 25 minutes and 15 GB on 2 vCPU.
+#[test]
+#[ignore = "three aggregation proofs at k = 20 (~25 min, ~15 GB)"]
+fn a_queue_run_tree_is_proven_for_real_through_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (state, native) = state_with_queue(d);
+    let p = plan(&state, &["--pending-size", "4", "--pending-depth", "1"]);
+    let work = d.join("work");
+    let mut results: std::collections::HashMap<String, PathBuf> = std::collections::HashMap::new();
+    for id in [
+        "pending-0",
+        "pending-padding",
+        "pending-node-0",
+        "pending-node-1",
+        "pending-node-2",
+    ] {
+        let job = p["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|j| j["id"] == id)
+            .unwrap();
+        let children: Vec<PathBuf> = job["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| results[c.as_str().unwrap()].clone())
+            .collect();
+        let t = std::time::Instant::now();
+        let out = run_job(&spec(d, &p, id, &work, &children));
+        eprintln!(
+            "{id}: {} in {:.0} s",
+            out["circuit"],
+            t.elapsed().as_secs_f64()
+        );
+        results.insert(id.to_string(), d.join(format!("{id}.result.json")));
+    }
+    let neutral = &p["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["id"] == "pending-node-1")
+        .unwrap();
+    assert_eq!(neutral["neutral"], true);
+    let top: Value =
+        serde_json::from_slice(&std::fs::read(&results["pending-node-2"]).unwrap()).unwrap();
+    let inst = top["artifact"]["instances"].as_array().unwrap();
+    // After the 12 accumulator limbs: empty, start, end, queue length, ..., count, total.
+    assert_eq!((small(&inst[12]), small(&inst[13])), (0, 0), "real, from 0");
+    assert_eq!(small(&inst[15]), 3, "the queue's length");
+    assert!(small(&inst[14]) >= 3, "reaches the length");
+    assert_eq!(small(&inst[22]), u128::from(native.pending_deposit_count));
+    assert_eq!(small(&inst[23]), native.pending_deposit_gwei);
+    assert!(top["node_vk"]["vk"].is_string());
 }

@@ -168,7 +168,7 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
         backend: backend.clone(),
         progress: &bars,
     };
-    let summary = if s.leaves_only {
+    let mut summary = if s.leaves_only {
         let leaves = stakeproof_prover::leaves::prove(&state, &pool, &srs, &work, &opts)?.report;
         // The queue's leaves too (re-proven every report: its indices shift), checked against
         // the native report; none before Electra.
@@ -259,6 +259,15 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
             "elapsed_ms": t.elapsed().as_millis() as u64,
         })
     };
+    // The pool's queued deposits a proof without the queue leaves out: said, so that an
+    // operator knows why a rate computed from it would dip until they are processed.
+    let unproven = stakeproof::beacon::report::pending_deposits(&state, &pool);
+    if lc.pending.is_none() && unproven.pending_deposit_count > 0 {
+        summary["pending_unproven"] = serde_json::json!({
+            "pending_deposit_count": unproven.pending_deposit_count,
+            "pending_deposit_gwei": unproven.pending_deposit_gwei.to_string(),
+        });
+    }
     let path = work
         .root
         .join(format!("summary-slot-{}.json", state.slot()));
@@ -296,6 +305,14 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
             p["pending_deposit_gwei"],
             p["queue_len"],
             p["leaves"].as_array().map_or(0, Vec::len),
+        );
+    }
+    if let Some(p) = summary["pending_unproven"].as_object() {
+        println!(
+            "pending deposits    {} of the pool's ({} gwei) wait in the queue and are not in this \
+             proof: --pending-size N proves them (README, \"pending deposits\")",
+            p["pending_deposit_count"],
+            p["pending_deposit_gwei"].as_str().unwrap_or_default(),
         );
     }
     if s.leaves_only {
