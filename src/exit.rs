@@ -81,6 +81,7 @@ impl ExitCode {
             }
             if let Some(
                 stakeproof_prover::PipelineError::Mismatch { .. }
+                | stakeproof_prover::PipelineError::PendingMismatch { .. }
                 | stakeproof_prover::PipelineError::TwinDisagree { .. },
             ) = cause.downcast_ref::<stakeproof_prover::PipelineError>()
             {

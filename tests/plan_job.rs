@@ -419,6 +419,28 @@ fn a_plan_with_the_queue_runs_its_pending_jobs_and_checks_their_children() {
         err.contains("the pending-deposit queue holds 3 entries"),
         "{err}"
     );
+    // And before any leaf is proven, in `prove --leaves-only` too.
+    let fresh = d.join("fresh");
+    let out = stakeproof()
+        .args([
+            "prove",
+            "--leaves-only",
+            "--unsafe-srs",
+            "--withdrawal-address",
+            POOL,
+        ])
+        .args(["--pending-size", "1", "--pending-depth", "1", "--work-dir"])
+        .arg(&fresh)
+        .arg("--state")
+        .arg(&state)
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr);
+    assert!(
+        err.contains("the pending-deposit queue holds 3 entries"),
+        "{err}"
+    );
+    assert!(!fresh.join("proofs").exists(), "no leaf was proven");
 }
 
 #[test]

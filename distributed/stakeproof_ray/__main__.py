@@ -13,8 +13,9 @@ from .driver import EXIT_FAILED, EXIT_USAGE, DriverError, Options, find_binary, 
 USAGE_TAIL = """
 Every other option is passed to `stakeproof plan` unchanged: the state (--state FILE or
 --beacon-url URL with --slot/--epoch/--block), the pool (--withdrawal-address /
---withdrawal-credentials), the setup (--srs FILE or --unsafe-srs), the sizes (--registry-size,
---balance-size, --node-k, --final-k), --leaves-only, --backend, --config.
+--withdrawal-credentials / --pool-file FILE), the setup (--srs FILE or --unsafe-srs), the sizes
+(--registry-size, --balance-size, --node-k, --final-k), the pending-deposit queue
+(--pending-size, --pending-depth), --leaves-only, --backend, --config.
 
 Exit codes: 0 success; 1 a job failed (its id and stakeproof's message are printed) or the
 cluster failed; 2 bad command line; 3 a job needs more memory or GPUs than any node has.

@@ -227,9 +227,11 @@ def summarize(opts, plan, done, outs, seconds) -> dict[str, Any]:
     """The summary, in the form of ``stakeproof prove --json`` (leaves by side, nodes), with
     where each job ran, its seconds and whether it was retried or resumed."""
     leaves_only = plan["setup"]["node_k"] is None
-    entries = {"registry": [], "balance": [], "pending": [], "nodes": []}
+    # The queue's leaves (and the run tree's padding leaf) apart: `pending` is the proven
+    # totals, as in ``stakeproof prove --json``.
+    entries = {"registry": [], "balance": [], "pending_leaf_proofs": [], "nodes": []}
     leaf_side = {"registry_leaf": "registry", "balance_leaf": "balance",
-                 "pending_leaf": "pending", "pending_padding": "pending"}
+                 "pending_leaf": "pending_leaf_proofs", "pending_padding": "pending_leaf_proofs"}
     for j in plan["jobs"]:
         if j["id"] in outs:
             o = outs[j["id"]]
@@ -253,7 +255,7 @@ def summarize(opts, plan, done, outs, seconds) -> dict[str, Any]:
             entries[leaf_side[j["kind"]]].append(e)
         else:
             entries["nodes"].append(e)
-    leaves = entries["registry"] + entries["balance"] + entries["pending"]
+    leaves = entries["registry"] + entries["balance"]
     summary = {
         "stage": "leaves" if leaves_only else "final",
         "aggregated": not leaves_only,
@@ -285,6 +287,14 @@ def summarize(opts, plan, done, outs, seconds) -> dict[str, Any]:
         write_atomically(path, json.dumps(art, indent=2).encode())
         summary["artifact"] = str(path)
         summary["statement"] = art["statement"]
+        summary["pending"] = art.get("pending")
+        planned = plan.get("pending")
+        if planned is not None and (summary["pending"] is None or (
+                int(summary["pending"]["pending_deposit_count"]),
+                int(summary["pending"]["pending_deposit_gwei"])) != (
+                int(planned["pending_deposit_count"]), int(planned["pending_deposit_gwei"]))):
+            raise DriverError(f"the final proof states pending deposits {summary['pending']}, "
+                              f"the plan's native report {planned}")
         summary["nodes_generated"] = sum(1 for e in entries["nodes"] if not e["reused"])
         summary["nodes_reused"] = sum(1 for e in entries["nodes"] if e["reused"])
     out = opts.work_dir / f"summary-ray-slot-{plan['slot']}.json"

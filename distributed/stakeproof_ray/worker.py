@@ -5,8 +5,8 @@ the files it names, shipped once through Ray's object store) and its children's 
 runs ``stakeproof job --spec FILE`` in a subprocess. Proving stays in the Rust binary; this
 module only puts its inputs on the worker's disk:
 
-- the state (and a network config or ceremony setup, if the plan names one) reaches each
-  machine's object store once, as a task argument the task reads zero-copy, and is kept under
+- the state (and a network config, ceremony setup or credential set's pool file, if the plan
+  names one) reaches each machine's object store once, as a task argument the task reads zero-copy, and is kept under
   ``{worker_dir}/inputs/`` by its SHA-256;
 - proving keys and proofs live in ``{worker_dir}/work``, the binary's work directory, made
   per machine from the pinnings and reused by every later job there;

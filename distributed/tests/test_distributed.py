@@ -74,8 +74,8 @@ def test_the_queue_leaves_through_ray_are_the_single_machine_proofs(binary, stat
     code, summary, err = run_driver(binary, state, work, worker, cluster, "--leaves-only",
                                     "--pending-size", "4")
     assert code == 0, err
-    assert summary["jobs_total"] == LEAVES + 1 and summary["proofs_generated"] == LEAVES + 1
-    [leaf] = summary["pending"]
+    assert summary["jobs_total"] == LEAVES + 1 and summary["proofs_generated"] == LEAVES
+    [leaf] = summary["pending_leaf_proofs"]
     assert leaf["circuit"].startswith("pending-4-") and leaf["start"] == 0, leaf
     assert summary["pending_totals"] == {"queue_length": 0, "pending_deposit_count": 0,
                                          "pending_deposit_gwei": "0"}
@@ -84,8 +84,9 @@ def test_the_queue_leaves_through_ray_are_the_single_machine_proofs(binary, stat
                            "--pending-size", "4", "--work-dir", str(work)],
                           capture_output=True, text=True, check=True)
     single = json.loads(proc.stdout)
-    assert (single["proofs_generated"], single["proofs_reused"]) == (0, LEAVES + 1)
+    assert (single["proofs_generated"], single["proofs_reused"]) == (0, LEAVES)
     assert single["pending_leaves"]["leaves"][0]["key"] == leaf["key"]
+    assert single["pending_leaves"]["leaves"][0]["reused"] is True
 
 
 def test_a_worker_killed_mid_job_is_retried(binary, state, leaf_keys, cluster, tmp_path):

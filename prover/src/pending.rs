@@ -258,7 +258,7 @@ pub fn prove_pending_run(
 /// The shape of `state`'s run tree in leaves of `n` entries under `depth` levels: `None` before
 /// Electra, [`PipelineError::PendingCapacity`] when the queue does not fit. Callers check it
 /// before proving anything.
-pub(crate) fn run_shape(
+pub fn run_shape(
     state: &BeaconState,
     n: usize,
     depth: u32,

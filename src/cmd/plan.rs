@@ -181,8 +181,9 @@ fn setup_pool(setup: &JobSetup) -> Result<Pool> {
     }
 }
 
-/// The id of a plan: a digest of what its proofs depend on (the block, the pool, the sizes,
-/// the backend's GPU request, the setup's kind, the circuits' version), not of any path.
+/// The id of a plan: a digest of what its proofs depend on (the block, the pool — a credential
+/// set by its root —, the sizes, the queue's leaf size and tree depth when it is proven, the
+/// setup's kind, the circuits' version), not of any path or of the backend.
 fn plan_id(state: &BeaconState, block_root: &[u8; 32], setup: &JobSetup) -> String {
     let mut identity = serde_json::json!({
         "version": PLAN_VERSION,

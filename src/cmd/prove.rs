@@ -140,6 +140,11 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
     if a.chain.cold {
         bail!("--cold needs --design chain");
     }
+    // A queue beyond the run tree is refused before any leaf is proven, in `--leaves-only`
+    // too: the leaves are of a report that could not be finished.
+    if let Some(p) = lc.pending {
+        stakeproof_prover::pending::run_shape(&state, p.size, p.depth)?;
+    }
     // The queue's leaves may need a larger k than the registry's and balances'.
     let pending_k = lc
         .pending
@@ -181,10 +186,6 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
         print_plain_outcomes(&bars, &leaves, &[]);
         drop(bars);
         let (proven, reused) = leaf_counts(&leaves);
-        let (p_proven, p_reused) = pending.as_ref().map_or((0, 0), |p| {
-            let reused = p.leaves.iter().filter(|l| l.reused).count();
-            (p.leaves.len() - reused, reused)
-        });
         serde_json::json!({
             "stage": "leaves",
             "aggregated": false,
@@ -198,8 +199,8 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
             "unsafe_srs": srs.unsafe_local,
             "srs": srs.id,
             "leaf_config": lc,
-            "proofs_generated": proven + p_proven,
-            "proofs_reused": reused + p_reused,
+            "proofs_generated": proven,
+            "proofs_reused": reused,
             "backend": backend_json,
             "backend_ops": backend_counts(&backend),
             "parallel": leaves.parallel,

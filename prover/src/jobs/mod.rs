@@ -4,9 +4,8 @@
 //! Every leaf and every aggregation node of [`crate::tree::plan`] is one [`Job`] (and, for a
 //! report with the pool's pending deposits, every pending-deposit leaf and every node of the
 //! queue's run tree, [`crate::pending`], built by the same fold as the single-machine prover's):
-//! its circuit
-//! and `k`, the jobs whose proofs it takes, and what a worker must offer to run it (peak
-//! memory, a GPU). [`run::run_job`] runs one job on any machine from the state and its
+//! its circuit and `k`, the jobs whose proofs it takes, and what a worker must offer to run it
+//! (peak memory, a GPU). [`run::run_job`] runs one job on any machine from the state and its
 //! children's [`JobResult`]s, which carry everything a parent needs of a child: its proof
 //! artifact and, for a node, its verifying key. A job's proof is keyed as the single-machine
 //! prover keys it, so a work directory filled by jobs is reused by `stakeproof prove` and the
@@ -66,9 +65,10 @@ pub enum JobKind {
     /// ([`crate::pending::padding_witness`]).
     PendingPadding,
     /// A node of the queue's run tree: a wrap of one pending leaf (`neutral` for the padding
-    /// leaf's), or a join of two runs.
+    /// leaf's), or a join of two runs (a join of two neutral runs, whose children are one job
+    /// twice, is itself neutral but needs no flag: a join passes a neutral side through).
     PendingNode {
-        /// The neutral wrap (its run counts nothing).
+        /// The neutral wrap (its run counts nothing): the node witness that makes it so.
         neutral: bool,
     },
 }

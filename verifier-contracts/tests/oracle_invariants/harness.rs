@@ -392,15 +392,23 @@ impl Run<'_> {
             proof,
             pending,
         });
-        // The pending values are stored beside the report, and announced.
-        let recorded = receipt
+        // The pending values are stored beside the report, and announced with its slot.
+        let recorded: Vec<_> = receipt
             .events_named("PendingDepositsRecorded(uint64,uint64,uint128)")
-            .count();
+            .collect();
         prop_assert_eq!(
-            recorded,
+            recorded.len(),
             usize::from(pending.is_some()),
             "PendingDepositsRecorded events"
         );
+        if let (Some((count, amount)), Some(e)) = (pending, recorded.first()) {
+            prop_assert_eq!(e.topics[1], B256::from(U256::from(slot)));
+            prop_assert_eq!(
+                calldata::decode_words(&e.data),
+                vec![U256::from(count), U256::from(amount)],
+                "PendingDepositsRecorded values"
+            );
+        }
         Ok(())
     }
 }

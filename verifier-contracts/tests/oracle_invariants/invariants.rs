@@ -178,6 +178,18 @@ impl Run<'_> {
                     prop_assert_eq!(self.raw_report(other), [U256::ZERO; 2]);
                     let has = self.view_words("hasReport(uint64)", &[word(U256::from(other))])?[0];
                     prop_assert_eq!(has, U256::ZERO, "hasReport({})", other);
+                    let oracle = self.d.oracle;
+                    let p = self.view(
+                        oracle,
+                        "pendingDepositsAt(uint64)",
+                        &[word(U256::from(other))],
+                    );
+                    prop_assert_eq!(
+                        p.err().and_then(|e| e.revert_name().map(str::to_string)),
+                        Some("NoReport".to_string()),
+                        "pendingDepositsAt({})",
+                        other
+                    );
                 }
             }
         }
@@ -197,6 +209,7 @@ impl Run<'_> {
                 "verifierAt({}).verifier",
                 i
             );
+            prop_assert_eq!(e[2], U256::ZERO, "verifierAt({}).anchored", i);
             prop_assert_eq!(e[3], U256::from(pending), "verifierAt({}).pending", i);
             for probe in [act.checked_sub(1), Some(act)].into_iter().flatten() {
                 let got = self.view_words("verifierFor(uint64)", &[word(U256::from(probe))])?[0];

@@ -1,6 +1,7 @@
 //! Contract invariants of `BeaconBalanceOracle` as property tests: random sequences of
 //! operations (reports valid and not, with and without the pool's pending deposits, pause,
-//! verifier schedules of both kinds, bound changes, ownership moves, time and EIP-4788 roots,
+//! verifier schedules of the plain and pending kinds (not the chain kind, which
+//! `tests/oracle_anchors.rs` covers), bound changes, ownership moves, time and EIP-4788 roots,
 //! LSD syncs, from different senders) run on revm against a Rust model.
 //! After every step the contract's state is checked:
 //!
