@@ -51,6 +51,22 @@ fn run_job(spec: &Path) -> Value {
     serde_json::from_slice(&out.get_output().stdout).unwrap()
 }
 
+/// Runs `job` of `plan` with `child` (a result, written to `dir/bad.json`) as its only child:
+/// it must be refused with exit code 5; its message.
+fn refused_child(dir: &Path, plan: &Value, job: &str, work: &Path, child: &Value) -> String {
+    let path = dir.join("bad.json");
+    std::fs::write(&path, serde_json::to_vec(child).unwrap()).unwrap();
+    job_fails(&spec(dir, plan, job, work, &[path]), 5)
+}
+
+/// Whether `work` holds a key file whose name contains `part`.
+fn has_key(work: &Path, part: &str) -> bool {
+    work.join("keys")
+        .read_dir()
+        .unwrap()
+        .any(|e| e.unwrap().file_name().to_string_lossy().contains(part))
+}
+
 fn job_fails(spec: &Path, code: i32) -> String {
     let out = stakeproof()
         .args(["job", "--spec"])
@@ -159,12 +175,7 @@ fn a_leaf_job_proves_once_then_is_reused_and_a_node_job_checks_its_children_firs
     let proof = bad["artifact"]["proof"].as_str().unwrap().to_string();
     let flipped = if proof.ends_with('0') { "1" } else { "0" };
     bad["artifact"]["proof"] = json!(format!("{}{flipped}", &proof[..proof.len() - 1]));
-    let bad_path = d.join("bad.json");
-    std::fs::write(&bad_path, serde_json::to_vec(&bad).unwrap()).unwrap();
-    let err = job_fails(
-        &spec(d, &p, "node-0", &work, std::slice::from_ref(&bad_path)),
-        5,
-    );
+    let err = refused_child(d, &p, "node-0", &work, &bad);
     assert!(
         err.contains(
             "job node-0: the result of its child registry-0 has a proof that does not verify"
@@ -174,11 +185,7 @@ fn a_leaf_job_proves_once_then_is_reused_and_a_node_job_checks_its_children_firs
     // Public inputs that are not the state's: exit 5.
     let mut other = result.clone();
     other["artifact"]["instances"][0] = json!("01".repeat(32));
-    std::fs::write(&bad_path, serde_json::to_vec(&other).unwrap()).unwrap();
-    let err = job_fails(
-        &spec(d, &p, "node-0", &work, std::slice::from_ref(&bad_path)),
-        5,
-    );
+    let err = refused_child(d, &p, "node-0", &work, &other);
     assert!(
         err.contains("states other public inputs than the state's range"),
         "{err}"
@@ -186,20 +193,12 @@ fn a_leaf_job_proves_once_then_is_reused_and_a_node_job_checks_its_children_firs
     // A child of another plan: exit 5.
     let mut foreign = result.clone();
     foreign["plan_id"] = json!("00".repeat(32));
-    std::fs::write(&bad_path, serde_json::to_vec(&foreign).unwrap()).unwrap();
-    let err = job_fails(&spec(d, &p, "node-0", &work, &[bad_path]), 5);
+    let err = refused_child(d, &p, "node-0", &work, &foreign);
     assert!(err.contains("is of another plan"), "{err}");
     // No child at all.
     let err = job_fails(&spec(d, &p, "node-0", &work, &[]), 5);
     assert!(err.contains("child registry-0 was not given"), "{err}");
-    assert!(
-        !work.join("keys").read_dir().unwrap().any(|e| e
-            .unwrap()
-            .file_name()
-            .to_string_lossy()
-            .contains("reg4x1")),
-        "no node key was made"
-    );
+    assert!(!has_key(&work, "reg4x1"), "no node key was made");
 }
 
 #[test]
@@ -334,12 +333,7 @@ fn a_plan_with_the_queue_runs_its_pending_jobs_and_checks_their_children() {
         .to_string();
     let mut other = result.clone();
     other["artifact"]["instances"][3] = json!("02".repeat(32));
-    let bad_path = d.join("bad.json");
-    std::fs::write(&bad_path, serde_json::to_vec(&other).unwrap()).unwrap();
-    let err = job_fails(
-        &spec(d, &p, &wrap, &work, std::slice::from_ref(&bad_path)),
-        5,
-    );
+    let err = refused_child(d, &p, &wrap, &work, &other);
     assert!(
         err.contains(&format!("job {wrap}: the result of its child pending-1"))
             && err.contains("states other public inputs than the state's range"),
@@ -348,17 +342,9 @@ fn a_plan_with_the_queue_runs_its_pending_jobs_and_checks_their_children() {
     // The result of pending-0's job named as pending-1's: refused too.
     let mut swapped = result.clone();
     swapped["job"] = json!("pending-0");
-    std::fs::write(&bad_path, serde_json::to_vec(&swapped).unwrap()).unwrap();
-    let err = job_fails(&spec(d, &p, &wrap, &work, &[bad_path]), 5);
+    let err = refused_child(d, &p, &wrap, &work, &swapped);
     assert!(err.contains("child pending-1 was not given"), "{err}");
-    assert!(
-        !work.join("keys").read_dir().unwrap().any(|e| e
-            .unwrap()
-            .file_name()
-            .to_string_lossy()
-            .starts_with("agg")),
-        "no node key was made"
-    );
+    assert!(!has_key(&work, "agg-"), "no node key was made");
 
     // `prove --leaves-only` proves the queue's leaves too, under the keys the jobs stored
     // them: pending-1 is reused, and the proven sums are the native ones.

@@ -80,16 +80,7 @@ impl Run<'_> {
 
     pub(crate) fn step(&mut self, op: &Op) -> Result<(), TestCaseError> {
         match op {
-            Op::Submit {
-                from,
-                slot,
-                gwei,
-                ts,
-                proof,
-                fields,
-                acc_seed,
-                pending,
-            } => self.submit(*from, *slot, *gwei, *ts, proof, fields, *acc_seed, *pending),
+            Op::Submit(s) => self.submit(s),
             Op::Pause(w) | Op::Unpause(w) => {
                 let pause = matches!(op, Op::Pause(_));
                 let from = self.m.sender(*w);
@@ -225,18 +216,17 @@ impl Run<'_> {
         self.m.published.push(ts);
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn submit(
-        &mut self,
-        from: Who,
-        slot: SlotPick,
-        gwei: GweiPick,
-        ts: TsPick,
-        proof: &ProofPick,
-        fields: &[u64; 5],
-        acc_seed: u64,
-        pending: PendingPick,
-    ) -> Result<(), TestCaseError> {
+    pub(crate) fn submit(&mut self, s: &Submission) -> Result<(), TestCaseError> {
+        let Submission {
+            from,
+            slot,
+            gwei,
+            ts,
+            ref proof,
+            ref fields,
+            acc_seed,
+            pending,
+        } = *s;
         let m = &self.m;
         let from = m.sender(from);
         let slot = m.resolve_slot(slot);

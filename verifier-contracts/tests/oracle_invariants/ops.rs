@@ -90,19 +90,24 @@ pub(crate) enum PendingPick {
     Pending(u64, u128),
 }
 
+/// A submission, its values resolved against the model when it runs.
+#[derive(Clone, Debug)]
+pub(crate) struct Submission {
+    pub(crate) from: Who,
+    pub(crate) slot: SlotPick,
+    pub(crate) gwei: GweiPick,
+    pub(crate) ts: TsPick,
+    pub(crate) proof: ProofPick,
+    /// Registry length, validator, active, exited and slashed counts.
+    pub(crate) fields: [u64; 5],
+    pub(crate) acc_seed: u64,
+    /// `submitReport` or `submitPendingReport`.
+    pub(crate) pending: PendingPick,
+}
+
 #[derive(Clone, Debug)]
 pub(crate) enum Op {
-    Submit {
-        from: Who,
-        slot: SlotPick,
-        gwei: GweiPick,
-        ts: TsPick,
-        proof: ProofPick,
-        fields: [u64; 5],
-        acc_seed: u64,
-        /// `submitReport` or `submitPendingReport`.
-        pending: PendingPick,
-    },
+    Submit(Submission),
     Pause(Who),
     Unpause(Who),
     Schedule {
@@ -193,8 +198,8 @@ pub(crate) fn op() -> impl Strategy<Value = Op> {
             2 => (any::<u64>(), any::<u128>()).prop_map(|(c, g)| PendingPick::Pending(c, g)),
         ],
     )
-        .prop_map(
-            |(from, slot, gwei, ts, proof, fields, acc_seed, pending)| Op::Submit {
+        .prop_map(|(from, slot, gwei, ts, proof, fields, acc_seed, pending)| {
+            Op::Submit(Submission {
                 from,
                 slot,
                 gwei,
@@ -203,8 +208,8 @@ pub(crate) fn op() -> impl Strategy<Value = Op> {
                 fields,
                 acc_seed,
                 pending,
-            },
-        );
+            })
+        });
     // A pending schedule names P (the verifier of 26 inputs) more often than not.
     let schedule = (
         who(),
