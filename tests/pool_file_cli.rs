@@ -1,8 +1,8 @@
 //! Credential-set pools as a user meets them: `--pool-file` (TOML or JSON) counts the same
 //! validators as the single-address flags when it names that address; a set of several
 //! addresses counts each; bad pool files exit 1 naming the entry; the leaves of a set pool are
-//! proven for real and their totals equal the native report; `plan` refuses a set pool
-//! (a job spec carries one hex pool) with a usage error.
+//! proven for real and their totals equal the native report; `plan` carries a set pool by its
+//! root and its file.
 
 use serde_json::Value;
 use std::path::Path;
@@ -169,13 +169,22 @@ fn the_leaves_of_a_set_pool_prove_the_native_totals() {
         assert_eq!(v["totals"][k], native[k], "{k}");
     }
     assert_eq!(v["proofs_generated"], 5);
-    // A plan cannot carry a set pool yet.
-    stakeproof()
-        .args(["plan", "--unsafe-srs", "--pool-file"])
+    // A plan carries a set pool by its root and its file (`tests/plan_job.rs` runs its jobs).
+    let out = stakeproof()
+        .args(["plan", "--json", "--unsafe-srs", "--pool-file"])
         .arg(&pool)
         .arg("--state")
         .arg(&state)
         .assert()
-        .code(2)
-        .stderr(predicates::str::contains("credential-set"));
+        .success();
+    let plan: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert!(
+        plan["setup"]["pool"]
+            .as_str()
+            .unwrap()
+            .starts_with("set:0x"),
+        "{}",
+        plan["setup"]
+    );
+    assert!(plan["setup"]["pool_file"].is_string());
 }
