@@ -11,6 +11,7 @@ pub mod api;
 pub mod atomic;
 pub mod beacon;
 pub mod devnet;
+pub mod execution;
 pub mod hash;
 pub mod hexfmt;
 pub mod merkle;

@@ -49,6 +49,11 @@ pub const TARGETS: &[Target] = &[
         run: abi_report,
     },
     Target {
+        name: "account_proof",
+        what: "an eth_getProof answer (report --vault's --account-proof or a node's), then the account-trie walk from every node of it",
+        run: account_proof,
+    },
+    Target {
         name: "submit_tx",
         what: "submit's transaction builder: the key file's text, fees against the cap, alloy's encoding and signing",
         run: submit_tx,
@@ -209,6 +214,23 @@ fn abi_report(data: &[u8]) {
         let _ = r.to_words();
     }
     let _ = words.len();
+}
+
+/// An `eth_getProof` answer, then the trie walk with each node in turn as the root's (so a
+/// mutated node deep in the proof is parsed too, not only refused by its parent's hash).
+fn account_proof(data: &[u8]) {
+    use stakeproof_beacon::execution::{keccak256, verify_account_proof, AccountProof};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(p) = AccountProof::from_json(text) else {
+        return;
+    };
+    for i in 0..p.nodes.len() {
+        let root = keccak256(&p.nodes[i]);
+        let _ = verify_account_proof(&root, &p.address, &p.nodes[i..]);
+    }
+    let _ = verify_account_proof(&[0; 32], &p.address, &p.nodes);
 }
 
 /// Lines: chain id, nonce, gas (decimal), base fee, priority fee (wei, decimal), the fee cap

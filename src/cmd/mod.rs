@@ -15,6 +15,7 @@ mod report;
 mod setup;
 mod source;
 mod submit;
+mod vault;
 
 use crate::config::Config;
 use crate::exit;

@@ -1,4 +1,4 @@
-//! The execution client `submit` talks to, through alloy: its provider over an HTTP transport
+//! The execution client `submit` (and `report --vault`) talks to, through alloy: its provider over an HTTP transport
 //! that bounds each answer ([`MAX_ANSWER_BYTES`]) and each call ([`CALL_TIMEOUT`]), and every
 //! failure classified by whether the request may have reached the node ([`Delivery`]): what a
 //! failed `eth_sendRawTransaction` means for the user.
@@ -121,11 +121,16 @@ pub(crate) struct Node {
 }
 
 impl Node {
-    /// A provider for `url` (an `http://` or `https://` URL).
+    /// A provider for `url` (an `http://` or `https://` URL) given as `--rpc-url`.
     pub(crate) fn connect(url: &str) -> Result<Self> {
+        Self::connect_as(url, "--rpc-url")
+    }
+
+    /// A provider for `url`, given as the flag `flag` (named in the error if it is no URL).
+    pub(crate) fn connect_as(url: &str, flag: &str) -> Result<Self> {
         let parsed: Url = url
             .parse()
-            .map_err(|e| anyhow!("--rpc-url {url:?} is not a URL: {e}"))?;
+            .map_err(|e| anyhow!("{flag} {url:?} is not a URL: {e}"))?;
         let client = reqwest::Client::builder()
             .timeout(CALL_TIMEOUT)
             .build()

@@ -18,6 +18,8 @@ pub(crate) struct ReportArgs {
     source: SourceArgs,
     #[command(flatten)]
     pool: PoolArgs,
+    #[command(flatten)]
+    vault: super::vault::VaultArgs,
     /// Machine-readable output.
     #[arg(long)]
     json: bool,
@@ -417,17 +419,29 @@ pub(crate) fn report(a: ReportArgs, cfg: &Config) -> Result<()> {
     let source = a.source.resolve(cfg)?;
     let (state, tree) = load_state(&source)?;
     let r = pool_report_with(&state, tree.as_ref(), &pool)?;
+    let vault = a.vault.open(&state, tree.as_ref())?;
     // With a named network (built in, a config.yaml or a preset directory): which one, and the
     // preset it decoded the state under.
-    if source.names_network() {
-        let network = source.network_config()?;
-        if a.json {
-            let mut v = serde_json::to_value(&r)?;
+    let network = if source.names_network() {
+        Some(source.network_config()?)
+    } else {
+        None
+    };
+    if a.json && (network.is_some() || vault.is_some()) {
+        let mut v = serde_json::to_value(&r)?;
+        if let Some(network) = network {
             v["network"] = network.name.into();
             v["preset"] = state.preset().name.clone().into();
-            println!("{}", serde_json::to_string_pretty(&v)?);
-            return Ok(());
         }
+        if let Some(vault) = &vault {
+            let mut w = serde_json::to_value(vault)?;
+            w["proven_by_final_proof"] = false.into();
+            v["withdrawal_vault"] = w;
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    if let Some(network) = network {
         println!("network             {}", network.name);
         println!(
             "preset              {} (SLOTS_PER_EPOCH {})",
@@ -435,7 +449,11 @@ pub(crate) fn report(a: ReportArgs, cfg: &Config) -> Result<()> {
             state.preset().slots_per_epoch
         );
     }
-    print_report(&r, a.json)
+    print_report(&r, a.json)?;
+    if let Some(vault) = &vault {
+        super::vault::print(vault);
+    }
+    Ok(())
 }
 
 /// `stakeproof proof`: one Merkle proof to the block root, checked before it is printed.

@@ -75,8 +75,8 @@ pub(crate) struct SubmitArgs {
     json: bool,
 }
 
-/// Parses `--oracle`: `0x` and 20 bytes of hex.
-fn parse_address(s: &str) -> std::result::Result<[u8; 20], String> {
+/// Parses an address flag (`--oracle`, `--vault`): `0x` and 20 bytes of hex.
+pub(crate) fn parse_address(s: &str) -> std::result::Result<[u8; 20], String> {
     if !s.trim_start().starts_with("0x") {
         return Err("an address starts with 0x".into());
     }

@@ -586,7 +586,8 @@ impl StateTree {
         }
     }
 
-    fn field_proof(&self, field: u64) -> MerkleProof {
+    /// Proof of the root of the state's field number `field` up to the block root.
+    pub(crate) fn field_proof(&self, field: u64) -> MerkleProof {
         MerkleProof {
             leaf: self.fields.node(0, field),
             gindex: gindex_of(self.fields.depth(), field),

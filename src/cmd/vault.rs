@@ -1,0 +1,125 @@
+//! `report --vault`: the withdrawal vault's balance at the execution block the beacon state
+//! commits to, from an `eth_getProof` account proof (a node's, or a saved answer) checked
+//! natively against the state's payload header, which is itself opened from the block root.
+//! The circuits do not prove it yet (issue #18): this is their native twin and the operator's
+//! check that the node and the beacon state agree.
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Args;
+use stakeproof::beacon::beacon::{BeaconState, StateTree};
+use stakeproof::beacon::execution::{Account, AccountProof, ExecutionAnchor, VaultBalance};
+use stakeproof::beacon::hexfmt;
+use std::path::PathBuf;
+
+use super::node::Node;
+
+/// The vault flags of `report`.
+#[derive(Args)]
+pub(crate) struct VaultArgs {
+    /// The withdrawal vault's execution address: its balance at the state's execution block is
+    /// read from an account proof and checked against the beacon state's payload header
+    /// (natively; the final proof does not carry it yet). Needs --execution-rpc or
+    /// --account-proof.
+    #[arg(long, value_parser = super::submit::parse_address)]
+    vault: Option<[u8; 20]>,
+    /// The execution node that answers `eth_getProof` for the vault at the state's execution
+    /// block (an archive node for blocks older than its pruning window).
+    #[arg(long, requires = "vault", conflicts_with = "account_proof")]
+    execution_rpc: Option<String>,
+    /// A saved `eth_getProof` answer for the vault (the result object or the whole JSON-RPC
+    /// response), instead of --execution-rpc.
+    #[arg(long, requires = "vault")]
+    account_proof: Option<PathBuf>,
+}
+
+impl VaultArgs {
+    /// The vault's balance, checked, when `--vault` is given.
+    pub(crate) fn open(
+        &self,
+        state: &BeaconState,
+        tree: Option<&StateTree>,
+    ) -> Result<Option<VaultBalance>> {
+        let Some(vault) = self.vault else {
+            return Ok(None);
+        };
+        if self.execution_rpc.is_none() && self.account_proof.is_none() {
+            return Err(crate::exit::usage(
+                "--vault needs --execution-rpc URL (a node's eth_getProof) or --account-proof FILE \
+                 (a saved answer)",
+            ));
+        }
+        let Some(tree) = tree else {
+            state.tree()?;
+            bail!("the state has no block root, so no execution block to open the vault at");
+        };
+        let anchor = ExecutionAnchor::open(state, tree)?;
+        let proof = match (&self.execution_rpc, &self.account_proof) {
+            (Some(url), _) => fetch(url, &vault, &anchor)?,
+            (None, Some(path)) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading --account-proof {}", path.display()))?;
+                AccountProof::from_json(&text)
+                    .with_context(|| format!("--account-proof {}", path.display()))?
+            }
+            (None, None) => unreachable!("checked above"),
+        };
+        let v = VaultBalance::check(&anchor, &vault, &proof).with_context(|| {
+            format!(
+                "the vault's account proof against execution block {} (state root {})",
+                anchor.block_number,
+                hexfmt::encode(anchor.state_root)
+            )
+        })?;
+        Ok(Some(v))
+    }
+}
+
+/// `eth_getProof(vault, [], block)` from the node at `url`.
+fn fetch(url: &str, vault: &[u8; 20], anchor: &ExecutionAnchor) -> Result<AccountProof> {
+    use alloy::eips::BlockId;
+    use alloy::primitives::Address;
+    use alloy::providers::Provider;
+    let node = Node::connect_as(url, "--execution-rpc")?;
+    let block = BlockId::number(anchor.block_number);
+    let r = node.call(
+        "eth_getProof",
+        "an account proof",
+        node.provider
+            .get_proof(Address::from(*vault), vec![])
+            .block_id(block),
+    )?;
+    let balance_wei = u128::try_from(r.balance).map_err(|_| {
+        anyhow!(
+            "eth_getProof: a balance of {} wei exceeds 128 bits",
+            r.balance
+        )
+    })?;
+    Ok(AccountProof {
+        address: r.address.into_array(),
+        claimed: Account {
+            nonce: r.nonce,
+            balance_wei,
+            storage_root: r.storage_hash.0,
+            code_hash: r.code_hash.0,
+        },
+        nodes: r.account_proof.iter().map(|b| b.to_vec()).collect(),
+    })
+}
+
+/// The vault's lines of `report`'s text output.
+pub(crate) fn print(v: &VaultBalance) {
+    let eth = v.account.balance_wei as f64 / 1e18;
+    println!(
+        "withdrawal vault    {} holds {} wei ({eth:.9} ETH){}",
+        hexfmt::encode(v.address),
+        v.account.balance_wei,
+        if v.exists { "" } else { " (no such account)" }
+    );
+    println!(
+        "execution block     {} ({}), state root {}; account proof checked natively, not \
+         proven by the final proof yet",
+        v.anchor.block_number,
+        hexfmt::encode(v.anchor.block_hash),
+        hexfmt::encode(v.anchor.state_root)
+    );
+}
