@@ -24,6 +24,8 @@ struct FileConfig {
     work_dir: Option<PathBuf>,
     srs: Option<PathBuf>,
     unsafe_srs: Option<bool>,
+    vault: Option<String>,
+    execution_rpc: Option<String>,
 }
 
 /// A loaded, checked config (empty when no file is given).
@@ -51,6 +53,10 @@ pub struct Config {
     pub srs: Option<PathBuf>,
     /// Use an unsafe local setup.
     pub unsafe_srs: bool,
+    /// The withdrawal vault `report` opens (with [`Self::execution_rpc`]).
+    pub vault: Option<[u8; 20]>,
+    /// The execution node answering `eth_getProof` for the vault.
+    pub execution_rpc: Option<String>,
 }
 
 impl Config {
@@ -111,13 +117,28 @@ impl Config {
                 return Err(err(format!("node_k = {k} is outside 12..=26")));
             }
         }
-        if let Some(url) = &f.beacon_url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(err(format!(
-                    "beacon_url {url:?} is not an http:// or https:// URL"
-                )));
+        for (key, url) in [
+            ("beacon_url", &f.beacon_url),
+            ("execution_rpc", &f.execution_rpc),
+        ] {
+            if let Some(url) = url {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(err(format!(
+                        "{key} {url:?} is not an http:// or https:// URL"
+                    )));
+                }
             }
         }
+        // A vault without a node would make every `report` fail; a node without a vault
+        // would be silently unused.
+        let vault = match (&f.vault, &f.execution_rpc) {
+            (Some(v), Some(_)) => Some(
+                stakeproof::beacon::hexfmt::parse_fixed::<20>(v)
+                    .map_err(|e| err(format!("vault: {e}")))?,
+            ),
+            (None, None) => None,
+            _ => return Err(err("give vault and execution_rpc together".into())),
+        };
         Ok(Config {
             beacon_url: f.beacon_url,
             network_config: rel(f.network_config),
@@ -130,6 +151,8 @@ impl Config {
             work_dir: rel(f.work_dir),
             srs: rel(f.srs),
             unsafe_srs: f.unsafe_srs.unwrap_or(false),
+            vault,
+            execution_rpc: f.execution_rpc,
         })
     }
 }
@@ -155,5 +178,25 @@ mod tests {
         assert!(e.to_string().contains("node_k"), "{e}");
         let e = Config::parse("srs = \"a\"\nunsafe_srs = true\n", Path::new("x.toml")).unwrap_err();
         assert!(e.to_string().contains("not both"), "{e}");
+        let c = Config::parse(
+            "vault = \"0xb9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9\"\nexecution_rpc = \"http://localhost:8545\"\n",
+            Path::new("x.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.vault, Some([0xb9; 20]));
+        let e = Config::parse(
+            "vault = \"0xb9\"\nexecution_rpc = \"http://x\"\n",
+            Path::new("x.toml"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("vault"), "{e}");
+        let e = Config::parse(
+            "vault = \"0xb9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9\"\n",
+            Path::new("x.toml"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("together"), "{e}");
+        let e = Config::parse("vault = \"0xb9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9\"\nexecution_rpc = \"localhost:8545\"\n", Path::new("x.toml")).unwrap_err();
+        assert!(e.to_string().contains("execution_rpc"), "{e}");
     }
 }

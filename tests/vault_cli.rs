@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 
 const VAULT: [u8; 20] = [0xb9; 20];
 const BLOCK: u64 = 21_000_123;
+const BLOCK_HASH: [u8; 32] = [0xbc; 32];
 
 fn accounts() -> Vec<([u8; 20], Account)> {
     (0u8..40)
@@ -51,9 +52,11 @@ fn state_with_execution_root(dir: &Path, root: [u8; 32]) -> PathBuf {
     let header = state.field("latest_execution_payload_header").unwrap();
     let at = header.as_ptr() as usize - state.as_ssz().as_ptr() as usize;
     // parent_hash (32), fee_recipient (20), then state_root; block_number after
-    // receipts_root, logs_bloom (256) and prev_randao.
+    // receipts_root, logs_bloom (256) and prev_randao; block_hash after the gas fields, the
+    // extra_data offset and base_fee_per_gas.
     bytes[at + 52..at + 84].copy_from_slice(&root);
     bytes[at + 404..at + 412].copy_from_slice(&BLOCK.to_le_bytes());
+    bytes[at + 472..at + 504].copy_from_slice(&BLOCK_HASH);
     let out = dir.join("with-execution.ssz");
     std::fs::write(&out, bytes).unwrap();
     out
@@ -87,6 +90,10 @@ fn a_saved_answer_gives_the_vault_balance_at_the_states_execution_block() {
     assert_eq!(w["account"]["balance_wei"], "1234567890123456789012");
     assert_eq!(w["exists"], true);
     assert_eq!(w["anchor"]["block_number"], BLOCK);
+    assert_eq!(
+        w["anchor"]["block_hash"],
+        format!("0x{}", hex::encode(BLOCK_HASH))
+    );
     assert_eq!(
         w["anchor"]["state_root"],
         format!("0x{}", hex::encode(root))
@@ -255,7 +262,12 @@ fn an_execution_node_is_asked_at_the_states_execution_block() {
     assert_eq!(calls.len(), 1, "{calls:?}");
     assert_eq!(calls[0]["method"], "eth_getProof");
     assert_eq!(calls[0]["params"][0], vault_hex());
-    assert_eq!(calls[0]["params"][2], format!("{BLOCK:#x}"));
+    // Asked by the block hash the beacon block commits to (EIP-1898), not by number.
+    assert_eq!(
+        calls[0]["params"][2]["blockHash"],
+        format!("0x{}", hex::encode(BLOCK_HASH)),
+        "{calls:?}"
+    );
     // A node that answers with an error says so.
     let (url, _) = fake_node(r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32000,"message":"historical state not available"}}"#.into());
     let out = report(&state, &["--execution-rpc", &url]).code(1);
@@ -264,4 +276,67 @@ fn an_execution_node_is_asked_at_the_states_execution_block() {
         err.contains("eth_getProof") && err.contains("historical state"),
         "{err}"
     );
+}
+
+#[test]
+fn the_config_names_the_vault_and_its_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let accounts = accounts();
+    let (root, proofs) = build(&accounts, &[VAULT]);
+    let state = state_with_execution_root(dir.path(), root);
+    let vault = accounts.last().unwrap().1.clone();
+    let (url, seen) = fake_node(answer_json(&VAULT, &vault, &proofs[0]));
+    let cfg = dir.path().join("stakeproof.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "withdrawal_address = \"{POOL}\"\nvault = \"{}\"\nexecution_rpc = \"{url}\"\n",
+            vault_hex()
+        ),
+    )
+    .unwrap();
+    let out = stakeproof()
+        .args(["report", "--json", "--fork", "electra", "--config"])
+        .arg(&cfg)
+        .arg("--state")
+        .arg(&state)
+        .assert()
+        .success();
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(
+        v["withdrawal_vault"]["account"]["balance_wei"],
+        vault.balance_wei.to_string()
+    );
+    assert_eq!(seen.lock().unwrap().len(), 1);
+    // A source without a vault is a usage error.
+    let out = stakeproof()
+        .args([
+            "report",
+            "--withdrawal-address",
+            POOL,
+            "--fork",
+            "electra",
+            "--account-proof",
+            "p.json",
+            "--state",
+        ])
+        .arg(&state)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("need --vault"), "{err}");
+    // Flags that cannot work are refused before the state is fetched (port 9 answers nothing).
+    let out = stakeproof()
+        .args([
+            "report",
+            "--withdrawal-address",
+            POOL,
+            "--beacon-url",
+            "http://127.0.0.1:9",
+        ])
+        .args(["--vault", &vault_hex(), "--retries", "0"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("--vault needs"), "{err}");
 }

@@ -12,6 +12,7 @@ use stakeproof::beacon::hexfmt;
 use std::path::PathBuf;
 
 use super::node::Node;
+use crate::config::Config;
 
 /// The vault flags of `report`.
 #[derive(Args)]
@@ -19,30 +20,61 @@ pub(crate) struct VaultArgs {
     /// The withdrawal vault's execution address: its balance at the state's execution block is
     /// read from an account proof and checked against the beacon state's payload header
     /// (natively; the final proof does not carry it yet). Needs --execution-rpc or
-    /// --account-proof.
+    /// --account-proof. Config keys: `vault` with `execution_rpc`.
     #[arg(long, value_parser = super::submit::parse_address)]
     vault: Option<[u8; 20]>,
     /// The execution node that answers `eth_getProof` for the vault at the state's execution
     /// block (an archive node for blocks older than its pruning window).
-    #[arg(long, requires = "vault", conflicts_with = "account_proof")]
+    #[arg(long, conflicts_with = "account_proof")]
     execution_rpc: Option<String>,
     /// A saved `eth_getProof` answer for the vault (the result object or the whole JSON-RPC
     /// response), instead of --execution-rpc.
-    #[arg(long, requires = "vault")]
+    #[arg(long)]
     account_proof: Option<PathBuf>,
 }
 
 impl VaultArgs {
-    /// The vault's balance, checked, when `--vault` is given.
+    /// Refuses flags that cannot work together, before any state is loaded.
+    pub(crate) fn check(&self, cfg: &Config) -> Result<()> {
+        let has_source = self.execution_rpc.is_some() || self.account_proof.is_some();
+        if self.vault.or(cfg.vault).is_none() && has_source {
+            return Err(crate::exit::usage(
+                "--execution-rpc and --account-proof need --vault (or `vault` in --config)",
+            ));
+        }
+        if self.vault.is_some() && !has_source && cfg.execution_rpc.is_none() {
+            return Err(crate::exit::usage(
+                "--vault needs --execution-rpc URL (a node's eth_getProof) or --account-proof FILE \
+                 (a saved answer)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The vault's balance, checked, when a vault is given (the flag, else the config's).
     pub(crate) fn open(
         &self,
         state: &BeaconState,
         tree: Option<&StateTree>,
+        cfg: &Config,
     ) -> Result<Option<VaultBalance>> {
-        let Some(vault) = self.vault else {
+        let Some(vault) = self.vault.or(cfg.vault) else {
+            if self.execution_rpc.is_some() || self.account_proof.is_some() {
+                return Err(crate::exit::usage(
+                    "--execution-rpc and --account-proof need --vault (or `vault` in --config)",
+                ));
+            }
             return Ok(None);
         };
-        if self.execution_rpc.is_none() && self.account_proof.is_none() {
+        // The command line's source first, then the config's node.
+        let rpc = match &self.account_proof {
+            Some(_) => None,
+            None => self
+                .execution_rpc
+                .clone()
+                .or_else(|| cfg.execution_rpc.clone()),
+        };
+        if rpc.is_none() && self.account_proof.is_none() {
             return Err(crate::exit::usage(
                 "--vault needs --execution-rpc URL (a node's eth_getProof) or --account-proof FILE \
                  (a saved answer)",
@@ -53,7 +85,7 @@ impl VaultArgs {
             bail!("the state has no block root, so no execution block to open the vault at");
         };
         let anchor = ExecutionAnchor::open(state, tree)?;
-        let proof = match (&self.execution_rpc, &self.account_proof) {
+        let proof = match (&rpc, &self.account_proof) {
             (Some(url), _) => fetch(url, &vault, &anchor)?,
             (None, Some(path)) => {
                 let text = std::fs::read_to_string(path)
@@ -74,13 +106,15 @@ impl VaultArgs {
     }
 }
 
-/// `eth_getProof(vault, [], block)` from the node at `url`.
+/// `eth_getProof(vault, [], block hash)` from the node at `url`: by the hash the beacon block
+/// commits to (EIP-1898), so a node on another fork or network answers for that block or not
+/// at all, instead of for another block of the same number.
 fn fetch(url: &str, vault: &[u8; 20], anchor: &ExecutionAnchor) -> Result<AccountProof> {
     use alloy::eips::BlockId;
     use alloy::primitives::Address;
     use alloy::providers::Provider;
     let node = Node::connect_as(url, "--execution-rpc")?;
-    let block = BlockId::number(anchor.block_number);
+    let block = BlockId::hash(anchor.block_hash.into());
     let r = node.call(
         "eth_getProof",
         "an account proof",

@@ -92,10 +92,21 @@ impl ExecutionAnchor {
         })
     }
 
-    /// Checks the three proofs against `beacon_block_root`, at the generalized indices `fork`'s
-    /// layout gives them, and the values against their leaves: what a reader of a saved anchor
-    /// does before trusting it.
-    pub fn verify(&self, fork: Fork) -> Result<(), ExecutionError> {
+    /// Checks that the anchor is of `block_root` (a root the reader trusts, e.g. the proven
+    /// report's), and its three proofs against it at the generalized indices `fork`'s layout
+    /// gives them, with the values as their leaves: what a reader of a saved anchor does
+    /// before trusting it.
+    pub fn verify(&self, fork: Fork, block_root: &[u8; 32]) -> Result<(), ExecutionError> {
+        if self.beacon_block_root != *block_root {
+            return Err(ExecutionError::AnchorProof {
+                field: "beacon_block_root",
+                why: format!(
+                    "the anchor is of {}, not of {}",
+                    crate::hexfmt::encode(self.beacon_block_root),
+                    crate::hexfmt::encode(block_root)
+                ),
+            });
+        }
         let gindices = payload_gindices(fork).ok_or(ExecutionError::NoWithdrawals { fork })?;
         let mut number_chunk = [0u8; 32];
         number_chunk[..8].copy_from_slice(&self.block_number.to_le_bytes());
@@ -134,8 +145,8 @@ impl ExecutionAnchor {
 }
 
 /// Generalized indices below the beacon block root of the payload header's `state_root`,
-/// `block_number` and `block_hash` in `fork`'s layout (Deneb: 12034, 12038, 12044; Electra and
-/// Fulu: 23298, 23302, 23308). `None` before Capella.
+/// `block_number` and `block_hash` in `fork`'s layout (Capella: 6018, 6022, 6028; Deneb: 12034,
+/// 12038, 12044; Electra and Fulu: 23298, 23302, 23308). `None` before Capella.
 pub fn payload_gindices(fork: Fork) -> Option<[u64; 3]> {
     if fork < Fork::Capella {
         return None;

@@ -137,7 +137,7 @@ impl AccountProof {
     pub fn from_json(text: &str) -> Result<Self, ExecutionError> {
         let v: serde_json::Value =
             serde_json::from_str(text).map_err(|e| ExecutionError::Answer(e.to_string()))?;
-        if let Some(err) = v.get("error") {
+        if let Some(err) = v.get("error").filter(|e| !e.is_null()) {
             return Err(ExecutionError::Answer(format!(
                 "the node answered an error: {err}"
             )));
@@ -173,6 +173,7 @@ impl AccountProof {
 fn quantity(s: &str, what: &str) -> Result<u128, ExecutionError> {
     let body = s
         .strip_prefix("0x")
+        .filter(|b| !b.is_empty() && b.bytes().all(|c| c.is_ascii_hexdigit()))
         .ok_or_else(|| ExecutionError::Answer(format!("{what} {s:?} is not a 0x quantity")))?;
     u128::from_str_radix(body, 16)
         .map_err(|e| ExecutionError::Answer(format!("{what} {s:?}: {e} (at most 128 bits)")))
