@@ -260,14 +260,10 @@ pub(crate) fn prove(a: ProveArgs, cfg: &Config) -> Result<()> {
             "elapsed_ms": t.elapsed().as_millis() as u64,
         })
     };
-    // The pool's queued deposits a proof without the queue leaves out: said, so that an
-    // operator knows why a rate computed from it would dip until they are processed.
-    let unproven = stakeproof::beacon::report::pending_deposits(&state, &pool);
-    if lc.pending.is_none() && unproven.pending_deposit_count > 0 {
-        summary["pending_unproven"] = serde_json::json!({
-            "pending_deposit_count": unproven.pending_deposit_count,
-            "pending_deposit_gwei": unproven.pending_deposit_gwei.to_string(),
-        });
+    if lc.pending.is_none() {
+        if let Some(u) = pending_unproven(&state, &pool) {
+            summary["pending_unproven"] = u;
+        }
     }
     let path = work
         .root
@@ -377,6 +373,22 @@ type Resolved = (
     u32,
 );
 
+/// The pool's queued deposits that a proof without the queue leaves out, when there are any:
+/// said, so that an operator knows why a rate computed from it would dip until they are
+/// processed.
+fn pending_unproven(
+    state: &stakeproof::beacon::beacon::BeaconState,
+    pool: &stakeproof::beacon::report::Pool,
+) -> Option<serde_json::Value> {
+    let u = stakeproof::beacon::report::pending_deposits(state, pool);
+    (u.pending_deposit_count > 0).then(|| {
+        serde_json::json!({
+            "pending_deposit_count": u.pending_deposit_count,
+            "pending_deposit_gwei": u.pending_deposit_gwei.to_string(),
+        })
+    })
+}
+
 /// `stakeproof prove --design chain`: the chain design's proof of the state, continuing the
 /// chain cached in the work directory (or cold), written to
 /// `{work_dir}/chain-proof-slot-{slot}.json`; the cache is updated after the final proof.
@@ -417,7 +429,7 @@ fn prove_chain_design(
         .expect("a chain proof carries its anchors");
     let leaves_reused = out.leaves.iter().filter(|l| l.reused).count();
     let nodes_reused = out.nodes.iter().filter(|n| n.reused).count();
-    let summary = serde_json::json!({
+    let mut summary = serde_json::json!({
         "design": "chain",
         "stage": "final",
         "artifact": out.path,
@@ -448,6 +460,11 @@ fn prove_chain_design(
         "cache": out.cache,
         "elapsed_ms": t.elapsed().as_millis() as u64,
     });
+    // The chain design does not take the queue yet: whatever the pool has queued is left out.
+    let unproven = pending_unproven(state, &pool);
+    if let Some(u) = &unproven {
+        summary["pending_unproven"] = u.clone();
+    }
     let path = work
         .root
         .join(format!("summary-chain-slot-{}.json", state.slot()));
@@ -479,6 +496,14 @@ fn prove_chain_design(
         "leaves: {} generated, {} reused; nodes: {} generated, {} reused",
         summary["leaves_generated"], leaves_reused, summary["nodes_generated"], nodes_reused
     );
+    if let Some(u) = &unproven {
+        println!(
+            "pending deposits    {} of the pool's ({} gwei) wait in the queue and are not in this \
+             proof: the chain design does not take the queue yet (--design today --pending-size N does)",
+            u["pending_deposit_count"],
+            u["pending_deposit_gwei"].as_str().unwrap_or_default(),
+        );
+    }
     println!("chain proof: {}", out.path.display());
     println!("  (the oracle takes it through submitChainReport, against a verifier scheduled with scheduleChainVerifier)");
     if srs.unsafe_local {
