@@ -244,14 +244,23 @@ fn fake_node(answer: String) -> (String, Arc<Mutex<Vec<Value>>>) {
     (url, seen)
 }
 
+/// A state naming the accounts' trie, the vault's account, and a fake node answering its proof
+/// (with the calls it saw).
+type NodeFixture = (PathBuf, Account, String, Arc<Mutex<Vec<Value>>>);
+
+fn state_and_node(dir: &Path) -> NodeFixture {
+    let accounts = accounts();
+    let (root, proofs) = build(&accounts, &[VAULT]);
+    let state = state_with_execution_root(dir, root);
+    let vault = accounts.last().unwrap().1.clone();
+    let (url, seen) = fake_node(answer_json(&VAULT, &vault, &proofs[0]));
+    (state, vault, url, seen)
+}
+
 #[test]
 fn an_execution_node_is_asked_at_the_states_execution_block() {
     let dir = tempfile::tempdir().unwrap();
-    let accounts = accounts();
-    let (root, proofs) = build(&accounts, &[VAULT]);
-    let state = state_with_execution_root(dir.path(), root);
-    let vault = accounts.last().unwrap().1.clone();
-    let (url, seen) = fake_node(answer_json(&VAULT, &vault, &proofs[0]));
+    let (state, vault, url, seen) = state_and_node(dir.path());
     let out = report(&state, &["--execution-rpc", &url]).success();
     let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(
@@ -281,11 +290,7 @@ fn an_execution_node_is_asked_at_the_states_execution_block() {
 #[test]
 fn the_config_names_the_vault_and_its_node() {
     let dir = tempfile::tempdir().unwrap();
-    let accounts = accounts();
-    let (root, proofs) = build(&accounts, &[VAULT]);
-    let state = state_with_execution_root(dir.path(), root);
-    let vault = accounts.last().unwrap().1.clone();
-    let (url, seen) = fake_node(answer_json(&VAULT, &vault, &proofs[0]));
+    let (state, vault, url, seen) = state_and_node(dir.path());
     let cfg = dir.path().join("stakeproof.toml");
     std::fs::write(
         &cfg,
