@@ -3,12 +3,12 @@
 //! the beacon state commits to; a tampered answer, another address and another block's proof
 //! are refused with a message naming what is wrong.
 
-#[path = "../beacon/tests/common/account_trie.rs"]
-mod account_trie;
 mod common;
+#[path = "../beacon/tests/common/execution_fixtures.rs"]
+mod execution_fixtures;
 
-use account_trie::{answer_json, build};
 use common::{devnet_state, stakeproof, POOL};
+use execution_fixtures::{answer_json, build, with_payload};
 use serde_json::Value;
 use stakeproof_beacon::beacon::{BeaconState, Fork, Preset};
 use stakeproof_beacon::devnet::{self, DevnetSpec};
@@ -44,21 +44,18 @@ fn accounts() -> Vec<([u8; 20], Account)> {
         .collect()
 }
 
-/// The devnet state with its payload header naming `root` and [`BLOCK`], written to a file.
+/// The devnet state with its payload header naming `root`, [`BLOCK`] and [`BLOCK_HASH`],
+/// written to a file.
 fn state_with_execution_root(dir: &Path, root: [u8; 32]) -> PathBuf {
     let (path, _) = devnet_state(dir, 16);
-    let mut bytes = std::fs::read(&path).unwrap();
-    let state = BeaconState::decode(bytes.clone(), Fork::Electra, &Preset::mainnet()).unwrap();
-    let header = state.field("latest_execution_payload_header").unwrap();
-    let at = header.as_ptr() as usize - state.as_ssz().as_ptr() as usize;
-    // parent_hash (32), fee_recipient (20), then state_root; block_number after
-    // receipts_root, logs_bloom (256) and prev_randao; block_hash after the gas fields, the
-    // extra_data offset and base_fee_per_gas.
-    bytes[at + 52..at + 84].copy_from_slice(&root);
-    bytes[at + 404..at + 412].copy_from_slice(&BLOCK.to_le_bytes());
-    bytes[at + 472..at + 504].copy_from_slice(&BLOCK_HASH);
+    let bytes = std::fs::read(&path).unwrap();
+    let state = BeaconState::decode(bytes, Fork::Electra, &Preset::mainnet()).unwrap();
     let out = dir.join("with-execution.ssz");
-    std::fs::write(&out, bytes).unwrap();
+    std::fs::write(
+        &out,
+        with_payload(state, root, BLOCK, BLOCK_HASH).into_ssz(),
+    )
+    .unwrap();
     out
 }
 

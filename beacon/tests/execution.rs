@@ -5,10 +5,10 @@
 
 mod common;
 
-use common::account_trie::{answer_json, build};
+use common::execution_fixtures::{answer_json, build, with_payload};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use stakeproof_beacon::beacon::{BeaconState, Fork};
+use stakeproof_beacon::beacon::Fork;
 use stakeproof_beacon::devnet::{self, DevnetSpec};
 use stakeproof_beacon::execution::{
     keccak256, payload_gindices, verify_account_proof, Account, AccountProof, ExecutionAnchor,
@@ -60,7 +60,9 @@ fn agree(accounts: &[([u8; 20], Account)], absent: &[[u8; 20]]) {
         alloy_trie::proof::verify_proof(
             root.into(),
             alloy_trie::Nibbles::unpack(keccak256(t)),
-            expected.as_ref().map(common::account_trie::account_rlp),
+            expected
+                .as_ref()
+                .map(common::execution_fixtures::account_rlp),
             &bytes,
         )
         .expect("the reference verifier agrees");
@@ -376,24 +378,6 @@ fn the_payload_header_is_opened_from_the_block_root_at_the_layouts_gindices() {
     .unwrap();
     let e = ExecutionAnchor::open(&state, &state.tree().unwrap()).unwrap_err();
     assert!(e.to_string().contains("Capella"), "{e}");
-}
-
-/// `state` with its payload header's state root, block number and block hash set (the fixed
-/// part is the same from Capella to Fulu: parent_hash, fee_recipient, then state_root at 52;
-/// block_number after receipts_root, a 256-byte logs_bloom and prev_randao at 404; block_hash
-/// after gas fields, the extra_data offset and base_fee_per_gas at 472).
-fn with_payload(state: BeaconState, root: [u8; 32], number: u64, hash: [u8; 32]) -> BeaconState {
-    let fork = state.fork();
-    let preset = state.preset().clone();
-    let at = {
-        let header = state.field("latest_execution_payload_header").unwrap();
-        header.as_ptr() as usize - state.as_ssz().as_ptr() as usize
-    };
-    let mut bytes = state.into_ssz();
-    bytes[at + 52..at + 84].copy_from_slice(&root);
-    bytes[at + 404..at + 412].copy_from_slice(&number.to_le_bytes());
-    bytes[at + 472..at + 504].copy_from_slice(&hash);
-    BeaconState::decode(bytes, fork, &preset).unwrap()
 }
 
 /// RLP of a byte string.

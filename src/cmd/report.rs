@@ -416,11 +416,11 @@ pub(crate) fn print_report(r: &PoolReport, json: bool) -> Result<()> {
 /// `stakeproof report`.
 pub(crate) fn report(a: ReportArgs, cfg: &Config) -> Result<()> {
     let pool = a.pool.pool(cfg)?;
-    a.vault.check(cfg)?;
+    let vault = a.vault.request(cfg)?;
     let source = a.source.resolve(cfg)?;
     let (state, tree) = load_state(&source)?;
     let r = pool_report_with(&state, tree.as_ref(), &pool)?;
-    let vault = a.vault.open(&state, tree.as_ref(), cfg)?;
+    let vault = vault.map(|v| v.open(&state, tree.as_ref())).transpose()?;
     // With a named network (built in, a config.yaml or a preset directory): which one, and the
     // preset it decoded the state under.
     let network = if source.names_network() {

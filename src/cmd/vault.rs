@@ -33,31 +33,26 @@ pub(crate) struct VaultArgs {
     account_proof: Option<PathBuf>,
 }
 
-impl VaultArgs {
-    /// Refuses flags that cannot work together, before any state is loaded.
-    pub(crate) fn check(&self, cfg: &Config) -> Result<()> {
-        let has_source = self.execution_rpc.is_some() || self.account_proof.is_some();
-        if self.vault.or(cfg.vault).is_none() && has_source {
-            return Err(crate::exit::usage(
-                "--execution-rpc and --account-proof need --vault (or `vault` in --config)",
-            ));
-        }
-        if self.vault.is_some() && !has_source && cfg.execution_rpc.is_none() {
-            return Err(crate::exit::usage(
-                "--vault needs --execution-rpc URL (a node's eth_getProof) or --account-proof FILE \
-                 (a saved answer)",
-            ));
-        }
-        Ok(())
-    }
+/// Where the vault's account proof comes from.
+enum ProofSource {
+    /// An execution node's `eth_getProof`.
+    Node(String),
+    /// A saved answer.
+    File(PathBuf),
+}
 
-    /// The vault's balance, checked, when a vault is given (the flag, else the config's).
-    pub(crate) fn open(
-        &self,
-        state: &BeaconState,
-        tree: Option<&StateTree>,
-        cfg: &Config,
-    ) -> Result<Option<VaultBalance>> {
+/// The vault and its proof's source, resolved from the flags and the config before any state
+/// is loaded.
+pub(crate) struct VaultRequest {
+    vault: [u8; 20],
+    source: ProofSource,
+}
+
+impl VaultArgs {
+    /// The vault to open (the flag, else the config's) and where its proof comes from (the
+    /// command line's source, else the config's node); `None` without a vault. Flags that cannot
+    /// work together are usage errors.
+    pub(crate) fn request(&self, cfg: &Config) -> Result<Option<VaultRequest>> {
         let Some(vault) = self.vault.or(cfg.vault) else {
             if self.execution_rpc.is_some() || self.account_proof.is_some() {
                 return Err(crate::exit::usage(
@@ -66,43 +61,47 @@ impl VaultArgs {
             }
             return Ok(None);
         };
-        // The command line's source first, then the config's node.
-        let rpc = match &self.account_proof {
-            Some(_) => None,
-            None => self
-                .execution_rpc
-                .clone()
-                .or_else(|| cfg.execution_rpc.clone()),
-        };
-        if rpc.is_none() && self.account_proof.is_none() {
-            return Err(crate::exit::usage(
-                "--vault needs --execution-rpc URL (a node's eth_getProof) or --account-proof FILE \
-                 (a saved answer)",
-            ));
-        }
+        let source =
+            match (&self.account_proof, &self.execution_rpc, &cfg.execution_rpc) {
+                (Some(path), _, _) => ProofSource::File(path.clone()),
+                (None, Some(url), _) | (None, None, Some(url)) => ProofSource::Node(url.clone()),
+                (None, None, None) => return Err(crate::exit::usage(
+                    "--vault needs --execution-rpc URL (a node's eth_getProof) or --account-proof \
+                     FILE (a saved answer)",
+                )),
+            };
+        Ok(Some(VaultRequest { vault, source }))
+    }
+}
+
+impl VaultRequest {
+    /// The vault's balance at `state`'s execution block, checked.
+    pub(crate) fn open(
+        &self,
+        state: &BeaconState,
+        tree: Option<&StateTree>,
+    ) -> Result<VaultBalance> {
         let Some(tree) = tree else {
             state.tree()?;
             bail!("the state has no block root, so no execution block to open the vault at");
         };
         let anchor = ExecutionAnchor::open(state, tree)?;
-        let proof = match (&rpc, &self.account_proof) {
-            (Some(url), _) => fetch(url, &vault, &anchor)?,
-            (None, Some(path)) => {
+        let proof = match &self.source {
+            ProofSource::Node(url) => fetch(url, &self.vault, &anchor)?,
+            ProofSource::File(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading --account-proof {}", path.display()))?;
                 AccountProof::from_json(&text)
                     .with_context(|| format!("--account-proof {}", path.display()))?
             }
-            (None, None) => unreachable!("checked above"),
         };
-        let v = VaultBalance::check(&anchor, &vault, &proof).with_context(|| {
+        VaultBalance::check(&anchor, &self.vault, &proof).with_context(|| {
             format!(
                 "the vault's account proof against execution block {} (state root {})",
                 anchor.block_number,
                 hexfmt::encode(anchor.state_root)
             )
-        })?;
-        Ok(Some(v))
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-pub mod account_trie;
+pub mod execution_fixtures;
 pub mod fake_node;
 
 use std::path::PathBuf;

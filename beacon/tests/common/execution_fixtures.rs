@@ -1,8 +1,10 @@
-//! A reference account trie built with `alloy-trie` (an implementation independent of ours):
-//! accounts keyed by `keccak256(address)`, their root, and `eth_getProof`-shaped proofs.
+//! Fixtures of the execution-layer tests: a reference account trie built with `alloy-trie` (an
+//! implementation independent of ours) with its `eth_getProof`-shaped proofs, and a state whose
+//! payload header names a given execution block.
 
 use alloy_trie::proof::ProofRetainer;
 use alloy_trie::{HashBuilder, Nibbles};
+use stakeproof_beacon::beacon::BeaconState;
 use stakeproof_beacon::execution::{keccak256, Account};
 
 /// The RLP of an account as the state trie stores it.
@@ -66,4 +68,27 @@ pub fn answer_json(address: &[u8; 20], a: &Account, nodes: &[Vec<u8>]) -> String
         }
     })
     .to_string()
+}
+
+/// `state` with its payload header's state root, block number and block hash set (the fixed
+/// part is the same from Capella to Fulu: parent_hash, fee_recipient, then state_root at 52;
+/// block_number after receipts_root, a 256-byte logs_bloom and prev_randao at 404; block_hash
+/// after gas fields, the extra_data offset and base_fee_per_gas at 472).
+pub fn with_payload(
+    state: BeaconState,
+    root: [u8; 32],
+    number: u64,
+    hash: [u8; 32],
+) -> BeaconState {
+    let fork = state.fork();
+    let preset = state.preset().clone();
+    let at = {
+        let header = state.field("latest_execution_payload_header").unwrap();
+        header.as_ptr() as usize - state.as_ssz().as_ptr() as usize
+    };
+    let mut bytes = state.into_ssz();
+    bytes[at + 52..at + 84].copy_from_slice(&root);
+    bytes[at + 404..at + 412].copy_from_slice(&number.to_le_bytes());
+    bytes[at + 472..at + 504].copy_from_slice(&hash);
+    BeaconState::decode(bytes, fork, &preset).unwrap()
 }
