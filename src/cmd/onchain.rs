@@ -21,7 +21,9 @@ const DEMO_TIMESTAMP: u64 = 1_800_000_000;
 pub(crate) fn demo_on_chain(art: &FinalArtifact, srs: &Srs) -> Result<Option<serde_json::Value>> {
     let solc = match Solc::locate() {
         Ok(s) => s,
-        Err(e @ (SolcError::SolcMissing(_) | SolcError::NodeMissing(_))) => {
+        Err(
+            e @ (SolcError::SolcMissing(_) | SolcError::NodeMissing(_) | SolcError::Install(_)),
+        ) => {
             eprintln!(
                 "note: the EVM step is skipped: {e}. Install solc-js with verifier-contracts/install-solc.sh and run the demo again (everything proven is reused)."
             );

@@ -25,6 +25,13 @@ pub const EVM_VERSION: &str = "cancun";
 /// Environment variable overriding the solc-js install directory (the `--prefix` of npm).
 pub const SOLC_DIR_ENV: &str = "STAKEPROOF_SOLC_DIR";
 
+/// Environment variable that lets [`Solc::locate`] install the pinned solc-js itself, by running
+/// `install-solc.sh` (idempotent, serialized across processes), when it is missing. The
+/// workspace's `.cargo/config.toml` sets it for the processes cargo runs, so that
+/// `cargo test --workspace` (and `cargo run -- demo`) work from a clean clone, as the anvil and
+/// Ray tests install their tools themselves.
+pub const AUTO_INSTALL_ENV: &str = "STAKEPROOF_SOLC_AUTO_INSTALL";
+
 /// The command that installs the compiler, quoted in error messages.
 pub const INSTALL_HINT: &str =
     "verifier-contracts/install-solc.sh (npm install --prefix .tools/solc solc@0.8.28)";
@@ -50,6 +57,9 @@ pub enum SolcError {
     /// The solc-js package is not installed where it was looked for.
     #[error("solc-js is not installed in {0}: run {INSTALL_HINT} (or set {SOLC_DIR_ENV})")]
     SolcMissing(PathBuf),
+    /// Installing it on demand ([`AUTO_INSTALL_ENV`]) failed.
+    #[error("installing solc-js with {INSTALL_HINT} failed: {0}")]
+    Install(String),
     /// The Node process failed.
     #[error("solc-js failed (exit status {status}): {stderr}")]
     Script {
@@ -166,6 +176,22 @@ fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// Runs `install-solc.sh` (which installs into `$STAKEPROOF_SOLC_DIR` or `.tools/solc`, and
+/// holds a lock so that concurrent callers install once).
+fn install() -> Result<(), SolcError> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("install-solc.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .output()
+        .map_err(|e| SolcError::Install(format!("could not run bash: {e}")))?;
+    if !out.status.success() {
+        return Err(SolcError::Install(
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        ));
+    }
+    Ok(())
+}
+
 /// The workspace's target directory (`$CARGO_TARGET_DIR` or `<workspace>/target`).
 pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
@@ -193,6 +219,11 @@ impl Solc {
                 }
             }
         };
+        if !dir.join("node_modules/solc").is_dir()
+            && std::env::var_os(AUTO_INSTALL_ENV).is_some_and(|v| v != "0")
+        {
+            install()?;
+        }
         let mut solc = Self::at(dir)?;
         solc.cache_dir = Some(target_dir().join("solc-cache"));
         Ok(solc)
