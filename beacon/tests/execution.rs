@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::execution_fixtures::{answer_json, build, with_payload};
+use common::execution_fixtures::{answer_json, build, hand_built, with_payload, Expect};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use stakeproof_beacon::beacon::Fork;
@@ -380,163 +380,25 @@ fn the_payload_header_is_opened_from_the_block_root_at_the_layouts_gindices() {
     assert!(e.to_string().contains("Capella"), "{e}");
 }
 
-/// RLP of a byte string.
-fn rlp_str(b: &[u8]) -> Vec<u8> {
-    alloy_rlp::encode(alloy_primitives::Bytes::copy_from_slice(b))
-}
-
-/// RLP of a list of already-encoded items.
-fn rlp_list(items: &[Vec<u8>]) -> Vec<u8> {
-    let payload: Vec<u8> = items.concat();
-    let mut out = Vec::new();
-    alloy_rlp::Header {
-        list: true,
-        payload_length: payload.len(),
-    }
-    .encode(&mut out);
-    out.extend(payload);
-    out
-}
-
-/// A hex-prefix path of `nibbles` (leaf or extension).
-fn hex_prefix(nibbles: &[u8], leaf: bool) -> Vec<u8> {
-    let odd = nibbles.len() % 2 == 1;
-    let flag = (u8::from(leaf) << 1 | u8::from(odd)) << 4;
-    let mut out = vec![if odd { flag | nibbles[0] } else { flag }];
-    let rest = if odd { &nibbles[1..] } else { nibbles };
-    out.extend(rest.chunks(2).map(|p| p[0] << 4 | p[1]));
-    out
-}
-
-fn key_nibbles(addr: &[u8; 20]) -> Vec<u8> {
-    keccak256(addr)
-        .iter()
-        .flat_map(|b| [b >> 4, b & 15])
-        .collect()
-}
-
-/// An account's RLP with raw (possibly non-canonical) nonce and balance bytes.
-fn account_with(nonce: &[u8], balance: &[u8]) -> Vec<u8> {
-    rlp_list(&[
-        rlp_str(nonce),
-        rlp_str(balance),
-        rlp_str(&EMPTY_TRIE_ROOT),
-        rlp_str(&EMPTY_CODE_HASH),
-    ])
-}
-
-/// Walks a hand-built proof whose root is its first node's hash, so every check past the hash
-/// is reached.
-fn walk(addr: &[u8; 20], nodes: Vec<Vec<u8>>) -> Result<Option<Account>, ExecutionError> {
-    let root = keccak256(&nodes[0]);
-    verify_account_proof(&root, addr, &nodes)
-}
-
-fn refused(addr: &[u8; 20], nodes: Vec<Vec<u8>>, says: &str) {
-    match walk(addr, nodes) {
-        Err(e @ ExecutionError::MalformedNode { .. }) => {
-            assert!(e.to_string().contains(says), "expected {says:?}: {e}")
-        }
-        other => panic!("expected a malformed node ({says}), got {other:?}"),
-    }
-}
-
 #[test]
 fn hand_built_nodes_with_matching_hashes_are_parsed_strictly() {
     let addr = [0x42; 20];
-    let key = key_nibbles(&addr);
-    let leaf = |path: &[u8], value: Vec<u8>| {
-        rlp_list(&[rlp_str(&hex_prefix(path, true)), rlp_str(&value)])
-    };
-    let good = account_with(&[7], &[0x0d, 0xe0, 0xb6, 0xb3, 0xa7, 0x64, 0x00, 0x00]);
-    // The well-formed single-leaf trie opens the account.
-    let acc = walk(&addr, vec![leaf(&key, good.clone())])
-        .unwrap()
-        .unwrap();
-    assert_eq!((acc.nonce, acc.balance_wei), (7, 1_000_000_000_000_000_000));
-    // A branch whose slot for the key is empty proves absence; under a leaf of another key too.
-    let mut slots: Vec<Vec<u8>> = vec![rlp_str(&[]); 17];
-    let other_slot = (key[0] as usize + 1) % 16;
-    slots[other_slot] = rlp_str(&[0xaa; 32]);
-    assert_eq!(walk(&addr, vec![rlp_list(&slots)]).unwrap(), None);
-    let mut other_key = key.clone();
-    other_key[63] ^= 1;
-    assert_eq!(
-        walk(&addr, vec![leaf(&other_key, good.clone())]).unwrap(),
-        None
-    );
-    // An extension that leaves the key proves absence; one that follows it descends.
-    let mut off = key[..3].to_vec();
-    off[2] ^= 1;
-    let ext =
-        |path: &[u8], child: &[u8]| rlp_list(&[rlp_str(&hex_prefix(path, false)), rlp_str(child)]);
-    assert_eq!(walk(&addr, vec![ext(&off, &[0xbb; 32])]).unwrap(), None);
-    let below = leaf(&key[3..], good.clone());
-    let opened = walk(&addr, vec![ext(&key[..3], &keccak256(&below)), below]).unwrap();
-    assert_eq!(opened, Some(acc.clone()));
-
-    // A branch holding a value.
-    let mut with_value = slots.clone();
-    with_value[16] = rlp_str(b"v");
-    refused(&addr, vec![rlp_list(&with_value)], "holding a value");
-    // A child reference that is not a 32-byte hash, and an inline node.
-    let mut short = slots.clone();
-    short[key[0] as usize] = rlp_str(&[0xaa; 31]);
-    refused(&addr, vec![rlp_list(&short)], "31 bytes");
-    let mut inline = slots.clone();
-    inline[key[0] as usize] = rlp_list(&[rlp_str(&[0x20]), rlp_str(b"x")]);
-    refused(&addr, vec![rlp_list(&inline)], "inline");
-    // A leaf whose path is not the rest of the key.
-    refused(&addr, vec![leaf(&key[..63], good.clone())], "63 nibbles");
-    // Bad hex-prefix flags: 0x4_, and an even flag with a non-zero low nibble.
-    let mut bad_flag = hex_prefix(&key, true);
-    bad_flag[0] = 0x40;
-    refused(
-        &addr,
-        vec![rlp_list(&[rlp_str(&bad_flag), rlp_str(&good)])],
-        "flag byte",
-    );
-    bad_flag[0] = 0x21;
-    refused(
-        &addr,
-        vec![rlp_list(&[rlp_str(&bad_flag), rlp_str(&good)])],
-        "flag byte",
-    );
-    // An extension with an empty path, and one running to the key's end.
-    refused(&addr, vec![ext(&[], &[0xbb; 32])], "empty path");
-    refused(
-        &addr,
-        vec![ext(&key, &[0xbb; 32]), vec![0xc0]],
-        "below the key's end",
-    );
-    // Accounts: a balance of 17 bytes, a leading zero, a nonce of 9 bytes, three fields.
-    refused(
-        &addr,
-        vec![leaf(&key, account_with(&[1], &[1; 17]))],
-        "17 bytes",
-    );
-    refused(
-        &addr,
-        vec![leaf(&key, account_with(&[1], &[0, 1]))],
-        "leading zero",
-    );
-    refused(
-        &addr,
-        vec![leaf(&key, account_with(&[1; 9], &[1]))],
-        "nonce of 9 bytes",
-    );
-    let three = rlp_list(&[rlp_str(&[1]), rlp_str(&[1]), rlp_str(&EMPTY_TRIE_ROOT)]);
-    refused(&addr, vec![leaf(&key, three)], "3 fields");
-    // Lists of 3 items, a trailing byte after the list, non-canonical RLP.
-    refused(
-        &addr,
-        vec![rlp_list(&[rlp_str(&[1]), rlp_str(&[2]), rlp_str(&[3])])],
-        "3 items",
-    );
-    let mut trailing = leaf(&key, good.clone());
-    trailing.push(0);
-    refused(&addr, vec![trailing], "not one RLP list");
-    // 0x81 0x05 encodes the single byte 5, which must be written as itself.
-    let non_canonical = rlp_list(&[vec![0x81, 0x05], rlp_str(&[1])]);
-    refused(&addr, vec![non_canonical], "RLP");
+    for case in hand_built(&addr) {
+        let root = keccak256(&case.nodes[0]);
+        let got = verify_account_proof(&root, &addr, &case.nodes);
+        match (&case.expect, got) {
+            (Expect::Account(nonce, wei), Ok(Some(a))) => {
+                assert_eq!((a.nonce, a.balance_wei), (*nonce, *wei), "{}", case.name)
+            }
+            (Expect::Absent, Ok(None)) => {}
+            (Expect::Malformed(says), Err(e @ ExecutionError::MalformedNode { .. })) => {
+                assert!(
+                    e.to_string().contains(says),
+                    "{}: expected {says:?}: {e}",
+                    case.name
+                )
+            }
+            (want, got) => panic!("{}: expected {want:?}, got {got:?}", case.name),
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Fixtures of the execution-layer tests: a reference account trie built with `alloy-trie` (an
 //! implementation independent of ours) with its `eth_getProof`-shaped proofs, and a state whose
 //! payload header names a given execution block.
+#![allow(dead_code)] // each test crate that includes it uses a part
 
 use alloy_trie::proof::ProofRetainer;
 use alloy_trie::{HashBuilder, Nibbles};
@@ -91,4 +92,213 @@ pub fn with_payload(
     bytes[at + 404..at + 412].copy_from_slice(&number.to_le_bytes());
     bytes[at + 472..at + 504].copy_from_slice(&hash);
     BeaconState::decode(bytes, fork, &preset).unwrap()
+}
+
+/// RLP of a byte string.
+pub fn rlp_str(b: &[u8]) -> Vec<u8> {
+    alloy_rlp::encode(alloy_primitives::Bytes::copy_from_slice(b))
+}
+
+/// RLP of a list of already-encoded items.
+pub fn rlp_list(items: &[Vec<u8>]) -> Vec<u8> {
+    let payload: Vec<u8> = items.concat();
+    let mut out = Vec::new();
+    alloy_rlp::Header {
+        list: true,
+        payload_length: payload.len(),
+    }
+    .encode(&mut out);
+    out.extend(payload);
+    out
+}
+
+/// A hex-prefix path of `nibbles` (leaf or extension).
+pub fn hex_prefix(nibbles: &[u8], leaf: bool) -> Vec<u8> {
+    let odd = nibbles.len() % 2 == 1;
+    let flag = (u8::from(leaf) << 1 | u8::from(odd)) << 4;
+    let mut out = vec![if odd { flag | nibbles[0] } else { flag }];
+    let rest = if odd { &nibbles[1..] } else { nibbles };
+    out.extend(rest.chunks(2).map(|p| p[0] << 4 | p[1]));
+    out
+}
+
+/// keccak256(`addr`) as 64 nibbles.
+pub fn key_nibbles(addr: &[u8; 20]) -> Vec<u8> {
+    keccak256(addr)
+        .iter()
+        .flat_map(|b| [b >> 4, b & 15])
+        .collect()
+}
+
+/// An account's RLP with raw (possibly non-canonical) nonce and balance bytes.
+pub fn account_with(nonce: &[u8], balance: &[u8]) -> Vec<u8> {
+    use stakeproof_beacon::execution::{EMPTY_CODE_HASH, EMPTY_TRIE_ROOT};
+    rlp_list(&[
+        rlp_str(nonce),
+        rlp_str(balance),
+        rlp_str(&EMPTY_TRIE_ROOT),
+        rlp_str(&EMPTY_CODE_HASH),
+    ])
+}
+
+/// What a walk of a [`HandBuilt`] proof must give.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// The account, with this (nonce, balance).
+    Account(u64, u128),
+    /// A proof of absence.
+    Absent,
+    /// A malformed node; the native message contains this.
+    Malformed(&'static str),
+}
+
+/// A hand-built proof whose root is its first node's hash, so that every check after the hash
+/// is reached: the edges of the walk's rules, each one case.
+pub struct HandBuilt {
+    /// What it is.
+    pub name: &'static str,
+    /// Its nodes (the state root is `keccak256(nodes[0])`).
+    pub nodes: Vec<Vec<u8>>,
+    /// The outcome.
+    pub expect: Expect,
+}
+
+/// The hand-built proofs for `addr` (see [`HandBuilt`]).
+pub fn hand_built(addr: &[u8; 20]) -> Vec<HandBuilt> {
+    let key = key_nibbles(addr);
+    let leaf = |path: &[u8], value: Vec<u8>| {
+        rlp_list(&[rlp_str(&hex_prefix(path, true)), rlp_str(&value)])
+    };
+    let ext =
+        |path: &[u8], child: &[u8]| rlp_list(&[rlp_str(&hex_prefix(path, false)), rlp_str(child)]);
+    let good = account_with(&[7], &[0x0d, 0xe0, 0xb6, 0xb3, 0xa7, 0x64, 0x00, 0x00]);
+    let mut slots: Vec<Vec<u8>> = vec![rlp_str(&[]); 17];
+    slots[(key[0] as usize + 1) % 16] = rlp_str(&[0xaa; 32]);
+    let mut other_key = key.clone();
+    other_key[63] ^= 1;
+    let mut off = key[..3].to_vec();
+    off[2] ^= 1;
+    let below = leaf(&key[3..], good.clone());
+    let mut with_value = slots.clone();
+    with_value[16] = rlp_str(b"v");
+    let mut short = slots.clone();
+    short[key[0] as usize] = rlp_str(&[0xaa; 31]);
+    let mut inline = slots.clone();
+    inline[key[0] as usize] = rlp_list(&[rlp_str(&[0x20]), rlp_str(b"x")]);
+    let mut flag_40 = hex_prefix(&key, true);
+    flag_40[0] = 0x40;
+    let mut flag_21 = flag_40.clone();
+    flag_21[0] = 0x21;
+    let three = rlp_list(&[
+        rlp_str(&[1]),
+        rlp_str(&[1]),
+        rlp_str(&stakeproof_beacon::execution::EMPTY_TRIE_ROOT),
+    ]);
+    let mut trailing = leaf(&key, good.clone());
+    trailing.push(0);
+    let case = |name, nodes, expect| HandBuilt {
+        name,
+        nodes,
+        expect,
+    };
+    use Expect::*;
+    vec![
+        case(
+            "a single-leaf trie",
+            vec![leaf(&key, good.clone())],
+            Account(7, 1_000_000_000_000_000_000),
+        ),
+        case("an empty branch slot", vec![rlp_list(&slots)], Absent),
+        case(
+            "a leaf of another key",
+            vec![leaf(&other_key, good.clone())],
+            Absent,
+        ),
+        case(
+            "an extension off the key",
+            vec![ext(&off, &[0xbb; 32])],
+            Absent,
+        ),
+        case(
+            "an extension along the key",
+            vec![ext(&key[..3], &keccak256(&below)), below],
+            Account(7, 1_000_000_000_000_000_000),
+        ),
+        case(
+            "a branch holding a value",
+            vec![rlp_list(&with_value)],
+            Malformed("holding a value"),
+        ),
+        case(
+            "a 31-byte reference",
+            vec![rlp_list(&short)],
+            Malformed("31 bytes"),
+        ),
+        case(
+            "an inline node",
+            vec![rlp_list(&inline)],
+            Malformed("inline"),
+        ),
+        case(
+            "a 63-nibble leaf",
+            vec![leaf(&key[..63], good.clone())],
+            Malformed("63 nibbles"),
+        ),
+        case(
+            "hex-prefix flag 0x40",
+            vec![rlp_list(&[rlp_str(&flag_40), rlp_str(&good)])],
+            Malformed("flag byte"),
+        ),
+        case(
+            "hex-prefix flag 0x21",
+            vec![rlp_list(&[rlp_str(&flag_21), rlp_str(&good)])],
+            Malformed("flag byte"),
+        ),
+        case(
+            "an extension with an empty path",
+            vec![ext(&[], &[0xbb; 32])],
+            Malformed("empty path"),
+        ),
+        case(
+            "an extension to the key's end",
+            vec![ext(&key, &[0xbb; 32]), vec![0xc0]],
+            Malformed("below the key's end"),
+        ),
+        case(
+            "a 17-byte balance",
+            vec![leaf(&key, account_with(&[1], &[1; 17]))],
+            Malformed("17 bytes"),
+        ),
+        case(
+            "a balance with a leading zero",
+            vec![leaf(&key, account_with(&[1], &[0, 1]))],
+            Malformed("leading zero"),
+        ),
+        case(
+            "a 9-byte nonce",
+            vec![leaf(&key, account_with(&[1; 9], &[1]))],
+            Malformed("nonce of 9 bytes"),
+        ),
+        case(
+            "a 3-field account",
+            vec![leaf(&key, three)],
+            Malformed("3 fields"),
+        ),
+        case(
+            "a 3-item node",
+            vec![rlp_list(&[rlp_str(&[1]), rlp_str(&[2]), rlp_str(&[3])])],
+            Malformed("3 items"),
+        ),
+        case(
+            "a trailing byte",
+            vec![trailing],
+            Malformed("not one RLP list"),
+        ),
+        // 0x81 0x05 encodes the single byte 5, which must be written as itself.
+        case(
+            "non-canonical RLP",
+            vec![rlp_list(&[vec![0x81, 0x05], rlp_str(&[1])])],
+            Malformed("RLP"),
+        ),
+    ]
 }
