@@ -27,9 +27,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Anvil's first two dev accounts (from its default mnemonic) and the first one's key.
-const DEPLOYER: Address = alloy::primitives::address!("f39fd6e51aad88f6f4ce6ab8827279cfffb92266");
+pub const DEPLOYER: Address =
+    alloy::primitives::address!("f39fd6e51aad88f6f4ce6ab8827279cfffb92266");
 const DEPOSITOR: Address = alloy::primitives::address!("70997970c51812dc3a010c7d01b50e0d17dc79c8");
-const DEPLOYER_KEY: &str = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+pub const DEPLOYER_KEY: &str = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
 /// A running anvil, killed when dropped, and an alloy provider for it.
 pub struct Anvil {
@@ -103,7 +104,7 @@ impl Anvil {
     }
 
     /// An anvil-only method (`anvil_setCode`, `anvil_setStorageAt`).
-    fn anvil_call<P>(&self, method: &'static str, params: P)
+    pub fn anvil_call<P>(&self, method: &'static str, params: P)
     where
         P: serde::Serialize + Clone + Send + Sync + Unpin + std::fmt::Debug,
     {
@@ -114,7 +115,7 @@ impl Anvil {
 
     /// Sends a transaction from an unlocked dev account (`eth_sendTransaction`) and waits for
     /// its receipt (anvil mines it at once); a failed one panics with `what`.
-    fn send(
+    pub fn send(
         &self,
         what: &str,
         from: Address,
@@ -146,13 +147,13 @@ impl Anvil {
     }
 
     /// Deploys `code` from the deployer and returns its address.
-    fn deploy(&self, what: &str, code: &[u8]) -> Address {
+    pub fn deploy(&self, what: &str, code: &[u8]) -> Address {
         let r = self.send(what, DEPLOYER, None, code, 0);
         r.contract_address.expect("a creation's address")
     }
 
     /// `eth_call` of `data` on `to`: the 32-byte words returned.
-    fn view(&self, to: Address, data: &[u8]) -> Vec<U256> {
+    pub fn view(&self, to: Address, data: &[u8]) -> Vec<U256> {
         let tx = TransactionRequest::default()
             .to(to)
             .input(Bytes::copy_from_slice(data).into());
@@ -164,15 +165,40 @@ impl Anvil {
     }
 
     /// Sets a storage word, as a system call writing the beacon-roots contract would.
-    fn set_storage(&self, at: Address, slot: u64, word: [u8; 32]) {
+    pub fn set_storage(&self, at: Address, slot: u64, word: [u8; 32]) {
         self.anvil_call(
             "anvil_setStorageAt",
             (at, U256::from(slot), B256::from(word)),
         );
     }
 
+    /// Writes `root` into the EIP-4788 contract (placed first with [`Anvil::install_beacon_roots`])
+    /// under the latest block's timestamp, as the system call would, and returns that timestamp.
+    pub fn publish_root(&self, root: [u8; 32]) -> u64 {
+        let ts = self.latest_timestamp();
+        let idx = ts % 8191;
+        self.set_storage(
+            BEACON_ROOTS_ADDRESS,
+            idx,
+            U256::from(ts).to_be_bytes::<32>(),
+        );
+        self.set_storage(BEACON_ROOTS_ADDRESS, idx + 8191, root);
+        ts
+    }
+
+    /// Places the EIP-4788 contract's code at its address.
+    pub fn install_beacon_roots(&self) {
+        self.anvil_call(
+            "anvil_setCode",
+            (
+                BEACON_ROOTS_ADDRESS,
+                Bytes::from(hex::decode(BEACON_ROOTS_CODE).unwrap()),
+            ),
+        );
+    }
+
     /// The latest block's timestamp.
-    fn latest_timestamp(&self) -> u64 {
+    pub fn latest_timestamp(&self) -> u64 {
         self.rt
             .block_on(
                 self.provider
@@ -199,13 +225,7 @@ pub fn submit_on_anvil(
 
     // The chain: verifier, the EIP-4788 contract, the oracle, the LSD.
     let verifier = anvil.deploy("verifier", verifier_creation);
-    anvil.anvil_call(
-        "anvil_setCode",
-        (
-            BEACON_ROOTS_ADDRESS,
-            Bytes::from(hex::decode(BEACON_ROOTS_CODE).unwrap()),
-        ),
-    );
+    anvil.install_beacon_roots();
     let creds: [u8; 32] = hex::decode(&s.pool_credentials[2..])
         .unwrap()
         .try_into()
@@ -220,6 +240,7 @@ pub fn submit_on_anvil(
         &config,
         verifier,
         BEACON_ROOTS_ADDRESS,
+        Address::ZERO,
     ));
     let oracle = anvil.deploy("oracle", &code);
     let mut code = artifacts.lsd.bytecode.clone();
@@ -227,15 +248,8 @@ pub fn submit_on_anvil(
     let lsd = anvil.deploy("LSD", &code);
 
     // The proven block's root under a timestamp, where the system call would have put it.
-    let ts = anvil.latest_timestamp();
     let root: [u8; 32] = hex::decode(&s.block_root[2..]).unwrap().try_into().unwrap();
-    let idx = ts % 8191;
-    anvil.set_storage(
-        BEACON_ROOTS_ADDRESS,
-        idx,
-        U256::from(ts).to_be_bytes::<32>(),
-    );
-    anvil.set_storage(BEACON_ROOTS_ADDRESS, idx + 8191, root);
+    let ts = anvil.publish_root(root);
 
     anvil.send(
         "deposit",

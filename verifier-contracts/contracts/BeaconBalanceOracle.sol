@@ -53,6 +53,15 @@ pragma solidity ^0.8.24;
 /// new state, whose validators root is bound to the beacon block root (inputs 12, 13) read
 /// here from EIP-4788. Anchors are scoped per verifier address because another circuit
 /// version may define anchors differently.
+/// Withdrawal vault: a deployment with a `WITHDRAWAL_VAULT` (fixed in the constructor) takes,
+/// for each stored report, the vault's execution-layer balance at the execution block of the
+/// report's beacon block (`submitVaultBalance`), proven from the EIP-4788 root by a vault
+/// verifier (`WithdrawalVaultVerifier`: the slot and the payload header's state root opened
+/// with SHA-256, then the account proof walked with keccak-256). The vault verifiers have a
+/// schedule of their own, behind the same timelock (a fork that moves the payload header needs
+/// a new one). `getReport` answers `success = false` for a report whose vault balance is not
+/// proven yet, so a Lido-style consumer never pairs a proven beacon balance with an unproven
+/// vault balance.
 contract BeaconBalanceOracle {
     /// @notice A proven report about the pool at one beacon slot.
     struct Report {
@@ -152,6 +161,9 @@ contract BeaconBalanceOracle {
     /// @notice The network's genesis time (`slot` starts at `GENESIS_TIME + slot *
     /// SECONDS_PER_SLOT`; see `slotStart`).
     uint256 public immutable GENESIS_TIME;
+    /// @notice The pool's withdrawal vault, whose execution-layer balance each report carries
+    /// once `submitVaultBalance` proved it; zero: none (`getReport` then answers 0 for it).
+    address public immutable WITHDRAWAL_VAULT;
     /// @notice The verifier timelock: a verifier scheduled now may check only reports of slots
     /// that start at least VERIFIER_DELAY seconds from now (`earliestActivationSlot()`), so
     /// that the pool's users see every change of verifier coming (`VerifierScheduled`), and
@@ -189,6 +201,12 @@ contract BeaconBalanceOracle {
     /// @dev The pending deposits of reports made under a pending-deposits verifier, by slot
     /// (zero for the others). Declared last, so the older variables keep their storage slots.
     mapping(uint64 => PendingDeposits) private _pendingDeposits;
+    /// @dev The vault verifiers' schedule (`verifier` and `activationSlot` of each entry; the
+    /// flags unused). Empty without a withdrawal vault.
+    VerifierEntry[] private _vaultVerifiers;
+    /// @dev The withdrawal vault's proven balance by report slot, in wei plus one (0: not
+    /// proven yet).
+    mapping(uint64 => uint256) private _vaultBalances;
 
     /// @notice A report was proven and stored.
     event ReportSubmitted(
@@ -210,6 +228,13 @@ contract BeaconBalanceOracle {
     /// @notice The pending schedule entry of `verifier` from `activationSlot` was withdrawn:
     /// those slots go back to the verifier before it.
     event VerifierCancelled(address indexed verifier, uint64 activationSlot);
+    /// @notice The withdrawal vault's balance at the block of the report of `slot` was proven.
+    event VaultBalanceRecorded(uint64 indexed slot, uint256 balanceWei, bytes32 blockRoot, uint256 timestamp);
+    /// @notice `verifier` proves the vault balances of slots from `activationSlot` on.
+    event VaultVerifierScheduled(address indexed verifier, uint64 activationSlot);
+    /// @notice The pending vault-verifier entry of `verifier` from `activationSlot` was
+    /// withdrawn.
+    event VaultVerifierCancelled(address indexed verifier, uint64 activationSlot);
     /// @notice Reports were paused (`true`) or resumed (`false`).
     event PausedSet(bool paused);
     /// @notice The balance-change bound changed.
@@ -280,6 +305,12 @@ contract BeaconBalanceOracle {
     error ActivationTooSoon(uint64 activationSlot, uint64 earliestSlot);
     /// @notice No pending schedule entry starts at this slot (or it is already in force).
     error NothingToCancel(uint64 activationSlot);
+    /// @notice The oracle has no withdrawal vault (`WITHDRAWAL_VAULT` is zero).
+    error NoWithdrawalVault();
+    /// @notice A withdrawal vault without a vault verifier, or a vault verifier without a vault.
+    error VaultSettingsMismatch(address vault, address vaultVerifier);
+    /// @notice The vault balance of this slot's report is proven already.
+    error VaultBalanceAlreadySubmitted(uint64 slot);
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert NotOwner();
@@ -298,6 +329,9 @@ contract BeaconBalanceOracle {
     /// @param genesisTime_ The network's genesis time (not in the future).
     /// @param verifierDelay_ The verifier timelock, seconds (see VERIFIER_DELAY; days in
     /// production, at most MAX_VERIFIER_DELAY).
+    /// @param withdrawalVault_ The pool's withdrawal vault (zero: none).
+    /// @param vaultVerifier_ The vault verifier of slots from 0 on (zero exactly when there is
+    /// no vault).
     constructor(
         address owner_,
         bool poolExact_,
@@ -307,7 +341,9 @@ contract BeaconBalanceOracle {
         address beaconRoots_,
         uint256 secondsPerSlot_,
         uint256 genesisTime_,
-        uint256 verifierDelay_
+        uint256 verifierDelay_,
+        address withdrawalVault_,
+        address vaultVerifier_
     ) {
         if (owner_ == address(0)) revert ZeroAddress();
         if (secondsPerSlot_ == 0 || secondsPerSlot_ > MAX_SECONDS_PER_SLOT || genesisTime_ > block.timestamp) {
@@ -322,6 +358,17 @@ contract BeaconBalanceOracle {
         }
         if (verifierDelay_ > MAX_VERIFIER_DELAY) revert VerifierDelayTooLong(verifierDelay_);
         VERIFIER_DELAY = verifierDelay_;
+        if ((withdrawalVault_ == address(0)) != (vaultVerifier_ == address(0))) {
+            revert VaultSettingsMismatch(withdrawalVault_, vaultVerifier_);
+        }
+        WITHDRAWAL_VAULT = withdrawalVault_;
+        if (vaultVerifier_ != address(0)) {
+            if (vaultVerifier_.code.length == 0) revert NoCode(vaultVerifier_);
+            _vaultVerifiers.push(
+                VerifierEntry({activationSlot: 0, verifier: vaultVerifier_, anchored: false, pending: false})
+            );
+            emit VaultVerifierScheduled(vaultVerifier_, 0);
+        }
         owner = owner_;
         poolExact = poolExact_;
         poolCredentials = poolCredentials_;
@@ -450,7 +497,7 @@ contract BeaconBalanceOracle {
     /// @dev The verifier of `slot`, if its kind is `kind` (the entry point's); otherwise the
     /// revert that names what the verifier needs or refuses.
     function _verifierOfKind(uint64 slot, uint8 kind) private view returns (address verifier) {
-        VerifierEntry storage entry = _entryFor(slot);
+        VerifierEntry storage entry = _entryFor(_verifiers, slot);
         verifier = entry.verifier;
         uint8 want = entry.anchored ? KIND_CHAIN : (entry.pending ? KIND_PENDING : KIND_PLAIN);
         if (kind != want) {
@@ -459,6 +506,38 @@ contract BeaconBalanceOracle {
             if (kind == KIND_CHAIN) revert VerifierTakesNoAnchors(verifier);
             revert VerifierTakesNoPendingDeposits(verifier);
         }
+    }
+
+    /// @notice Proves and stores the withdrawal vault's balance at the execution block of the
+    /// stored report of `slot`. `timestamp` is, as for the report, that of an execution block
+    /// whose parent beacon block root (EIP-4788, within the window) is the block of `slot`:
+    /// the vault verifier of `slot` (`vaultVerifierFor`) checks that the root's block is at
+    /// `slot`, opens the execution state root from it and walks `proof`'s account proof of
+    /// WITHDRAWAL_VAULT (`WithdrawalVaultVerifier.vaultBalance` gives the encoding); its
+    /// revert is passed on. Permissionless, once per report.
+    function submitVaultBalance(uint64 slot, uint256 timestamp, bytes calldata proof) external {
+        if (paused) revert OraclePaused();
+        address vault = WITHDRAWAL_VAULT;
+        if (vault == address(0)) revert NoWithdrawalVault();
+        if (!_isReported(slot)) revert NoReport();
+        if (_vaultBalances[slot] != 0) revert VaultBalanceAlreadySubmitted(slot);
+        if (timestamp > block.timestamp || block.timestamp - timestamp >= HISTORY_BUFFER_LENGTH * SECONDS_PER_SLOT) {
+            revert TimestampOutOfWindow(timestamp, block.timestamp);
+        }
+        bytes32 root = _beaconRoot(timestamp);
+        address verifier = _entryFor(_vaultVerifiers, slot).verifier;
+        (bool ok, bytes memory ret) = verifier.staticcall(
+            abi.encodeWithSignature("vaultBalance(bytes32,uint64,address,bytes)", root, slot, vault, proof)
+        );
+        if (!ok) {
+            assembly {
+                revert(add(ret, 32), mload(ret))
+            }
+        }
+        // The verifier reads at most 16 bytes of balance: no overflow below.
+        uint256 balanceWei = abi.decode(ret, (uint256));
+        _vaultBalances[slot] = balanceWei + 1;
+        emit VaultBalanceRecorded(slot, balanceWei, root, timestamp);
     }
 
     /// @dev Stores the pending values of an accepted pending report (inputs 24 and 25,
@@ -606,14 +685,14 @@ contract BeaconBalanceOracle {
     /// @notice The verifier that checks reports of `slot`: the latest scheduled one whose
     /// activation slot is at or before `slot`.
     function verifierFor(uint64 slot) public view returns (address) {
-        return _entryFor(slot).verifier;
+        return _entryFor(_verifiers, slot).verifier;
     }
 
-    /// @dev The schedule entry of `slot` (there is always one active from slot 0).
-    function _entryFor(uint64 slot) private view returns (VerifierEntry storage) {
-        uint256 i = _verifiers.length - 1;
-        while (_verifiers[i].activationSlot > slot) --i;
-        return _verifiers[i];
+    /// @dev The entry of `schedule` in force at `slot` (there is always one from slot 0).
+    function _entryFor(VerifierEntry[] storage schedule, uint64 slot) private view returns (VerifierEntry storage) {
+        uint256 i = schedule.length - 1;
+        while (schedule[i].activationSlot > slot) --i;
+        return schedule[i];
     }
 
     /// @notice Number of verifier schedule entries.
@@ -664,19 +743,52 @@ contract BeaconBalanceOracle {
     /// checked a report). Its slots go back to the verifier before it, which was already in
     /// force. The initial entry cannot be cancelled.
     function cancelVerifier(uint64 activationSlot) external onlyOwner {
-        uint256 n = _verifiers.length;
-        VerifierEntry storage e = _verifiers[n - 1];
+        emit VerifierCancelled(_cancel(_verifiers, activationSlot), activationSlot);
+    }
+
+    /// @notice Schedules the vault verifier `verifier` for the vault balances of slots from
+    /// `activationSlot` on (e.g. for a fork that moves the payload header), under the same
+    /// rules and timelock as `scheduleVerifier`. Only with a withdrawal vault.
+    function scheduleVaultVerifier(address verifier, uint64 activationSlot) external onlyOwner {
+        if (WITHDRAWAL_VAULT == address(0)) revert NoWithdrawalVault();
+        _push(_vaultVerifiers, verifier, activationSlot, KIND_PLAIN);
+        emit VaultVerifierScheduled(verifier, activationSlot);
+    }
+
+    /// @notice As `cancelVerifier`, for the vault verifiers' schedule.
+    function cancelVaultVerifier(uint64 activationSlot) external onlyOwner {
+        if (_vaultVerifiers.length == 0) revert NothingToCancel(activationSlot);
+        emit VaultVerifierCancelled(_cancel(_vaultVerifiers, activationSlot), activationSlot);
+    }
+
+    /// @notice The vault verifier of `slot` (zero without a withdrawal vault).
+    function vaultVerifierFor(uint64 slot) external view returns (address) {
+        if (_vaultVerifiers.length == 0) return address(0);
+        return _entryFor(_vaultVerifiers, slot).verifier;
+    }
+
+    /// @dev Pops the last entry of `schedule`, the one from `activationSlot`, if it is pending
+    /// (see `cancelVerifier`), and returns its verifier.
+    function _cancel(VerifierEntry[] storage schedule, uint64 activationSlot) private returns (address verifier) {
+        uint256 n = schedule.length;
+        VerifierEntry storage e = schedule[n - 1];
         (bool any, uint64 latest) = _latestSlot();
         if (
             n == 1 || e.activationSlot != activationSlot || (any && activationSlot <= latest)
                 || GENESIS_TIME + uint256(activationSlot) * SECONDS_PER_SLOT <= block.timestamp
         ) revert NothingToCancel(activationSlot);
-        address verifier = e.verifier;
-        _verifiers.pop();
-        emit VerifierCancelled(verifier, activationSlot);
+        verifier = e.verifier;
+        schedule.pop();
     }
 
     function _schedule(address verifier, uint64 activationSlot, uint8 kind) private {
+        _push(_verifiers, verifier, activationSlot, kind);
+        emit VerifierScheduled(verifier, activationSlot);
+    }
+
+    /// @dev Adds `verifier` to `schedule` from `activationSlot` on, after the checks of the
+    /// timelock and of the latest report.
+    function _push(VerifierEntry[] storage schedule, address verifier, uint64 activationSlot, uint8 kind) private {
         if (verifier.code.length == 0) revert NoCode(verifier);
         (bool any, uint64 latest) = _latestSlot();
         if (any && activationSlot <= latest) revert ActivationNotInFuture(activationSlot, latest);
@@ -685,11 +797,11 @@ contract BeaconBalanceOracle {
             if (activationSlot < earliest) revert ActivationTooSoon(activationSlot, earliest);
         }
         // Entries at or after activationSlot were never used: every stored report's slot is
-        // before activationSlot.
-        while (_verifiers.length > 0 && _verifiers[_verifiers.length - 1].activationSlot >= activationSlot) {
-            _verifiers.pop();
+        // before activationSlot (and a vault balance is only taken for a stored report).
+        while (schedule.length > 0 && schedule[schedule.length - 1].activationSlot >= activationSlot) {
+            schedule.pop();
         }
-        _verifiers.push(
+        schedule.push(
             VerifierEntry({
                 activationSlot: activationSlot,
                 verifier: verifier,
@@ -697,7 +809,6 @@ contract BeaconBalanceOracle {
                 pending: kind == KIND_PENDING
             })
         );
-        emit VerifierScheduled(verifier, activationSlot);
     }
 
     // ------------------------------------------------------------------ the pool
@@ -823,6 +934,14 @@ contract BeaconBalanceOracle {
         return (slot, p.count, p.amountGwei);
     }
 
+    /// @notice The withdrawal vault's balance at the block of the report of exactly `slot`:
+    /// whether it is proven yet, and the wei (reverts NoReport if there is no report).
+    function vaultBalanceAt(uint64 slot) external view returns (bool proven, uint256 balanceWei) {
+        if (!_isReported(slot)) revert NoReport();
+        uint256 v = _vaultBalances[slot];
+        return (v != 0, v == 0 ? 0 : v - 1);
+    }
+
     /// @notice The latest report (reverts NoReport if none).
     function latestReport() external view returns (Report memory) {
         uint256 n = _reportSlots.length;
@@ -862,10 +981,12 @@ contract BeaconBalanceOracle {
 
     /// @notice Lido's second-opinion oracle interface: the latest report at or before `refSlot`
     /// (a slot without a report resolves to the last report before it).
-    /// @return success false when there is no report at or before `refSlot`
+    /// @return success false when there is no report at or before `refSlot`, or when the
+    /// oracle has a withdrawal vault and that report's vault balance is not proven yet (a
+    /// consumer must not pair the beacon balance with a vault balance of another moment)
     /// @return clBalanceGwei the pool's total beacon-chain balance
-    /// @return withdrawalVaultBalanceWei always 0: the withdrawal vault's execution-layer balance
-    /// is not part of the proven statement
+    /// @return withdrawalVaultBalanceWei the withdrawal vault's balance at the report's
+    /// execution block, proven by `submitVaultBalance` (0 without a withdrawal vault)
     /// @return totalDepositedValidators the pool's validators in the registry
     /// @return totalExitedValidators the pool's exited validators
     function getReport(uint256 refSlot)
@@ -888,7 +1009,10 @@ contract BeaconBalanceOracle {
             else hi = mid;
         }
         if (lo == 0) return (false, 0, 0, 0, 0);
-        StoredReport storage r = _reports[_reportSlots[lo - 1]];
-        return (true, r.totalBalanceGwei, 0, r.validatorCount, r.exitedCount);
+        uint64 slot = _reportSlots[lo - 1];
+        uint256 vault = _vaultBalances[slot];
+        if (WITHDRAWAL_VAULT != address(0) && vault == 0) return (false, 0, 0, 0, 0);
+        StoredReport storage r = _reports[slot];
+        return (true, r.totalBalanceGwei, vault == 0 ? 0 : vault - 1, r.validatorCount, r.exitedCount);
     }
 }

@@ -10,3 +10,8 @@ alloy::sol!(
     #[sol(all_derives)]
     "contracts/BeaconBalanceOracle.sol"
 );
+
+alloy::sol!(
+    #[sol(all_derives)]
+    "contracts/WithdrawalVaultVerifier.sol"
+);

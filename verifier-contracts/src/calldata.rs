@@ -295,12 +295,14 @@ pub fn schedule_chain_verifier(verifier: Address, activation_slot: u64) -> Vec<u
 }
 
 /// ABI-encoded constructor arguments of `BeaconBalanceOracle` (append to its creation code):
-/// `config`'s owner, pool, bound and slot timing, the initial verifier and the beacon-roots
-/// contract.
+/// `config`'s owner, pool, bound, slot timing and withdrawal vault, the initial verifier, the
+/// beacon-roots contract and the initial vault verifier (zero exactly when
+/// `config.withdrawal_vault` is).
 pub fn oracle_constructor_args(
     config: &crate::deployment::OracleConfig,
     initial_verifier: Address,
     beacon_roots: Address,
+    vault_verifier: Address,
 ) -> Vec<u8> {
     Oracle::constructorCall {
         owner_: config.owner,
@@ -312,6 +314,8 @@ pub fn oracle_constructor_args(
         secondsPerSlot_: U256::from(config.seconds_per_slot),
         genesisTime_: U256::from(config.genesis_time),
         verifierDelay_: U256::from(config.verifier_delay),
+        withdrawalVault_: config.withdrawal_vault,
+        vaultVerifier_: vault_verifier,
     }
     .abi_encode()
 }

@@ -72,6 +72,12 @@ pub struct OracleConfig {
     /// The verifier timelock in seconds (`VERIFIER_DELAY`): 0 for none (devnets and tests),
     /// days in production.
     pub verifier_delay: u64,
+    /// The pool's withdrawal vault (`WITHDRAWAL_VAULT`), zero for none.
+    pub withdrawal_vault: Address,
+    /// With a vault: the generalized index of the payload header's `state_root` below the
+    /// block root that the initial `WithdrawalVaultVerifier` is deployed for (Capella 6018,
+    /// Deneb 12034, Electra and Fulu 23298).
+    pub vault_state_root_gindex: u64,
 }
 
 impl OracleConfig {
@@ -90,6 +96,8 @@ impl OracleConfig {
             seconds_per_slot: 12,
             genesis_time: 0,
             verifier_delay: 0,
+            withdrawal_vault: Address::ZERO,
+            vault_state_root_gindex: 0,
         }
     }
 }
@@ -115,7 +123,7 @@ pub struct SecondOpinion {
     pub success: bool,
     /// The pool's beacon-chain balance, gwei.
     pub cl_balance_gwei: U256,
-    /// Always zero (not proven).
+    /// The withdrawal vault's proven balance at the report's block (zero without a vault).
     pub withdrawal_vault_balance_wei: U256,
     /// Pool validators in the registry.
     pub total_deposited_validators: U256,
@@ -134,6 +142,8 @@ pub struct Deployment {
     pub lsd: Address,
     /// The initial verifier.
     pub verifier: Address,
+    /// The initial vault verifier (zero without a withdrawal vault).
+    pub vault_verifier: Address,
     /// The oracle's settings.
     pub config: OracleConfig,
     /// Gas of the oracle's deployment transaction.
@@ -157,22 +167,33 @@ impl Deployment {
         let artifacts = contracts::artifacts()?;
         chain.register_errors(&artifacts.oracle.abi);
         chain.register_errors(&artifacts.lsd.abi);
+        chain.register_errors(&artifacts.vault_verifier.abi);
         chain.install_beacon_roots();
         let mut this = Self {
             chain,
             oracle: Address::ZERO,
             lsd: Address::ZERO,
             verifier: Address::ZERO,
+            vault_verifier: Address::ZERO,
             config,
             oracle_deploy_gas: 0,
             runtime_verifiers: 0,
         };
         this.verifier = this.deploy_verifier(verifier)?;
+        if config.withdrawal_vault != Address::ZERO {
+            this.vault_verifier = this
+                .deploy_vault_verifier(config.vault_state_root_gindex)
+                .map_err(|source| DeployError::Tx {
+                    what: "vault verifier",
+                    source,
+                })?;
+        }
         let mut code = artifacts.oracle.bytecode.clone();
         code.extend(calldata::oracle_constructor_args(
             &config,
             this.verifier,
             BEACON_ROOTS_ADDRESS,
+            this.vault_verifier,
         ));
         let (oracle, receipt) =
             this.chain

@@ -4,7 +4,7 @@
 //! oracle would revert. Each declaration is parsed, and revert data decoded, by alloy
 //! (`alloy-json-abi`, `alloy-dyn-abi`).
 
-use crate::contracts::ORACLE_SOURCE;
+use crate::contracts::{ORACLE_SOURCE, VAULT_VERIFIER_SOURCE};
 use alloy::dyn_abi::{DynSolValue, JsonAbiExt};
 use alloy::json_abi::Error as AbiError;
 
@@ -52,10 +52,15 @@ pub fn declared_errors(source: &str) -> Vec<ContractError> {
         .collect()
 }
 
-/// The oracle's errors ([`declared_errors`] of `BeaconBalanceOracle.sol`), read once.
+/// The oracle's errors ([`declared_errors`] of `BeaconBalanceOracle.sol`), then those of the
+/// vault verifier, whose reverts `submitVaultBalance` passes on; read once.
 pub fn oracle_errors() -> &'static [ContractError] {
     static ERRORS: std::sync::OnceLock<Vec<ContractError>> = std::sync::OnceLock::new();
-    ERRORS.get_or_init(|| declared_errors(ORACLE_SOURCE))
+    ERRORS.get_or_init(|| {
+        let mut all = declared_errors(ORACLE_SOURCE);
+        all.extend(declared_errors(VAULT_VERIFIER_SOURCE));
+        all
+    })
 }
 
 /// One decoded argument as a message shows it.
@@ -110,12 +115,17 @@ mod tests {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), sigs.len());
-        // Every error sol! finds in the source is read here too (none dropped by the line scan).
+        // Every error sol! finds in the sources is read here too (none dropped by the line scan).
         use crate::bindings::BeaconBalanceOracle::BeaconBalanceOracleErrors as All;
+        use crate::bindings::WithdrawalVaultVerifier::WithdrawalVaultVerifierErrors as Vault;
         use alloy::sol_types::SolInterface;
-        assert_eq!(errors.len(), All::SELECTORS.len());
+        assert_eq!(errors.len(), All::SELECTORS.len() + Vault::SELECTORS.len());
         for e in errors {
-            assert!(All::valid_selector(e.selector()), "{}", e.signature());
+            assert!(
+                All::valid_selector(e.selector()) || Vault::valid_selector(e.selector()),
+                "{}",
+                e.signature()
+            );
         }
     }
 

@@ -2,7 +2,8 @@
 //! ([`verifier`]), the beacon balance oracle and an example LSD ([`contracts`]), the solc-js
 //! driver ([`solc`]), an in-memory EVM harness over revm ([`evm`]), the oracle deployment used
 //! by tests and tools ([`deployment`]), the ABI encoding of its calls ([`calldata`]) and where a
-//! transaction's gas goes ([`gas`]); its errors, decoded ([`errors`]).
+//! transaction's gas goes ([`gas`]); its errors, decoded ([`errors`]); the withdrawal vault's
+//! balance proof and calls ([`vault`]).
 //!
 //! See `verifier-contracts/README.md`.
 #![warn(missing_docs)]
@@ -15,6 +16,7 @@ pub mod errors;
 pub mod evm;
 pub mod gas;
 pub mod solc;
+pub mod vault;
 pub mod verifier;
 
 pub use calldata::Report;

@@ -281,6 +281,7 @@ fn constructor_checks_its_arguments() {
             cfg,
             verifier,
             Address::ZERO,
+            Address::ZERO,
         ));
         d.chain.deploy(OWNER, code)
     };
