@@ -759,3 +759,95 @@ fn submit_exits_6_with_the_hash_when_the_node_fails_after_sending() {
         .iter()
         .any(|m| m == "eth_getTransactionReceipt"));
 }
+
+/// `--vault-proof`: exactly one of it and `--proof` (usage errors, exit 2); a file that is not
+/// `report --vault --json`'s output is named before the node is asked anything; a good one is
+/// sent as `submitVaultBalance(slot, timestamp, proof)` with its bytes.
+#[test]
+fn submit_vault_proof_sends_submit_vault_balance_and_refuses_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let proof = artifact(dir.path());
+    let key_file = dir.path().join("key");
+    std::fs::write(&key_file, KEY).unwrap();
+    let (url, sent) = node(false);
+    let run = |flags: &[&str], files: &[(&str, &std::path::Path)]| {
+        let mut c = stakeproof();
+        c.args([
+            "submit",
+            "--json",
+            "--wait",
+            "0",
+            "--timestamp",
+            "1800000000",
+        ])
+        .args(["--oracle", ORACLE, "--rpc-url", &url])
+        .arg("--key-file")
+        .arg(&key_file)
+        .args(flags);
+        for (flag, path) in files {
+            c.arg(flag).arg(path);
+        }
+        c.output().unwrap()
+    };
+    // Neither, or both.
+    assert_eq!(run(&[], &[]).status.code(), Some(2));
+    let vault_file = dir.path().join("vault.json");
+    assert_eq!(
+        run(&[], &[("--proof", &proof), ("--vault-proof", &vault_file)])
+            .status
+            .code(),
+        Some(2)
+    );
+    // Files that are not a vault proof.
+    let onchain = stakeproof_contracts::vault::VaultProof {
+        slot_branch: [stakeproof_contracts::B256::repeat_byte(1); 3],
+        state_root: stakeproof_contracts::B256::repeat_byte(2),
+        state_root_branch: vec![stakeproof_contracts::B256::repeat_byte(3); 14],
+        nodes: vec![vec![0xc0; 40]],
+    };
+    let good = serde_json::json!({"slot": 320000, "withdrawal_vault": {
+        "slot": 320000, "oracle_proof": format!("0x{}", hex::encode(onchain.encode()))}});
+    for (body, says) in [
+        ("not json".to_string(), "not JSON"),
+        ("{\"slot\": 1}".to_string(), "no `withdrawal_vault`"),
+        (
+            serde_json::json!({"withdrawal_vault": {"slot": "x", "oracle_proof": "0x"}})
+                .to_string(),
+            "not a slot",
+        ),
+        (
+            serde_json::json!({"withdrawal_vault": {"slot": 5, "oracle_proof": "0xzz"}})
+                .to_string(),
+            "oracle_proof",
+        ),
+        (
+            serde_json::json!({"withdrawal_vault": {"slot": 5, "oracle_proof": "0x0102"}})
+                .to_string(),
+            "not a vault proof",
+        ),
+    ] {
+        std::fs::write(&vault_file, &body).unwrap();
+        let out = run(&[], &[("--vault-proof", &vault_file)]);
+        assert_eq!(out.status.code(), Some(1), "{body}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(says) && err.contains("--vault-proof"),
+            "{body}: {err}"
+        );
+    }
+    assert!(sent.lock().unwrap().is_empty(), "nothing sent");
+    // The report's output: sent as submitVaultBalance with the proof's bytes.
+    std::fs::write(&vault_file, good.to_string()).unwrap();
+    let out = run(&[], &[("--vault-proof", &vault_file)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines = json_lines(&out);
+    assert_eq!(lines[0]["submits"], "vault balance");
+    assert_eq!(lines[0]["slot"], 320000);
+    assert!(lines[0].get("unsafe_srs").is_none());
+    let raw = sent.lock().unwrap()[0].clone();
+    let want = stakeproof_contracts::vault::submit_vault_balance(320000, 1800000000, &onchain);
+    assert!(
+        raw.windows(want.len()).any(|w| w == want.as_slice()),
+        "the transaction carries submitVaultBalance's calldata"
+    );
+}

@@ -98,6 +98,14 @@ fn a_saved_answer_gives_the_vault_balance_at_the_states_execution_block() {
     assert_eq!(w["anchor"]["beacon_block_root"], v["block_root"]);
     assert_eq!(w["anchor"]["state_root_proof"]["gindex"], 23298);
     assert_eq!(w["proven_by_final_proof"], false);
+    // What the oracle's submitVaultBalance takes: the state's slot and the vault proof, whose
+    // account proof is the answer's and whose state root is the anchor's.
+    assert_eq!(w["slot"], v["slot"]);
+    let bytes = hex::decode(&w["oracle_proof"].as_str().unwrap()[2..]).unwrap();
+    let onchain = stakeproof_contracts::vault::VaultProof::decode(&bytes).unwrap();
+    assert_eq!(onchain.nodes, proofs[0]);
+    assert_eq!(onchain.state_root.0, root);
+    assert_eq!(onchain.state_root_branch.len(), 14);
     // The text output says where the figure comes from and that the final proof lacks it.
     let out = stakeproof()
         .args(["report", "--withdrawal-address", POOL, "--state"])
@@ -118,7 +126,7 @@ fn a_saved_answer_gives_the_vault_balance_at_the_states_execution_block() {
         text.contains(&format!("execution block     {BLOCK}")),
         "{text}"
     );
-    assert!(text.contains("not proven by the final proof yet"), "{text}");
+    assert!(text.contains("submitVaultBalance"), "{text}");
 }
 
 #[test]

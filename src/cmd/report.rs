@@ -434,9 +434,12 @@ pub(crate) fn report(a: ReportArgs, cfg: &Config) -> Result<()> {
             v["network"] = network.name.into();
             v["preset"] = state.preset().name.clone().into();
         }
-        if let Some(vault) = &vault {
+        if let Some((vault, onchain)) = &vault {
             let mut w = serde_json::to_value(vault)?;
             w["proven_by_final_proof"] = false.into();
+            // What `submitVaultBalance(slot, timestamp, proof)` takes beside the timestamp.
+            w["slot"] = state.slot().into();
+            w["oracle_proof"] = hexfmt::encode(onchain.encode()).into();
             v["withdrawal_vault"] = w;
         }
         println!("{}", serde_json::to_string_pretty(&v)?);
@@ -451,7 +454,7 @@ pub(crate) fn report(a: ReportArgs, cfg: &Config) -> Result<()> {
         );
     }
     print_report(&r, a.json)?;
-    if let Some(vault) = &vault {
+    if let Some((vault, _)) = &vault {
         super::vault::print(vault);
     }
     Ok(())

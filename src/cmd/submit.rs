@@ -1,5 +1,6 @@
 //! `stakeproof submit`: sends `BeaconBalanceOracle.submitReport` (`submitChainReport` for a chain
-//! proof) for a final proof file as a signed EIP-1559 transaction, and waits for its receipt.
+//! proof) for a final proof file, or `submitVaultBalance` for a vault proof (`report --vault
+//! --json`'s output), as a signed EIP-1559 transaction, and waits for its receipt.
 //! The Ethereum plumbing is alloy's: its HTTP provider makes the JSON-RPC calls, its consensus
 //! types encode the transaction and its local signer signs it (`stakeproof::tx`). The key is
 //! read from a file (exactly 32 bytes of hex) and never printed.
@@ -43,8 +44,17 @@ const MAX_KEY_FILE_BYTES: u64 = 1024;
 #[derive(Args)]
 pub(crate) struct SubmitArgs {
     /// The final proof file.
+    #[arg(
+        long,
+        required_unless_present = "vault_proof",
+        conflicts_with = "vault_proof"
+    )]
+    proof: Option<PathBuf>,
+    /// Instead of a report: the withdrawal vault's balance at the block of a report the oracle
+    /// holds, sent as `submitVaultBalance`. The file is `stakeproof report --vault … --json`'s
+    /// output for that report's state (its `withdrawal_vault.slot` and `.oracle_proof`).
     #[arg(long)]
-    proof: PathBuf,
+    vault_proof: Option<PathBuf>,
     /// The timestamp under which EIP-4788 holds the proof's block root.
     #[arg(long)]
     timestamp: u64,
@@ -121,11 +131,68 @@ fn emit(line: &str) -> Result<()> {
     Ok(())
 }
 
+/// What a submission sends: the oracle's calldata, the slot, what it is (for messages) and,
+/// for a report, whether its setup was unsafe.
+struct Payload {
+    data: Vec<u8>,
+    slot: u64,
+    what: &'static str,
+    unsafe_srs: Option<bool>,
+}
+
+impl Payload {
+    fn read(a: &SubmitArgs) -> Result<Payload> {
+        if let Some(path) = &a.proof {
+            let art = read_artifact(path)?;
+            let sub = submission(&art).with_context(|| format!("proof file {}", path.display()))?;
+            return Ok(Payload {
+                data: sub.calldata(a.timestamp),
+                slot: sub.report.slot,
+                what: "report",
+                unsafe_srs: Some(art.setup.unsafe_local),
+            });
+        }
+        let path = a
+            .vault_proof
+            .as_ref()
+            .expect("clap requires --proof or --vault-proof");
+        let (slot, proof) =
+            read_vault_proof(path).with_context(|| format!("--vault-proof {}", path.display()))?;
+        Ok(Payload {
+            data: stakeproof_contracts::vault::submit_vault_balance(slot, a.timestamp, &proof),
+            slot,
+            what: "vault balance",
+            unsafe_srs: None,
+        })
+    }
+}
+
+/// The slot and the vault verifier's proof of a `report --vault --json` output.
+fn read_vault_proof(path: &Path) -> Result<(u64, stakeproof_contracts::vault::VaultProof)> {
+    let text = std::fs::read_to_string(path)?;
+    let v: Value = serde_json::from_str(&text).context("not JSON")?;
+    let w = v
+        .get("withdrawal_vault")
+        .context("no `withdrawal_vault` (run `stakeproof report --vault … --json`)")?;
+    let slot = w
+        .get("slot")
+        .and_then(Value::as_u64)
+        .context("`withdrawal_vault.slot` is not a slot")?;
+    let hex = w
+        .get("oracle_proof")
+        .and_then(Value::as_str)
+        .context("no `withdrawal_vault.oracle_proof` string")?;
+    let bytes = hexfmt::parse(hex).map_err(|e| anyhow!("`withdrawal_vault.oracle_proof`: {e}"))?;
+    let proof = stakeproof_contracts::vault::VaultProof::decode(&bytes).map_err(|e| {
+        anyhow!("`withdrawal_vault.oracle_proof` is not a vault proof's ABI encoding: {e}")
+    })?;
+    Ok((slot, proof))
+}
+
 /// Runs `stakeproof submit`.
 pub(crate) fn submit(a: SubmitArgs) -> Result<()> {
-    let art = read_artifact(&a.proof)?;
-    let sub = submission(&art).with_context(|| format!("proof file {}", a.proof.display()))?;
-    let data = sub.calldata(a.timestamp);
+    let payload = Payload::read(&a)?;
+    let data = payload.data.clone();
     let key = read_key(&a.key_file)?;
     let from = key.address();
     let oracle = Address::from(a.oracle);
@@ -179,7 +246,10 @@ pub(crate) fn submit(a: SubmitArgs) -> Result<()> {
                     let node_error = e.node_error;
                     let e = anyhow::Error::from(e);
                     if node_error {
-                        e.context("the oracle would reject the report (eth_estimateGas failed)")
+                        e.context(format!(
+                            "the oracle would reject the {} (eth_estimateGas failed)",
+                            payload.what
+                        ))
                     } else {
                         e
                     }
@@ -214,9 +284,12 @@ pub(crate) fn submit(a: SubmitArgs) -> Result<()> {
         "max_fee_per_gas": max_fee.to_string(),
         "max_priority_fee_per_gas": prio.to_string(),
         "max_cost_wei": max_cost.to_string(),
-        "slot": sub.report.slot,
-        "unsafe_srs": art.setup.unsafe_local,
+        "slot": payload.slot,
+        "submits": payload.what,
     });
+    if let Some(unsafe_srs) = payload.unsafe_srs {
+        out["unsafe_srs"] = unsafe_srs.into();
+    }
     // From here on a failure may leave a transaction behind: it says so, with the hash.
     let unknown = |out: &mut Value, e: anyhow::Error| -> Result<()> {
         if a.json {
@@ -294,8 +367,8 @@ pub(crate) fn submit(a: SubmitArgs) -> Result<()> {
             emit(&out.to_string())?;
         } else {
             emit(&format!(
-                "included: the oracle accepted the report for slot {}",
-                sub.report.slot
+                "included: the oracle accepted the {} for slot {}",
+                payload.what, payload.slot
             ))?;
         }
         Ok(())
@@ -304,7 +377,10 @@ pub(crate) fn submit(a: SubmitArgs) -> Result<()> {
         if a.json {
             emit(&out.to_string())?;
         }
-        bail!("transaction {hash} was included but reverted: the oracle rejected the report")
+        bail!(
+            "transaction {hash} was included but reverted: the oracle rejected the {}",
+            payload.what
+        )
     }
 }
 

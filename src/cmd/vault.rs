@@ -1,14 +1,18 @@
 //! `report --vault`: the withdrawal vault's balance at the execution block the beacon state
 //! commits to, from an `eth_getProof` account proof (a node's, or a saved answer) checked
 //! natively against the state's payload header, which is itself opened from the block root.
-//! The circuits do not prove it yet (issue #18): this is their native twin and the operator's
-//! check that the node and the beacon state agree.
+//! The chain proves it with `BeaconBalanceOracle.submitVaultBalance`, whose `proof` argument
+//! (the slot and the state root opened from the block root, and the account proof) the JSON
+//! output carries as `oracle_proof` for `stakeproof submit --vault-proof`; the final proof does
+//! not carry the vault.
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use stakeproof::beacon::beacon::{BeaconState, StateTree};
 use stakeproof::beacon::execution::{Account, AccountProof, ExecutionAnchor, VaultBalance};
 use stakeproof::beacon::hexfmt;
+use stakeproof_contracts::vault::VaultProof;
+use stakeproof_contracts::B256;
 use std::path::PathBuf;
 
 use super::node::Node;
@@ -75,12 +79,13 @@ impl VaultArgs {
 }
 
 impl VaultRequest {
-    /// The vault's balance at `state`'s execution block, checked.
+    /// The vault's balance at `state`'s execution block, checked, and the proof the oracle's
+    /// vault verifier takes for it.
     pub(crate) fn open(
         &self,
         state: &BeaconState,
         tree: Option<&StateTree>,
-    ) -> Result<VaultBalance> {
+    ) -> Result<(VaultBalance, VaultProof)> {
         let Some(tree) = tree else {
             state.tree()?;
             bail!("the state has no block root, so no execution block to open the vault at");
@@ -95,13 +100,26 @@ impl VaultRequest {
                     .with_context(|| format!("--account-proof {}", path.display()))?
             }
         };
-        VaultBalance::check(&anchor, &self.vault, &proof).with_context(|| {
+        let balance = VaultBalance::check(&anchor, &self.vault, &proof).with_context(|| {
             format!(
                 "the vault's account proof against execution block {} (state root {})",
                 anchor.block_number,
                 hexfmt::encode(anchor.state_root)
             )
-        })
+        })?;
+        let slot = tree.slot_proof();
+        let onchain = VaultProof {
+            slot_branch: std::array::from_fn(|i| B256::from(slot.branch[i])),
+            state_root: B256::from(anchor.state_root),
+            state_root_branch: anchor
+                .state_root_proof
+                .branch
+                .iter()
+                .map(|b| B256::from(*b))
+                .collect(),
+            nodes: proof.nodes,
+        };
+        Ok((balance, onchain))
     }
 }
 
@@ -149,8 +167,8 @@ pub(crate) fn print(v: &VaultBalance) {
         if v.exists { "" } else { " (no such account)" }
     );
     println!(
-        "execution block     {} ({}), state root {}; account proof checked natively, not \
-         proven by the final proof yet",
+        "execution block     {} ({}), state root {}; account proof checked natively (the \
+         oracle proves it with submitVaultBalance: `submit --vault-proof` on this --json output)",
         v.anchor.block_number,
         hexfmt::encode(v.anchor.block_hash),
         hexfmt::encode(v.anchor.state_root)
