@@ -172,6 +172,33 @@ impl Anvil {
         );
     }
 
+    /// `stakeproof submit --json --wait 60 <flag> <file>` to `oracle` for `timestamp`, signed
+    /// with the key in `key_file`.
+    pub fn stakeproof_submit(
+        &self,
+        flag: &str,
+        file: &Path,
+        timestamp: u64,
+        oracle: Address,
+        key_file: &Path,
+    ) -> std::process::Output {
+        assert_cmd::Command::cargo_bin("stakeproof")
+            .unwrap()
+            .args(["submit", "--json", "--wait", "60", flag])
+            .arg(file)
+            .args([
+                "--timestamp",
+                &timestamp.to_string(),
+                "--rpc-url",
+                &self.url,
+            ])
+            .args(["--oracle", &oracle.to_string(), "--key-file"])
+            .arg(key_file)
+            .timeout(Duration::from_secs(120))
+            .output()
+            .unwrap()
+    }
+
     /// Writes `root` into the EIP-4788 contract (placed first with [`Anvil::install_beacon_roots`])
     /// under the latest block's timestamp, as the system call would, and returns that timestamp.
     pub fn publish_root(&self, root: [u8; 32]) -> u64 {
@@ -209,6 +236,20 @@ impl Anvil {
             .header
             .timestamp
     }
+}
+
+/// The last `--json` line of a `stakeproof submit` that must have succeeded, its transaction
+/// included.
+pub fn included(out: &std::process::Output) -> Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "submit failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let last: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(last["outcome"], "included", "{stdout}");
+    last
 }
 
 /// The whole flow on anvil for the final proof at `proof_path` (`art`, read from it), with its
@@ -262,28 +303,8 @@ pub fn submit_on_anvil(
 
     let key_file = work.join("anvil.key");
     std::fs::write(&key_file, DEPLOYER_KEY).unwrap();
-    let submit = || {
-        assert_cmd::Command::cargo_bin("stakeproof")
-            .unwrap()
-            .args(["submit", "--json", "--wait", "60"])
-            .arg("--proof")
-            .arg(proof_path)
-            .args(["--timestamp", &ts.to_string(), "--rpc-url", &anvil.url])
-            .args(["--oracle", &oracle.to_string(), "--key-file"])
-            .arg(&key_file)
-            .timeout(Duration::from_secs(120))
-            .output()
-            .unwrap()
-    };
-    let out = submit();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "submit failed: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let last: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
-    assert_eq!(last["outcome"], "included", "{stdout}");
+    let submit = || anvil.stakeproof_submit("--proof", proof_path, ts, oracle, &key_file);
+    let last = included(&submit());
     assert_eq!(
         anvil.view(oracle, &call("reportCount()", &[]))[0],
         U256::from(1)

@@ -26,7 +26,6 @@ use stakeproof_contracts::calldata::{self, call};
 use stakeproof_contracts::deployment::OracleConfig;
 use stakeproof_contracts::evm::BEACON_ROOTS_ADDRESS;
 use stakeproof_contracts::{vault, Address, Report, U256};
-use std::time::Duration;
 
 const VAULT: [u8; 20] = [0x7a; 20];
 const VAULT_WEI: u128 = 4_321_000_000_000_000_007;
@@ -147,16 +146,7 @@ fn submit_vault_proof_stores_the_vault_balance_of_the_reports_block() {
     let key_file = dir.path().join("anvil.key");
     std::fs::write(&key_file, DEPLOYER_KEY).unwrap();
     let submit = |file: &std::path::Path| {
-        assert_cmd::Command::cargo_bin("stakeproof")
-            .unwrap()
-            .args(["submit", "--json", "--wait", "60", "--vault-proof"])
-            .arg(file)
-            .args(["--timestamp", &ts.to_string(), "--rpc-url", &anvil.url])
-            .args(["--oracle", &oracle.to_string(), "--key-file"])
-            .arg(&key_file)
-            .timeout(Duration::from_secs(120))
-            .output()
-            .unwrap()
+        anvil.stakeproof_submit("--vault-proof", file, ts, oracle, &key_file)
     };
     // A tampered account proof first: refused before signing, the walk's error named.
     let mut bad = v.clone();
@@ -175,15 +165,7 @@ fn submit_vault_proof_stores_the_vault_balance_of_the_reports_block() {
     assert!(!out.status.success());
     assert!(stderr.contains("NodeHashMismatch"), "{stderr}");
 
-    let out = submit(&vault_file);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "submit --vault-proof failed: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let last: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
-    assert_eq!(last["outcome"], "included", "{stdout}");
+    let last = anvil_submit::included(&submit(&vault_file));
     assert_eq!(last["submits"], "vault balance");
     let answer = get_report();
     assert_eq!(answer[0], U256::from(1));

@@ -5,41 +5,17 @@
 
 mod common;
 
-use common::execution_fixtures::{answer_json, build, hand_built, with_payload, Expect};
+use common::execution_fixtures::{
+    answer_json, build, hand_built, random_accounts, with_payload, Expect,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use stakeproof_beacon::beacon::Fork;
 use stakeproof_beacon::devnet::{self, DevnetSpec};
 use stakeproof_beacon::execution::{
     keccak256, payload_gindices, verify_account_proof, Account, AccountProof, ExecutionAnchor,
-    ExecutionError, VaultBalance, EMPTY_CODE_HASH, EMPTY_TRIE_ROOT,
+    ExecutionError, VaultBalance, EMPTY_TRIE_ROOT,
 };
-
-fn random_accounts(rng: &mut ChaCha8Rng, n: usize) -> Vec<([u8; 20], Account)> {
-    (0..n)
-        .map(|_| {
-            let addr: [u8; 20] = rng.gen();
-            let contract = rng.gen_bool(0.3);
-            let a = Account {
-                nonce: if rng.gen_bool(0.5) {
-                    0
-                } else {
-                    rng.gen_range(1..1_000_000)
-                },
-                // Zero, dust, and up to ~3.4e38 wei, the edges of the encoding.
-                balance_wei: match rng.gen_range(0..4) {
-                    0 => 0,
-                    1 => rng.gen_range(1..256),
-                    2 => rng.gen::<u64>() as u128,
-                    _ => rng.gen::<u128>(),
-                },
-                storage_root: if contract { rng.gen() } else { EMPTY_TRIE_ROOT },
-                code_hash: if contract { rng.gen() } else { EMPTY_CODE_HASH },
-            };
-            (addr, a)
-        })
-        .collect()
-}
 
 /// Checks ours against alloy-trie's verifier for every target, present or not.
 fn agree(accounts: &[([u8; 20], Account)], absent: &[[u8; 20]]) {

@@ -12,7 +12,6 @@ use stakeproof::beacon::beacon::{BeaconState, StateTree};
 use stakeproof::beacon::execution::{Account, AccountProof, ExecutionAnchor, VaultBalance};
 use stakeproof::beacon::hexfmt;
 use stakeproof_contracts::vault::VaultProof;
-use stakeproof_contracts::B256;
 use std::path::PathBuf;
 
 use super::node::Node;
@@ -107,18 +106,13 @@ impl VaultRequest {
                 hexfmt::encode(anchor.state_root)
             )
         })?;
-        let slot = tree.slot_proof();
-        let onchain = VaultProof {
-            slot_branch: std::array::from_fn(|i| B256::from(slot.branch[i])),
-            state_root: B256::from(anchor.state_root),
-            state_root_branch: anchor
-                .state_root_proof
-                .branch
-                .iter()
-                .map(|b| B256::from(*b))
-                .collect(),
-            nodes: proof.nodes,
-        };
+        let onchain = VaultProof::from_parts(
+            &tree.slot_proof().branch,
+            anchor.state_root,
+            &anchor.state_root_proof.branch,
+            proof.nodes,
+        )
+        .context("the block header's slot proof is not 3 siblings long")?;
         Ok((balance, onchain))
     }
 }

@@ -514,7 +514,10 @@ contract BeaconBalanceOracle {
     /// the vault verifier of `slot` (`vaultVerifierFor`) checks that the root's block is at
     /// `slot`, opens the execution state root from it and walks `proof`'s account proof of
     /// WITHDRAWAL_VAULT (`WithdrawalVaultVerifier.vaultBalance` gives the encoding); its
-    /// revert is passed on. Permissionless, once per report.
+    /// revert is passed on. Permissionless, once per report. Liveness: it needs the same
+    /// beacon-roots window as the report (HISTORY_BUFFER_LENGTH slots, ~27 hours on Ethereum),
+    /// so a submitter sends it right after the report; a report left without it stays
+    /// `success = false` in `getReport` until a later report is completed.
     function submitVaultBalance(uint64 slot, uint256 timestamp, bytes calldata proof) external {
         if (paused) revert OraclePaused();
         address vault = WITHDRAWAL_VAULT;

@@ -30,6 +30,24 @@ pub struct VaultProof {
 }
 
 impl VaultProof {
+    /// The proof from its parts as `stakeproof_beacon` gives them: the block header's slot
+    /// proof branch (its 3 siblings), the execution state root with its branch up to the block
+    /// root, and the account proof's nodes. `None` when the slot branch is not 3 long.
+    pub fn from_parts(
+        slot_branch: &[[u8; 32]],
+        state_root: [u8; 32],
+        state_root_branch: &[[u8; 32]],
+        nodes: Vec<Vec<u8>>,
+    ) -> Option<Self> {
+        let slot: [[u8; 32]; 3] = slot_branch.try_into().ok()?;
+        Some(Self {
+            slot_branch: slot.map(B256::from),
+            state_root: B256::from(state_root),
+            state_root_branch: state_root_branch.iter().map(|b| B256::from(*b)).collect(),
+            nodes,
+        })
+    }
+
     /// The ABI encoding the verifier decodes.
     pub fn encode(&self) -> Vec<u8> {
         let nodes: Vec<Bytes> = self.nodes.iter().cloned().map(Bytes::from).collect();

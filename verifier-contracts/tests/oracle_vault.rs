@@ -11,15 +11,14 @@ mod execution_fixtures;
 
 use alloy::sol_types::SolCall;
 use common::{fixture, report};
-use execution_fixtures::{build, hand_built, with_payload, Expect};
+use execution_fixtures::{build, hand_built, random_accounts, with_payload, Expect};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use revm::primitives::{address, Address, B256, U256};
 use stakeproof_beacon::beacon::{BeaconState, Fork, StateTree};
 use stakeproof_beacon::devnet::{self, DevnetSpec};
 use stakeproof_beacon::execution::{
-    keccak256, payload_gindices, verify_account_proof, Account, ExecutionAnchor, EMPTY_CODE_HASH,
-    EMPTY_TRIE_ROOT,
+    keccak256, payload_gindices, verify_account_proof, Account, ExecutionAnchor, EMPTY_TRIE_ROOT,
 };
 use stakeproof_contracts::bindings::WithdrawalVaultVerifier as Vault;
 use stakeproof_contracts::calldata;
@@ -31,30 +30,6 @@ use stakeproof_contracts::vault::{self, VaultProof};
 const VAULT: Address = address!("b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9");
 const VAULT_WEI: u128 = 1_234_567_890_123_456_789_012;
 const GWEI: u128 = 32_000_000_000 * 8;
-
-fn random_accounts(rng: &mut ChaCha8Rng, n: usize) -> Vec<([u8; 20], Account)> {
-    (0..n)
-        .map(|_| {
-            let contract = rng.gen_bool(0.3);
-            let a = Account {
-                nonce: if rng.gen_bool(0.5) {
-                    0
-                } else {
-                    rng.gen_range(1..1_000_000)
-                },
-                balance_wei: match rng.gen_range(0..4) {
-                    0 => 0,
-                    1 => rng.gen_range(1..256),
-                    2 => rng.gen::<u64>() as u128,
-                    _ => rng.gen::<u128>(),
-                },
-                storage_root: if contract { rng.gen() } else { EMPTY_TRIE_ROOT },
-                code_hash: if contract { rng.gen() } else { EMPTY_CODE_HASH },
-            };
-            (rng.gen(), a)
-        })
-        .collect()
-}
 
 /// `n` random accounts and the vault's.
 fn accounts_with_vault(seed: u64, n: usize) -> Vec<([u8; 20], Account)> {
@@ -118,18 +93,13 @@ fn beacon_block(slot: u64, root: [u8; 32], seed: u8) -> (BeaconState, StateTree)
 /// The vault verifier's proof for the block of `tree` and the account proof `nodes`.
 fn vault_proof(state: &BeaconState, tree: &StateTree, nodes: &[Vec<u8>]) -> VaultProof {
     let anchor = ExecutionAnchor::open(state, tree).unwrap();
-    let slot = tree.slot_proof();
-    VaultProof {
-        slot_branch: [0, 1, 2].map(|i| B256::from(slot.branch[i])),
-        state_root: B256::from(anchor.state_root),
-        state_root_branch: anchor
-            .state_root_proof
-            .branch
-            .iter()
-            .map(|b| B256::from(*b))
-            .collect(),
-        nodes: nodes.to_vec(),
-    }
+    VaultProof::from_parts(
+        &tree.slot_proof().branch,
+        anchor.state_root,
+        &anchor.state_root_proof.branch,
+        nodes.to_vec(),
+    )
+    .unwrap()
 }
 
 /// Publishes `block_root` under a fresh timestamp and stores a (stand-in) report at `slot`

@@ -5,8 +5,10 @@
 
 use alloy_trie::proof::ProofRetainer;
 use alloy_trie::{HashBuilder, Nibbles};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 use stakeproof_beacon::beacon::BeaconState;
-use stakeproof_beacon::execution::{keccak256, Account};
+use stakeproof_beacon::execution::{keccak256, Account, EMPTY_CODE_HASH, EMPTY_TRIE_ROOT};
 
 /// The RLP of an account as the state trie stores it.
 pub fn account_rlp(a: &Account) -> Vec<u8> {
@@ -132,7 +134,6 @@ pub fn key_nibbles(addr: &[u8; 20]) -> Vec<u8> {
 
 /// An account's RLP with raw (possibly non-canonical) nonce and balance bytes.
 pub fn account_with(nonce: &[u8], balance: &[u8]) -> Vec<u8> {
-    use stakeproof_beacon::execution::{EMPTY_CODE_HASH, EMPTY_TRIE_ROOT};
     rlp_list(&[
         rlp_str(nonce),
         rlp_str(balance),
@@ -189,11 +190,7 @@ pub fn hand_built(addr: &[u8; 20]) -> Vec<HandBuilt> {
     flag_40[0] = 0x40;
     let mut flag_21 = flag_40.clone();
     flag_21[0] = 0x21;
-    let three = rlp_list(&[
-        rlp_str(&[1]),
-        rlp_str(&[1]),
-        rlp_str(&stakeproof_beacon::execution::EMPTY_TRIE_ROOT),
-    ]);
+    let three = rlp_list(&[rlp_str(&[1]), rlp_str(&[1]), rlp_str(&EMPTY_TRIE_ROOT)]);
     let mut trailing = leaf(&key, good.clone());
     trailing.push(0);
     let case = |name, nodes, expect| HandBuilt {
@@ -301,4 +298,32 @@ pub fn hand_built(addr: &[u8; 20]) -> Vec<HandBuilt> {
             Malformed("RLP"),
         ),
     ]
+}
+
+/// `n` seeded random accounts: a third contracts (random storage root and code hash), nonces
+/// zero or not, balances zero, dust, 64-bit and up to 2^128 − 1 (the edges of the encoding).
+pub fn random_accounts(rng: &mut ChaCha8Rng, n: usize) -> Vec<([u8; 20], Account)> {
+    (0..n)
+        .map(|_| {
+            let addr: [u8; 20] = rng.gen();
+            let contract = rng.gen_bool(0.3);
+            let a = Account {
+                nonce: if rng.gen_bool(0.5) {
+                    0
+                } else {
+                    rng.gen_range(1..1_000_000)
+                },
+                // Zero, dust, and up to ~3.4e38 wei, the edges of the encoding.
+                balance_wei: match rng.gen_range(0..4) {
+                    0 => 0,
+                    1 => rng.gen_range(1..256),
+                    2 => rng.gen::<u64>() as u128,
+                    _ => rng.gen::<u128>(),
+                },
+                storage_root: if contract { rng.gen() } else { EMPTY_TRIE_ROOT },
+                code_hash: if contract { rng.gen() } else { EMPTY_CODE_HASH },
+            };
+            (addr, a)
+        })
+        .collect()
 }
