@@ -97,7 +97,7 @@ fn submit_vault_proof_stores_the_vault_balance_of_the_reports_block() {
             .unwrap()[0];
     let vault_verifier = anvil.deploy(
         "vault verifier",
-        &vault::vault_verifier_creation(&artifacts.vault_verifier.bytecode, electra),
+        &vault::vault_verifier_creation(&artifacts.vault_verifier.bytecode, electra, u64::MAX),
     );
     let config = OracleConfig {
         owner: DEPLOYER,

@@ -438,7 +438,8 @@ pub(crate) fn report(a: ReportArgs, cfg: &Config) -> Result<()> {
             let mut w = serde_json::to_value(vault)?;
             w["proven_by_final_proof"] = false.into();
             // What `submitVaultBalance(slot, timestamp, proof)` takes beside the timestamp.
-            w["slot"] = state.slot().into();
+            // The slot the vault proof opens from the block header.
+            w["slot"] = tree.as_ref().map_or(state.slot(), |t| t.header.slot).into();
             w["oracle_proof"] = hexfmt::encode(onchain.encode()).into();
             v["withdrawal_vault"] = w;
         }

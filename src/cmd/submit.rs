@@ -39,6 +39,9 @@ const DEFAULT_MAX_FEE_GWEI: u64 = 1000;
 const DEFAULT_PRIORITY_FEE: u128 = GWEI;
 /// A key file longer than this is not a key file (64 hex digits, `0x`, whitespace).
 const MAX_KEY_FILE_BYTES: u64 = 1024;
+/// A `--vault-proof` file longer than this is not `report --vault --json`'s output (a mainnet
+/// account proof is ~5 kB, its report a few more).
+const MAX_VAULT_PROOF_FILE_BYTES: u64 = 1 << 20;
 
 /// `stakeproof submit` arguments.
 #[derive(Args)]
@@ -169,7 +172,13 @@ impl Payload {
 
 /// The slot and the vault verifier's proof of a `report --vault --json` output.
 fn read_vault_proof(path: &Path) -> Result<(u64, stakeproof_contracts::vault::VaultProof)> {
-    let text = std::fs::read_to_string(path)?;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_VAULT_PROOF_FILE_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_VAULT_PROOF_FILE_BYTES {
+        bail!("more than {MAX_VAULT_PROOF_FILE_BYTES} bytes: not a report's output");
+    }
     let v: Value = serde_json::from_str(&text).context("not JSON")?;
     let w = v
         .get("withdrawal_vault")

@@ -122,6 +122,11 @@ contract BeaconBalanceOracle {
     /// @notice Largest verifier delay a deployment may set (a longer one could keep a fix for
     /// a broken circuit out for too long).
     uint256 public constant MAX_VERIFIER_DELAY = 30 days;
+    /// @notice With a withdrawal vault: the slots of the beacon-roots window a report leaves
+    /// for its vault balance (a report is refused once its root is in the window's last
+    /// VAULT_PROOF_SLOTS slots), so that whoever submits a report cannot leave its vault
+    /// balance without the time to be proven.
+    uint256 public constant VAULT_PROOF_SLOTS = 2048;
     /// @notice Largest accepted SECONDS_PER_SLOT (Ethereum has 12, Gnosis Chain 5).
     uint256 public constant MAX_SECONDS_PER_SLOT = 3600;
     /// @notice Number of public inputs of an unanchored verifier.
@@ -256,7 +261,8 @@ contract BeaconBalanceOracle {
     error NoCode(address account);
     /// @notice The bound is above MAX_BOUND_BPS_PER_DAY.
     error BoundTooLarge(uint256 bps);
-    /// @notice The timestamp is in the future or older than the beacon-roots window.
+    /// @notice The timestamp is in the future or older than the beacon-roots window (with a
+    /// withdrawal vault, a report's must leave VAULT_PROOF_SLOTS of it).
     error TimestampOutOfWindow(uint256 timestamp, uint256 blockTimestamp);
     /// @notice The beacon-roots contract has no root for the timestamp.
     error BeaconRootUnavailable(uint256 timestamp);
@@ -387,7 +393,8 @@ contract BeaconBalanceOracle {
     /// @notice Submits a report with its proof, for a slot whose verifier is unanchored (24
     /// public inputs). `timestamp` is the timestamp of the execution block whose parent beacon
     /// block root is the proven block root (the block after the report's slot); it must lie
-    /// within the beacon-roots window (8191 slots) and not in the future. `accumulator` are the
+    /// within the beacon-roots window (8191 slots; with a withdrawal vault, not in its last
+    /// VAULT_PROOF_SLOTS) and not in the future. `accumulator` are the
     /// proof's KZG accumulator limbs. Reverts `VerifierNeedsAnchors` when the slot's verifier
     /// is anchored: otherwise a submitter could put two words of their choosing at the start
     /// of `proof`, which `abi.encodePacked(inputs, proof)` would hand to the 26-input verifier
@@ -451,6 +458,10 @@ contract BeaconBalanceOracle {
         if (timestamp > block.timestamp || block.timestamp - timestamp >= HISTORY_BUFFER_LENGTH * SECONDS_PER_SLOT) {
             revert TimestampOutOfWindow(timestamp, block.timestamp);
         }
+        if (
+            WITHDRAWAL_VAULT != address(0)
+                && block.timestamp - timestamp >= (HISTORY_BUFFER_LENGTH - VAULT_PROOF_SLOTS) * SECONDS_PER_SLOT
+        ) revert TimestampOutOfWindow(timestamp, block.timestamp);
         bytes32 root = _beaconRoot(timestamp);
 
         uint64 slot = r.slot;
@@ -984,9 +995,10 @@ contract BeaconBalanceOracle {
 
     /// @notice Lido's second-opinion oracle interface: the latest report at or before `refSlot`
     /// (a slot without a report resolves to the last report before it).
-    /// @return success false when there is no report at or before `refSlot`, or when the
-    /// oracle has a withdrawal vault and that report's vault balance is not proven yet (a
-    /// consumer must not pair the beacon balance with a vault balance of another moment)
+    /// @return success false when there is no report at or before `refSlot`; with a withdrawal
+    /// vault, also when there is no report at exactly `refSlot` or its vault balance is not
+    /// proven yet: the vault changes with every block, and a consumer (Lido's sanity checker
+    /// compares it exactly) must not pair it with a balance of another moment
     /// @return clBalanceGwei the pool's total beacon-chain balance
     /// @return withdrawalVaultBalanceWei the withdrawal vault's balance at the report's
     /// execution block, proven by `submitVaultBalance` (0 without a withdrawal vault)
@@ -1014,7 +1026,7 @@ contract BeaconBalanceOracle {
         if (lo == 0) return (false, 0, 0, 0, 0);
         uint64 slot = _reportSlots[lo - 1];
         uint256 vault = _vaultBalances[slot];
-        if (WITHDRAWAL_VAULT != address(0) && vault == 0) return (false, 0, 0, 0, 0);
+        if (WITHDRAWAL_VAULT != address(0) && (vault == 0 || slot != refSlot)) return (false, 0, 0, 0, 0);
         StoredReport storage r = _reports[slot];
         return (true, r.totalBalanceGwei, vault == 0 ? 0 : vault - 1, r.validatorCount, r.exitedCount);
     }

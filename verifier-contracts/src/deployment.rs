@@ -182,7 +182,7 @@ impl Deployment {
         this.verifier = this.deploy_verifier(verifier)?;
         if config.withdrawal_vault != Address::ZERO {
             this.vault_verifier = this
-                .deploy_vault_verifier(config.vault_state_root_gindex)
+                .deploy_vault_verifier(config.vault_state_root_gindex, u64::MAX)
                 .map_err(|source| DeployError::Tx {
                     what: "vault verifier",
                     source,

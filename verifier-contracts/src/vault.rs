@@ -80,13 +80,19 @@ impl VaultProof {
 }
 
 /// Creation code of a `WithdrawalVaultVerifier` for the layout whose payload header's
-/// `state_root` is at `state_root_gindex` below the block root: `bytecode` (the compiled
-/// contract's) with its constructor argument.
-pub fn vault_verifier_creation(bytecode: &[u8], state_root_gindex: u64) -> Vec<u8> {
+/// `state_root` is at `state_root_gindex` below the block root, refusing slots from
+/// `until_slot` on (`u64::MAX`: none): `bytecode` (the compiled contract's) with its
+/// constructor arguments.
+pub fn vault_verifier_creation(
+    bytecode: &[u8],
+    state_root_gindex: u64,
+    until_slot: u64,
+) -> Vec<u8> {
     let mut code = bytecode.to_vec();
     code.extend(
         Vault::constructorCall {
             stateRootGindex: U256::from(state_root_gindex),
+            untilSlot: until_slot,
         }
         .abi_encode(),
     );
@@ -145,11 +151,20 @@ impl Deployment {
         }
     }
 
-    /// Deploys a `WithdrawalVaultVerifier` for `state_root_gindex` and returns its address.
-    pub fn deploy_vault_verifier(&mut self, state_root_gindex: u64) -> Result<Address, TxError> {
+    /// Deploys a `WithdrawalVaultVerifier` for `state_root_gindex`, refusing slots from
+    /// `until_slot` on, and returns its address.
+    pub fn deploy_vault_verifier(
+        &mut self,
+        state_root_gindex: u64,
+        until_slot: u64,
+    ) -> Result<Address, TxError> {
         let artifacts = crate::contracts::artifacts()
             .map_err(|e| TxError::Evm(format!("compiling the contracts failed: {e}")))?;
-        let code = vault_verifier_creation(&artifacts.vault_verifier.bytecode, state_root_gindex);
+        let code = vault_verifier_creation(
+            &artifacts.vault_verifier.bytecode,
+            state_root_gindex,
+            until_slot,
+        );
         Ok(self.chain.deploy(self.config.owner, code)?.0)
     }
 

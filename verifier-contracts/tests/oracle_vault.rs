@@ -237,8 +237,10 @@ fn the_oracle_stores_the_vault_balance_of_the_reports_block_and_get_report_carri
         d.vault_balance_at(slot).unwrap(),
         (true, U256::from(VAULT_WEI))
     );
-    let answer = d.get_report(slot + 5).unwrap();
+    let answer = d.get_report(slot).unwrap();
     assert!(answer.success);
+    // A later refSlot is another moment of the vault: no answer rather than a stale one.
+    assert!(!d.get_report(slot + 5).unwrap().success);
     assert_eq!(answer.withdrawal_vault_balance_wei, U256::from(VAULT_WEI));
     assert_eq!(answer.cl_balance_gwei, U256::from(GWEI));
     assert_eq!(
@@ -376,6 +378,15 @@ fn another_block_slot_account_or_layout_is_refused_by_the_oracle() {
         revert_name(d.submit_vault_balance(next, ts3, &good)),
         "SlotProofInvalid"
     );
+    // A verifier that ends before the slot (a fork of an unknown layout) refuses it.
+    let ended = d
+        .deploy_vault_verifier(payload_gindices(Fork::Electra).unwrap()[0], slot)
+        .unwrap();
+    let direct = d.chain.view(
+        ended,
+        vault::vault_balance(B256::from(tree.block_root()), slot, VAULT, &good),
+    );
+    assert_eq!(revert_name(direct), "SlotOutOfLayout");
     // Paused: refused; resumed: the honest proof goes through.
     d.pause().unwrap();
     assert_eq!(
@@ -389,7 +400,7 @@ fn another_block_slot_account_or_layout_is_refused_by_the_oracle() {
     // A verifier of another layout (Deneb's gindex) scheduled from slot 400 000 opens nothing
     // from an Electra block.
     let deneb = d
-        .deploy_vault_verifier(payload_gindices(Fork::Deneb).unwrap()[0])
+        .deploy_vault_verifier(payload_gindices(Fork::Deneb).unwrap()[0], u64::MAX)
         .unwrap();
     d.schedule_vault_verifier(deneb, 400_000).unwrap();
     assert_eq!(d.vault_verifier_for(399_999).unwrap(), d.vault_verifier);
@@ -419,7 +430,7 @@ fn the_vault_settings_are_checked_and_an_oracle_without_a_vault_refuses_vault_ca
         revert_name(d.submit_vault_balance(slot, ts, &proof)),
         "NoWithdrawalVault"
     );
-    let verifier = d.deploy_vault_verifier(23298).unwrap();
+    let verifier = d.deploy_vault_verifier(23298, u64::MAX).unwrap();
     assert_eq!(
         revert_name(d.schedule_vault_verifier(verifier, slot + 10)),
         "NoWithdrawalVault"
@@ -435,7 +446,7 @@ fn the_vault_settings_are_checked_and_an_oracle_without_a_vault_refuses_vault_ca
     assert_eq!(v.vault_balance_at(slot).unwrap(), (true, U256::ZERO));
     assert!(v.get_report(slot).unwrap().success);
     // Only the owner schedules, under the usual rules.
-    let other = v.deploy_vault_verifier(23298).unwrap();
+    let other = v.deploy_vault_verifier(23298, u64::MAX).unwrap();
     assert_eq!(
         revert_name(v.chain.call(
             common::POOL,
@@ -449,7 +460,10 @@ fn the_vault_settings_are_checked_and_an_oracle_without_a_vault_refuses_vault_ca
         revert_name(v.schedule_vault_verifier(other, slot)),
         "ActivationNotInFuture"
     );
-    assert_eq!(revert_name(v.deploy_vault_verifier(1)), "BadGindex");
+    assert_eq!(
+        revert_name(v.deploy_vault_verifier(1, u64::MAX)),
+        "BadGindex"
+    );
 
     // A vault without a vault verifier (and the reverse) is refused at deployment.
     let artifacts = stakeproof_contracts::contracts::artifacts().unwrap();
@@ -470,5 +484,45 @@ fn the_vault_settings_are_checked_and_an_oracle_without_a_vault_refuses_vault_ca
             revert_name(d.chain.deploy(owner, code)),
             "VaultSettingsMismatch"
         );
+    }
+}
+
+/// With a vault, a report whose root is in the last VAULT_PROOF_SLOTS slots of the beacon-roots
+/// window is refused (its vault balance could not follow); one just before is taken, and its
+/// vault balance can still be proven at the window's last moment.
+#[test]
+fn a_report_leaves_its_vault_balance_time_to_be_proven() {
+    let accounts = accounts_with_vault(14, 100);
+    let (exec_root, proofs) = build(&accounts, &[VAULT.0 .0]);
+    let slot = 320_000;
+    let (state, tree) = beacon_block(slot, exec_root, 0x14);
+    let proof = vault_proof(&state, &tree, &proofs[0]);
+    let r = report(slot, GWEI);
+    let root = B256::from(tree.block_root());
+    let vault_slots = 2048;
+    for (blocks, accepted) in [(8191 - vault_slots, false), (8191 - vault_slots - 1, true)] {
+        let mut d = deploy_with_vault();
+        let ts = d.chain.timestamp();
+        d.write_beacon_root(ts, root).unwrap();
+        d.chain.advance_blocks(blocks);
+        let zk = fixture().prove_report(&d.config, &r, root);
+        let out = d.submit(&r, ts, &fixture().accumulator(), &zk);
+        if !accepted {
+            assert_eq!(revert_name(out), "TimestampOutOfWindow");
+            // Without a vault the same report is in the window.
+            let mut plain = Deployment::new(fixture().code(), common::config()).unwrap();
+            let ts = plain.chain.timestamp();
+            plain.write_beacon_root(ts, root).unwrap();
+            plain.chain.advance_blocks(blocks);
+            plain
+                .submit(&r, ts, &fixture().accumulator(), &zk)
+                .expect("no vault, no margin");
+            continue;
+        }
+        out.expect("a report with time left for its vault balance");
+        d.chain.advance_blocks(vault_slots);
+        d.submit_vault_balance(slot, ts, &proof)
+            .expect("the vault balance in the window's last slot");
+        assert!(d.get_report(slot).unwrap().success);
     }
 }
