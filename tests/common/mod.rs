@@ -46,6 +46,20 @@ pub fn deploy_final_verifier(
     stakeproof_contracts::Deployment,
     stakeproof_contracts::solc::Compiled,
 ) {
+    deploy_final_verifier_with_vault(art, srs, max_change_bps_per_day, None)
+}
+
+/// [`deploy_final_verifier`] with an oracle that has a withdrawal vault: `(vault, gindex of the
+/// payload header's state root)`, its initial vault verifier deployed for that layout.
+pub fn deploy_final_verifier_with_vault(
+    art: &stakeproof_prover::final_artifact::FinalArtifact,
+    srs: &stakeproof_prover::srs::Srs,
+    max_change_bps_per_day: u64,
+    vault: Option<(stakeproof_contracts::Address, u64)>,
+) -> (
+    stakeproof_contracts::Deployment,
+    stakeproof_contracts::solc::Compiled,
+) {
     use stakeproof_contracts::deployment::{Deployment, OracleConfig, VerifierCode};
     use stakeproof_contracts::{verifier, B256};
     let params = srs.for_circuit("final", art.circuit.params.degree).unwrap();
@@ -72,8 +86,12 @@ pub fn deploy_final_verifier(
         .unwrap();
     // The devnet settings (OWNER, 12-second slots, no timelock) with the proof's pool; a set
     // pool's root is scheduled from slot 0 below.
+    let (withdrawal_vault, vault_state_root_gindex) =
+        vault.unwrap_or((stakeproof_contracts::Address::ZERO, 0));
     let config = OracleConfig {
         max_change_bps_per_day,
+        withdrawal_vault,
+        vault_state_root_gindex,
         ..OracleConfig::for_address(stakeproof_contracts::Address::ZERO)
     }
     .with_pool(s.pool_exact, s.pool_set, B256::from(creds));
