@@ -156,17 +156,7 @@ fn a_state_file_to_an_lsd_rate_through_one_final_proof() {
     let art = FinalArtifact::read(&out.path).unwrap();
 
     // The committed fixture: rewritten on request, otherwise its key must be today's.
-    if std::env::var_os("STAKEPROOF_WRITE_FIXTURE").is_some() {
-        std::fs::create_dir_all(fixture_path().parent().unwrap()).unwrap();
-        std::fs::copy(&out.path, fixture_path()).unwrap();
-    } else {
-        let fixture = FinalArtifact::read(&fixture_path()).unwrap();
-        assert_eq!(
-            fixture.circuit.vk_digest, art.circuit.vk_digest,
-            "{FIXTURE} is stale (its final key is not today's): rerun this test with STAKEPROOF_WRITE_FIXTURE=1"
-        );
-        assert_eq!(fixture.statement, art.statement);
-    }
+    common::write_or_check_fixture(&out.path, &fixture_path(), &art);
 
     // Run again: every proof is found in the work directory and re-verified, none redone.
     // Without proving keys on disk too: verifying keys and pinnings are enough to reuse.

@@ -230,15 +230,6 @@ fn a_state_with_a_queue_to_one_final_proof_with_its_pending_deposits() {
     );
     let art = FinalArtifact::read(&out.path).unwrap();
     // Written (or compared) first: the checks below need solc-js.
-    if std::env::var_os("STAKEPROOF_WRITE_FIXTURE").is_some() {
-        std::fs::copy(&out.path, fixture_path()).unwrap();
-    } else {
-        let fixture = FinalArtifact::read(&fixture_path()).unwrap();
-        assert_eq!(
-            fixture.circuit.vk_digest, art.circuit.vk_digest,
-            "{FIXTURE} is stale: rerun this test with STAKEPROOF_WRITE_FIXTURE=1"
-        );
-        assert_eq!(fixture.statement, art.statement);
-    }
+    common::write_or_check_fixture(&out.path, &fixture_path(), &art);
     check_pending_final_proof(&art, &srs, &st, &pool);
 }

@@ -84,19 +84,13 @@ fn a_set_pool_is_proven_to_the_oracle() {
     // On-chain: accepted once the root is scheduled (common::deploy_final_verifier does).
     let (mut d, _) = common::deploy_final_verifier(&art, &srs, 500);
     assert_eq!(d.pool_for(s.slot).unwrap(), (2, B256::from(set_root)));
+    let (ts, report, acc) = common::publish_final_report(&mut d, &art);
     let root: [u8; 32] = hex::decode(&s.block_root[2..]).unwrap().try_into().unwrap();
-    let ts = 1_800_000_000u64;
-    d.chain.set_block(1000, ts + 12);
-    d.write_beacon_root(ts, B256::from(root)).unwrap();
-    let report = stakeproof::oracle_report(s);
-    let inst: Vec<U256> = art
-        .instances
-        .iter()
-        .map(|w| verifier::fr_to_u256(&word_fr(w).unwrap()))
-        .collect();
-    let acc: [U256; 12] = inst[..12].try_into().unwrap();
     let proof = art.proof_bytes().unwrap();
-    assert_eq!(inst[15], U256::from(2));
+    assert_eq!(
+        verifier::fr_to_u256(&word_fr(&art.instances[15]).unwrap()),
+        U256::from(2)
+    );
     // An oracle whose pool is the single address (mode 0) rejects the set's proof.
     let (mut single, _) = {
         let mut a = art.clone();

@@ -24,8 +24,8 @@ use stakeproof::beacon::devnet::{self, DevnetSpec};
 use stakeproof::beacon::execution::{payload_gindices, Account};
 use stakeproof::beacon::report::{pool_report, Pool};
 use stakeproof_contracts::vault::VaultProof;
-use stakeproof_contracts::{verifier, Address, B256, U256};
-use stakeproof_prover::final_artifact::{word_fr, FinalArtifact};
+use stakeproof_contracts::{Address, U256};
+use stakeproof_prover::final_artifact::FinalArtifact;
 use stakeproof_prover::leaves::{LeafConfig, Silent, WorkDir};
 use stakeproof_prover::srs::Srs;
 use stakeproof_prover::tree::{prove, ProveOptions, TreeOptions, DEFAULT_FINAL_K};
@@ -122,17 +122,7 @@ fn on_chain(art: &FinalArtifact, srs: &Srs, slot: u64, proof: &VaultProof) {
         Some((Address::from(VAULT), electra)),
     );
     let s = &art.statement;
-    let root: [u8; 32] = hex::decode(&s.block_root[2..]).unwrap().try_into().unwrap();
-    let ts = 1_800_000_000u64;
-    d.chain.set_block(1000, ts + 12);
-    d.write_beacon_root(ts, B256::from(root)).unwrap();
-    let report = stakeproof::oracle_report(s);
-    let inst: Vec<U256> = art
-        .instances
-        .iter()
-        .map(|w| verifier::fr_to_u256(&word_fr(w).unwrap()))
-        .collect();
-    let acc: [U256; 12] = inst[..12].try_into().unwrap();
+    let (ts, report, acc) = common::publish_final_report(&mut d, art);
     let submitted = d
         .submit(&report, ts, &acc, &art.proof_bytes().unwrap())
         .expect("the oracle accepts the proven report");
@@ -222,16 +212,7 @@ fn a_state_with_an_execution_payload_to_one_final_proof() {
         eprintln!("{} {:.1}s reused={}", n.circuit, n.seconds, n.reused);
     }
     let art = FinalArtifact::read(&out.path).unwrap();
-    if std::env::var_os("STAKEPROOF_WRITE_FIXTURE").is_some() {
-        std::fs::copy(&out.path, fixture_path()).unwrap();
-    } else {
-        let fixture = FinalArtifact::read(&fixture_path()).unwrap();
-        assert_eq!(
-            fixture.circuit.vk_digest, art.circuit.vk_digest,
-            "{FIXTURE} is stale: rerun this test with STAKEPROOF_WRITE_FIXTURE=1"
-        );
-        assert_eq!(fixture.statement, art.statement);
-    }
+    common::write_or_check_fixture(&out.path, &fixture_path(), &art);
     statement_is_the_native_report(&art, &st, &pool);
     art.verify(&srs, None).expect("the final proof verifies");
     let (slot, proof) = vault_proof_from_the_cli(&work.root, &st, &nodes);

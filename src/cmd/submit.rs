@@ -200,8 +200,12 @@ fn read_vault_proof(path: &Path) -> Result<(u64, stakeproof_contracts::vault::Va
 
 /// Runs `stakeproof submit`.
 pub(crate) fn submit(a: SubmitArgs) -> Result<()> {
-    let payload = Payload::read(&a)?;
-    let data = payload.data.clone();
+    let Payload {
+        data,
+        slot,
+        what,
+        unsafe_srs,
+    } = Payload::read(&a)?;
     let key = read_key(&a.key_file)?;
     let from = key.address();
     let oracle = Address::from(a.oracle);
@@ -257,7 +261,7 @@ pub(crate) fn submit(a: SubmitArgs) -> Result<()> {
                     if node_error {
                         e.context(format!(
                             "the oracle would reject the {} (eth_estimateGas failed)",
-                            payload.what
+                            what
                         ))
                     } else {
                         e
@@ -293,10 +297,10 @@ pub(crate) fn submit(a: SubmitArgs) -> Result<()> {
         "max_fee_per_gas": max_fee.to_string(),
         "max_priority_fee_per_gas": prio.to_string(),
         "max_cost_wei": max_cost.to_string(),
-        "slot": payload.slot,
-        "submits": payload.what,
+        "slot": slot,
+        "submits": what,
     });
-    if let Some(unsafe_srs) = payload.unsafe_srs {
+    if let Some(unsafe_srs) = unsafe_srs {
         out["unsafe_srs"] = unsafe_srs.into();
     }
     // From here on a failure may leave a transaction behind: it says so, with the hash.
@@ -377,7 +381,7 @@ pub(crate) fn submit(a: SubmitArgs) -> Result<()> {
         } else {
             emit(&format!(
                 "included: the oracle accepted the {} for slot {}",
-                payload.what, payload.slot
+                what, slot
             ))?;
         }
         Ok(())
@@ -388,7 +392,7 @@ pub(crate) fn submit(a: SubmitArgs) -> Result<()> {
         }
         bail!(
             "transaction {hash} was included but reverted: the oracle rejected the {}",
-            payload.what
+            what
         )
     }
 }

@@ -109,3 +109,52 @@ pub fn deploy_final_verifier_with_vault(
     }
     (d, compiled)
 }
+
+/// The last step of an ignored whole-tree run that remakes a committed fixture: with
+/// `STAKEPROOF_WRITE_FIXTURE` set, the proof just made (`made`, read as `art`) is copied over
+/// `fixture`; otherwise the fixture's final key and statement must be the new proof's (keygen
+/// is deterministic, so a circuit change that makes the fixture stale fails here).
+pub fn write_or_check_fixture(
+    made: &Path,
+    fixture: &Path,
+    art: &stakeproof_prover::final_artifact::FinalArtifact,
+) {
+    use stakeproof_prover::final_artifact::FinalArtifact;
+    if std::env::var_os("STAKEPROOF_WRITE_FIXTURE").is_some() {
+        std::fs::create_dir_all(fixture.parent().unwrap()).unwrap();
+        std::fs::copy(made, fixture).unwrap();
+    } else {
+        let committed = FinalArtifact::read(fixture).unwrap();
+        assert_eq!(
+            committed.circuit.vk_digest,
+            art.circuit.vk_digest,
+            "{} is stale (its final key is not today's): rerun this test with STAKEPROOF_WRITE_FIXTURE=1",
+            fixture.display()
+        );
+        assert_eq!(committed.statement, art.statement);
+    }
+}
+
+/// A final proof's report made ready for the oracle on `d`: its block root written into
+/// EIP-4788 under timestamp 1,800,000,000 (the chain set just after it), and what
+/// `submitReport` takes beside the proof bytes: (timestamp, report, accumulator limbs).
+pub fn publish_final_report(
+    d: &mut stakeproof_contracts::Deployment,
+    art: &stakeproof_prover::final_artifact::FinalArtifact,
+) -> (
+    u64,
+    stakeproof_contracts::Report,
+    [stakeproof_contracts::U256; 12],
+) {
+    use stakeproof_contracts::{verifier, B256, U256};
+    let s = &art.statement;
+    let root: [u8; 32] = hex::decode(&s.block_root[2..]).unwrap().try_into().unwrap();
+    let ts = 1_800_000_000u64;
+    d.chain.set_block(1000, ts + 12);
+    d.write_beacon_root(ts, B256::from(root)).unwrap();
+    let acc: Vec<U256> = art.instances[..12]
+        .iter()
+        .map(|w| verifier::fr_to_u256(&stakeproof_prover::final_artifact::word_fr(w).unwrap()))
+        .collect();
+    (ts, stakeproof::oracle_report(s), acc.try_into().unwrap())
+}
